@@ -1,0 +1,29 @@
+//! Shared vocabulary of the nonaffine workspace.
+//!
+//! Every other crate speaks in these types: a periodic [`Structure`] in LAMMPS
+//! `metal` units, the [`units`] that convert to reported quantities, the
+//! [`Params`] a plugin or stage is configured with, the plugin traits
+//! ([`Potential`], [`EamForm`], [`MemoryKernel`]) with their [`Registry`], and the
+//! [`Stage`] contract the workflow runner drives.
+//!
+//! Design decision: this crate knows nothing about YAML, LAMMPS or any concrete
+//! plugin. Plugins implement the traits here; the registry is filled in one
+//! place (the `nonaffine-registry` crate) and everything else looks plugins up by
+//! name, so swapping `eam/fs` for `lj/cut` is one line of a workflow.
+
+pub mod error;
+pub mod params;
+pub mod plugin;
+pub mod stage;
+pub mod structure;
+pub mod summary;
+pub mod units;
+
+pub use error::{CoreError, ParamError, PluginError};
+pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use plugin::{
+    EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry,
+};
+pub use stage::{NoProgress, Progress, Stage, StageContext, StageError, StageInput};
+pub use structure::{Cell, Species, Structure};
+pub use summary::{Summary, SummaryValue};

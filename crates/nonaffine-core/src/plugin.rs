@@ -1,0 +1,235 @@
+//! Plugin traits and the registry that finds plugins by name.
+//!
+//! A plugin crate implements one trait here and exposes a [`PluginInfo`] and a
+//! factory function. The `nonaffine-registry` crate is the one place that lists
+//! them; nothing else knows a plugin's concrete type.
+
+use crate::error::PluginError;
+use crate::params::{nearest, ParamSpec, Params};
+use crate::stage::Stage;
+use num_complex::Complex64;
+use serde::Serialize;
+
+/// Name, version, documentation and parameters of a plugin or stage.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PluginInfo {
+    /// Name used in workflows (`eam/fs`, `stretched-exp`).
+    pub name: &'static str,
+    /// Version; part of every cache key that uses the plugin.
+    pub version: &'static str,
+    /// One paragraph: what it computes and which equation it implements.
+    pub doc: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamSpec],
+}
+
+/// Where a potential came from: recorded with every result made from it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Provenance {
+    /// File path or description of the source.
+    pub source: String,
+    /// Header (comment) lines of the file.
+    pub header: Vec<String>,
+    /// SHA-256 of the file contents, hex.
+    pub sha256: Option<String>,
+}
+
+/// A radial function's value and first two derivatives at one point.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Radial {
+    /// f(x).
+    pub value: f64,
+    /// f'(x).
+    pub d1: f64,
+    /// f''(x).
+    pub d2: f64,
+}
+
+/// The embedded-atom functional form (brief §3 "Potential"):
+/// U = Σ_i F_{t_i}(ρ̄_i) + ½ Σ_{i≠j} φ_{t_i t_j}(r_ij), ρ̄_i = Σ_j ρ_{t_i t_j}(r_ij).
+///
+/// Pair potentials are the special case F = 0 ([`EamForm::has_embedding`] false).
+/// Energies, forces, Hessians and Born moduli are computed from this form by
+/// the engine crates, so every potential of this form gets all of them.
+pub trait EamForm: Send + Sync {
+    /// Number of species (types) the form is defined for.
+    fn species_count(&self) -> usize;
+    /// Largest interaction range in Å.
+    fn cutoff(&self) -> f64;
+    /// Pair energy φ_ab(r) in eV (and derivatives in eV/Å, eV/Å²). Zero beyond the cutoff.
+    fn pair(&self, a: usize, b: usize, r: f64) -> Radial;
+    /// Density contributed at a `host` atom by a `neighbor` atom at distance r.
+    fn density(&self, host: usize, neighbor: usize, r: f64) -> Radial;
+    /// Embedding energy F_a(ρ̄) in eV and its derivatives with respect to ρ̄.
+    fn embedding(&self, a: usize, rho: f64) -> Radial;
+    /// False for pure pair potentials (skips the density pass).
+    fn has_embedding(&self) -> bool {
+        true
+    }
+}
+
+/// An interatomic potential plugin.
+pub trait Potential: Send + Sync {
+    /// Plugin name (`eam/fs`).
+    fn name(&self) -> &str;
+    /// Species names in the potential's type order (type 1 in LAMMPS is index 0).
+    fn elements(&self) -> &[String];
+    /// Mass of each species in amu, in the same order.
+    fn masses_amu(&self) -> Vec<f64>;
+    /// Largest interaction range in Å.
+    fn cutoff_angstrom(&self) -> f64;
+    /// LAMMPS commands that set this potential up (`pair_style ...`, `pair_coeff ...`),
+    /// for types numbered as in [`Potential::elements`].
+    fn lammps_commands(&self) -> Vec<String>;
+    /// Where the potential came from.
+    fn provenance(&self) -> Provenance;
+    /// The analytic form, when the potential has one the engines can evaluate.
+    /// None means only LAMMPS can evaluate it (no Hessian stage).
+    fn form(&self) -> Option<&dyn EamForm>;
+}
+
+/// A memory kernel ν(t) of the generalized Langevin equation (paper Eq. 3).
+///
+/// Times are in the kernel's time unit; ν(t) has units of 1/time², and
+/// ν̃(ω) = ∫₀^∞ ν(t) e^{−iωt} dt = ν1(ω) − i ν2(ω) (brief §3) units of 1/time.
+pub trait MemoryKernel: Send + Sync {
+    /// Plugin name.
+    fn name(&self) -> &str;
+    /// ν(t).
+    fn nu_time(&self, t: f64) -> f64;
+    /// ν̃(ω) = ν1(ω) − i ν2(ω), ω in rad per time unit.
+    fn nu_freq(&self, omega: f64) -> Complex64;
+    /// Characteristic memory time (e.g. τ_m = r^{−1/b}), when the kernel has one.
+    fn memory_time(&self) -> Option<f64>;
+    /// Parameter values as (name, value, unit).
+    fn parameters(&self) -> Vec<(String, f64, String)>;
+}
+
+/// Builds a potential from parameters.
+pub type PotentialFactory = fn(&Params) -> Result<Box<dyn Potential>, PluginError>;
+/// Builds a memory kernel from parameters.
+pub type KernelFactory = fn(&Params) -> Result<Box<dyn MemoryKernel>, PluginError>;
+
+/// An ordered list of named entries of one plugin kind.
+pub struct Catalog<T> {
+    kind: &'static str,
+    entries: Vec<(PluginInfo, T)>,
+}
+
+impl<T> Catalog<T> {
+    /// An empty catalog of plugins of `kind` ("potential", "kernel").
+    pub fn new(kind: &'static str) -> Self {
+        Self { kind, entries: Vec::new() }
+    }
+
+    /// Adds an entry. Later entries with the same name are rejected by
+    /// [`Registry::check`].
+    pub fn register(&mut self, info: PluginInfo, item: T) {
+        self.entries.push((info, item));
+    }
+
+    /// The entry named `name`, or an error listing the known names.
+    pub fn get(&self, name: &str) -> Result<&(PluginInfo, T), PluginError> {
+        self.entries.iter().find(|(i, _)| i.name == name).ok_or_else(|| {
+            let known: Vec<&str> = self.entries.iter().map(|(i, _)| i.name).collect();
+            PluginError::Unknown {
+                kind: self.kind,
+                name: name.to_string(),
+                suggestion: nearest(name, &known).map(str::to_string),
+                known: known.into_iter().map(str::to_string).collect(),
+            }
+        })
+    }
+
+    /// All entries in registration order.
+    pub fn entries(&self) -> &[(PluginInfo, T)] {
+        &self.entries
+    }
+
+    /// Plugin kind name.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
+/// All plugins and stages known to a program.
+pub struct Registry {
+    /// Interatomic potentials.
+    pub potentials: Catalog<PotentialFactory>,
+    /// Memory kernels.
+    pub kernels: Catalog<KernelFactory>,
+    /// Workflow stages.
+    pub stages: Catalog<Box<dyn Stage>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            potentials: Catalog::new("potential"),
+            kernels: Catalog::new("kernel"),
+            stages: Catalog::new("stage"),
+        }
+    }
+}
+
+impl Registry {
+    /// Builds the potential named `name`.
+    pub fn potential(&self, name: &str, params: &Params) -> Result<Box<dyn Potential>, PluginError> {
+        let (info, factory) = self.potentials.get(name)?;
+        params.check_known(info.params)?;
+        factory(params)
+    }
+
+    /// Builds the memory kernel named `name`.
+    pub fn kernel(&self, name: &str, params: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
+        let (info, factory) = self.kernels.get(name)?;
+        params.check_known(info.params)?;
+        factory(params)
+    }
+
+    /// The stage named `name`.
+    pub fn stage(&self, name: &str) -> Result<&dyn Stage, PluginError> {
+        Ok(self.stages.get(name)?.1.as_ref())
+    }
+
+    /// Checks the registry's invariants: unique names, and a name, version,
+    /// doc and documented parameters for every entry. Returns the problems found.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut all: Vec<(&str, &PluginInfo)> = Vec::new();
+        all.extend(self.potentials.entries().iter().map(|(i, _)| ("potential", i)));
+        all.extend(self.kernels.entries().iter().map(|(i, _)| ("kernel", i)));
+        all.extend(self.stages.entries().iter().map(|(i, _)| ("stage", i)));
+        for (n, (kind, info)) in all.iter().enumerate() {
+            if info.name.is_empty() || info.version.is_empty() || info.doc.trim().is_empty() {
+                problems.push(format!("{kind} `{}` lacks a name, version or doc", info.name));
+            }
+            for p in info.params {
+                if p.doc.trim().is_empty() {
+                    problems.push(format!("{kind} `{}` parameter `{}` has no doc", info.name, p.name));
+                }
+            }
+            if all[..n].iter().any(|(k, i)| k == kind && i.name == info.name) {
+                problems.push(format!("{kind} `{}` is registered twice", info.name));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_name_lists_known_ones_and_suggests() {
+        let mut c: Catalog<u8> = Catalog::new("kernel");
+        for name in ["markovian", "exponential", "stretched-exp"] {
+            c.register(PluginInfo { name, version: "1", doc: "d", params: &[] }, 0);
+        }
+        let e = c.get("stretched_exp").unwrap_err().to_string();
+        assert!(e.contains("unknown kernel plugin `stretched_exp`"), "{e}");
+        assert!(e.contains("did you mean `stretched-exp`"), "{e}");
+        assert!(e.contains("markovian, exponential, stretched-exp"), "{e}");
+    }
+}
