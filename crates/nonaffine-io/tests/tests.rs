@@ -1,0 +1,4 @@
+//! Integration tests of nonaffine-io, one binary with a module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod roundtrip;
