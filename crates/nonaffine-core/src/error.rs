@@ -61,7 +61,10 @@ pub struct ParamError {
 impl ParamError {
     /// Builds an error for `key`.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { key: key.into(), message: message.into() }
+        Self {
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }
 

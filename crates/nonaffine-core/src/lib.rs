@@ -21,9 +21,7 @@ pub mod units;
 
 pub use error::{CoreError, ParamError, PluginError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
-pub use plugin::{
-    EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry,
-};
+pub use plugin::{EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry};
 pub use stage::{NoProgress, Progress, Stage, StageContext, StageError, StageInput};
 pub use structure::{Cell, Species, Structure};
 pub use summary::{Summary, SummaryValue};

@@ -95,7 +95,10 @@ pub struct Params {
 impl Params {
     /// Builds a parameter set found at key path `origin` (e.g. `stages.quench.params`).
     pub fn new(origin: impl Into<String>, values: BTreeMap<String, ParamValue>) -> Self {
-        Self { values, origin: origin.into() }
+        Self {
+            values,
+            origin: origin.into(),
+        }
     }
 
     /// Parses `k=v,k=v` (numbers where they parse, text otherwise), for the CLI.
@@ -154,7 +157,10 @@ impl Params {
     }
 
     fn wrong(&self, key: &str, want: &str, got: &ParamValue) -> ParamError {
-        ParamError::new(self.path(key), format!("expected {want}, found {}", got.kind_name()))
+        ParamError::new(
+            self.path(key),
+            format!("expected {want}, found {}", got.kind_name()),
+        )
     }
 
     /// A finite real number.
@@ -183,7 +189,10 @@ impl Params {
         if x > 0.0 {
             Ok(x)
         } else {
-            Err(ParamError::new(self.path(key), format!("must be > 0, found {x}")))
+            Err(ParamError::new(
+                self.path(key),
+                format!("must be > 0, found {x}"),
+            ))
         }
     }
 
@@ -200,9 +209,10 @@ impl Params {
     pub fn count(&self, key: &str) -> Result<u64, ParamError> {
         match self.get(key)? {
             ParamValue::Integer(i) if *i >= 0 => Ok(*i as u64),
-            ParamValue::Integer(i) => {
-                Err(ParamError::new(self.path(key), format!("must be ≥ 0, found {i}")))
-            }
+            ParamValue::Integer(i) => Err(ParamError::new(
+                self.path(key),
+                format!("must be ≥ 0, found {i}"),
+            )),
             other => Err(self.wrong(key, "a whole number", other)),
         }
     }
@@ -262,7 +272,9 @@ impl Params {
                     })
                 })
                 .collect(),
-            v => Ok(vec![v.as_f64().ok_or_else(|| self.wrong(key, "a list of numbers", v))?]),
+            v => Ok(vec![v
+                .as_f64()
+                .ok_or_else(|| self.wrong(key, "a list of numbers", v))?]),
         }
     }
 
@@ -344,7 +356,10 @@ mod tests {
     fn params(pairs: &[(&str, ParamValue)]) -> Params {
         Params::new(
             "stages.kernel.params",
-            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         )
     }
 
@@ -355,7 +370,10 @@ mod tests {
         assert_eq!(e.key, "stages.kernel.params.nu0");
         assert!(e.message.contains("expected a number"), "{e}");
         let e = p.number("b").unwrap_err();
-        assert_eq!(e.to_string(), "stages.kernel.params.b: required but missing");
+        assert_eq!(
+            e.to_string(),
+            "stages.kernel.params.b: required but missing"
+        );
     }
 
     #[test]
@@ -369,7 +387,10 @@ mod tests {
             doc: "",
         }];
         let e = p.check_known(&specs).unwrap_err();
-        assert!(e.message.contains("did you mean `cooling_rate_k_per_ps`"), "{e}");
+        assert!(
+            e.message.contains("did you mean `cooling_rate_k_per_ps`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -389,7 +410,10 @@ mod tests {
     fn edit_distance_known_values() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(nearest("stretched_exp", &["stretched-exp", "markovian"]), Some("stretched-exp"));
+        assert_eq!(
+            nearest("stretched_exp", &["stretched-exp", "markovian"]),
+            Some("stretched-exp")
+        );
         assert_eq!(nearest("zzzzzz", &["markovian"]), None);
     }
 }

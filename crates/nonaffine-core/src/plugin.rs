@@ -119,7 +119,10 @@ pub struct Catalog<T> {
 impl<T> Catalog<T> {
     /// An empty catalog of plugins of `kind` ("potential", "kernel").
     pub fn new(kind: &'static str) -> Self {
-        Self { kind, entries: Vec::new() }
+        Self {
+            kind,
+            entries: Vec::new(),
+        }
     }
 
     /// Adds an entry. Later entries with the same name are rejected by
@@ -130,15 +133,18 @@ impl<T> Catalog<T> {
 
     /// The entry named `name`, or an error listing the known names.
     pub fn get(&self, name: &str) -> Result<&(PluginInfo, T), PluginError> {
-        self.entries.iter().find(|(i, _)| i.name == name).ok_or_else(|| {
-            let known: Vec<&str> = self.entries.iter().map(|(i, _)| i.name).collect();
-            PluginError::Unknown {
-                kind: self.kind,
-                name: name.to_string(),
-                suggestion: nearest(name, &known).map(str::to_string),
-                known: known.into_iter().map(str::to_string).collect(),
-            }
-        })
+        self.entries
+            .iter()
+            .find(|(i, _)| i.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.entries.iter().map(|(i, _)| i.name).collect();
+                PluginError::Unknown {
+                    kind: self.kind,
+                    name: name.to_string(),
+                    suggestion: nearest(name, &known).map(str::to_string),
+                    known: known.into_iter().map(str::to_string).collect(),
+                }
+            })
     }
 
     /// All entries in registration order.
@@ -174,14 +180,22 @@ impl Default for Registry {
 
 impl Registry {
     /// Builds the potential named `name`.
-    pub fn potential(&self, name: &str, params: &Params) -> Result<Box<dyn Potential>, PluginError> {
+    pub fn potential(
+        &self,
+        name: &str,
+        params: &Params,
+    ) -> Result<Box<dyn Potential>, PluginError> {
         let (info, factory) = self.potentials.get(name)?;
         params.check_known(info.params)?;
         factory(params)
     }
 
     /// Builds the memory kernel named `name`.
-    pub fn kernel(&self, name: &str, params: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
+    pub fn kernel(
+        &self,
+        name: &str,
+        params: &Params,
+    ) -> Result<Box<dyn MemoryKernel>, PluginError> {
         let (info, factory) = self.kernels.get(name)?;
         params.check_known(info.params)?;
         factory(params)
@@ -197,19 +211,33 @@ impl Registry {
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut all: Vec<(&str, &PluginInfo)> = Vec::new();
-        all.extend(self.potentials.entries().iter().map(|(i, _)| ("potential", i)));
+        all.extend(
+            self.potentials
+                .entries()
+                .iter()
+                .map(|(i, _)| ("potential", i)),
+        );
         all.extend(self.kernels.entries().iter().map(|(i, _)| ("kernel", i)));
         all.extend(self.stages.entries().iter().map(|(i, _)| ("stage", i)));
         for (n, (kind, info)) in all.iter().enumerate() {
             if info.name.is_empty() || info.version.is_empty() || info.doc.trim().is_empty() {
-                problems.push(format!("{kind} `{}` lacks a name, version or doc", info.name));
+                problems.push(format!(
+                    "{kind} `{}` lacks a name, version or doc",
+                    info.name
+                ));
             }
             for p in info.params {
                 if p.doc.trim().is_empty() {
-                    problems.push(format!("{kind} `{}` parameter `{}` has no doc", info.name, p.name));
+                    problems.push(format!(
+                        "{kind} `{}` parameter `{}` has no doc",
+                        info.name, p.name
+                    ));
                 }
             }
-            if all[..n].iter().any(|(k, i)| k == kind && i.name == info.name) {
+            if all[..n]
+                .iter()
+                .any(|(k, i)| k == kind && i.name == info.name)
+            {
                 problems.push(format!("{kind} `{}` is registered twice", info.name));
             }
         }
@@ -225,7 +253,15 @@ mod tests {
     fn unknown_name_lists_known_ones_and_suggests() {
         let mut c: Catalog<u8> = Catalog::new("kernel");
         for name in ["markovian", "exponential", "stretched-exp"] {
-            c.register(PluginInfo { name, version: "1", doc: "d", params: &[] }, 0);
+            c.register(
+                PluginInfo {
+                    name,
+                    version: "1",
+                    doc: "d",
+                    params: &[],
+                },
+                0,
+            );
         }
         let e = c.get("stretched_exp").unwrap_err().to_string();
         assert!(e.contains("unknown kernel plugin `stretched_exp`"), "{e}");

@@ -6,8 +6,8 @@
 //! and moves it into place only when the stage returns `Ok`.
 
 use crate::error::{ParamError, PluginError};
-use crate::plugin::{PluginInfo, Registry};
 use crate::params::Params;
+use crate::plugin::{PluginInfo, Registry};
 use crate::summary::Summary;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -60,7 +60,10 @@ pub struct StageContext<'a> {
 
 impl StageContext<'_> {
     /// Upstream inputs of the given kind.
-    pub fn inputs_of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s StageInput> + 's {
+    pub fn inputs_of_kind<'s>(
+        &'s self,
+        kind: &'s str,
+    ) -> impl Iterator<Item = &'s StageInput> + 's {
         self.inputs.iter().filter(move |i| i.kind == kind)
     }
 }
@@ -94,7 +97,10 @@ pub enum StageError {
 impl StageError {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        StageError::Io { path: path.into(), source }
+        StageError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

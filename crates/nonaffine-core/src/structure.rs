@@ -3,6 +3,9 @@
 use crate::error::CoreError;
 use serde::{Deserialize, Serialize};
 
+/// LAMMPS box parameters `(boxlo, boxhi, xy, xz, yz)`, in Å.
+pub type LammpsBox = ([f64; 3], [f64; 3], f64, f64, f64);
+
 /// A periodic cell: three lattice vectors (rows, in Å) and an origin (Å).
 ///
 /// Invariant: the vectors are right-handed with positive volume. LAMMPS'
@@ -18,18 +21,24 @@ pub struct Cell {
 impl Cell {
     /// An orthogonal box with edge lengths in Å, origin at 0.
     pub fn orthogonal(lx: f64, ly: f64, lz: f64) -> Self {
-        Self { vectors: [[lx, 0.0, 0.0], [0.0, ly, 0.0], [0.0, 0.0, lz]], origin: [0.0; 3] }
+        Self {
+            vectors: [[lx, 0.0, 0.0], [0.0, ly, 0.0], [0.0, 0.0, lz]],
+            origin: [0.0; 3],
+        }
     }
 
     /// A LAMMPS box from `boxlo`, `boxhi` and tilt factors xy, xz, yz (Å).
     pub fn from_lammps(lo: [f64; 3], hi: [f64; 3], xy: f64, xz: f64, yz: f64) -> Self {
         let (lx, ly, lz) = (hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
-        Self { vectors: [[lx, 0.0, 0.0], [xy, ly, 0.0], [xz, yz, lz]], origin: lo }
+        Self {
+            vectors: [[lx, 0.0, 0.0], [xy, ly, 0.0], [xz, yz, lz]],
+            origin: lo,
+        }
     }
 
     /// LAMMPS box parameters `(lo, hi, xy, xz, yz)` if the cell is in restricted
     /// triclinic form (to 1e-12 relative), else None.
-    pub fn to_lammps(&self) -> Option<([f64; 3], [f64; 3], f64, f64, f64)> {
+    pub fn to_lammps(&self) -> Option<LammpsBox> {
         let v = &self.vectors;
         let scale = v.iter().flatten().fold(0.0f64, |m, x| m.max(x.abs()));
         let tol = 1e-12 * scale;
@@ -53,7 +62,9 @@ impl Cell {
     /// Whether all tilt factors vanish.
     pub fn is_orthogonal(&self) -> bool {
         let v = &self.vectors;
-        [v[0][1], v[0][2], v[1][0], v[1][2], v[2][0], v[2][1]].iter().all(|x| *x == 0.0)
+        [v[0][1], v[0][2], v[1][0], v[1][2], v[2][0], v[2][1]]
+            .iter()
+            .all(|x| *x == 0.0)
     }
 
     /// Inverse of the row matrix: `frac = (r - origin) · inverse`.
@@ -95,7 +106,11 @@ impl Cell {
     pub fn widths(&self) -> [f64; 3] {
         let [a, b, c] = self.vectors;
         let vol = self.volume().abs();
-        [vol / norm(cross(b, c)), vol / norm(cross(c, a)), vol / norm(cross(a, b))]
+        [
+            vol / norm(cross(b, c)),
+            vol / norm(cross(c, a)),
+            vol / norm(cross(a, b)),
+        ]
     }
 
     /// The same cell rotated into LAMMPS' restricted triclinic form, and the
@@ -160,7 +175,13 @@ impl Structure {
         positions: Vec<[f64; 3]>,
         images: Vec<[i32; 3]>,
     ) -> Result<Self, CoreError> {
-        let s = Self { cell, species, types, positions, images };
+        let s = Self {
+            cell,
+            species,
+            types,
+            positions,
+            images,
+        };
         s.validate()?;
         Ok(s)
     }
@@ -169,26 +190,56 @@ impl Structure {
     pub fn validate(&self) -> Result<(), CoreError> {
         let n = self.positions.len();
         if self.types.len() != n {
-            return Err(CoreError::LengthMismatch { positions: n, other: self.types.len(), what: "types" });
+            return Err(CoreError::LengthMismatch {
+                positions: n,
+                other: self.types.len(),
+                what: "types",
+            });
         }
         if self.images.len() != n {
-            return Err(CoreError::LengthMismatch { positions: n, other: self.images.len(), what: "image flags" });
+            return Err(CoreError::LengthMismatch {
+                positions: n,
+                other: self.images.len(),
+                what: "image flags",
+            });
         }
         for (atom, &t) in self.types.iter().enumerate() {
             if t >= self.species.len() {
-                return Err(CoreError::BadSpecies { atom, index: t, count: self.species.len() });
+                return Err(CoreError::BadSpecies {
+                    atom,
+                    index: t,
+                    count: self.species.len(),
+                });
             }
         }
         for sp in &self.species {
             if !(sp.mass_amu > 0.0 && sp.mass_amu.is_finite()) {
-                return Err(CoreError::BadMass { name: sp.name.clone(), mass_amu: sp.mass_amu });
+                return Err(CoreError::BadMass {
+                    name: sp.name.clone(),
+                    mass_amu: sp.mass_amu,
+                });
             }
         }
-        if self.cell.vectors.iter().flatten().chain(self.cell.origin.iter()).any(|x| !x.is_finite()) {
-            return Err(CoreError::NotFinite { what: "cell".into() });
+        if self
+            .cell
+            .vectors
+            .iter()
+            .flatten()
+            .chain(self.cell.origin.iter())
+            .any(|x| !x.is_finite())
+        {
+            return Err(CoreError::NotFinite {
+                what: "cell".into(),
+            });
         }
-        if let Some(i) = self.positions.iter().position(|p| p.iter().any(|x| !x.is_finite())) {
-            return Err(CoreError::NotFinite { what: format!("position of atom {i}") });
+        if let Some(i) = self
+            .positions
+            .iter()
+            .position(|p| p.iter().any(|x| !x.is_finite()))
+        {
+            return Err(CoreError::NotFinite {
+                what: format!("position of atom {i}"),
+            });
         }
         let volume_a3 = self.cell.volume();
         if volume_a3.is_nan() || volume_a3 <= 0.0 {
@@ -209,12 +260,16 @@ impl Structure {
 
     /// Mass of each atom in amu.
     pub fn masses(&self) -> Vec<f64> {
-        self.types.iter().map(|&t| self.species[t].mass_amu).collect()
+        self.types
+            .iter()
+            .map(|&t| self.species[t].mass_amu)
+            .collect()
     }
 
     /// Mass density in g/cm³.
     pub fn density_g_per_cm3(&self) -> f64 {
-        self.masses().iter().sum::<f64>() / self.cell.volume() * crate::units::G_PER_CM3_PER_AMU_PER_A3
+        self.masses().iter().sum::<f64>() / self.cell.volume()
+            * crate::units::G_PER_CM3_PER_AMU_PER_A3
     }
 
     /// Unwrapped positions `r + image · cell`, in Å.
@@ -226,7 +281,9 @@ impl Structure {
             .map(|(r, im)| {
                 let mut u = *r;
                 for (k, uk) in u.iter_mut().enumerate() {
-                    *uk += f64::from(im[0]) * v[0][k] + f64::from(im[1]) * v[1][k] + f64::from(im[2]) * v[2][k];
+                    *uk += f64::from(im[0]) * v[0][k]
+                        + f64::from(im[1]) * v[1][k]
+                        + f64::from(im[2]) * v[2][k];
                 }
                 u
             })
@@ -262,7 +319,11 @@ pub(crate) fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 pub(crate) fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 fn norm(a: [f64; 3]) -> f64 {
     dot(a, a).sqrt()
@@ -290,7 +351,10 @@ mod tests {
         let c = tri();
         assert!((c.volume() - 10.0 * 9.0 * 12.0).abs() < 1e-9);
         let (lo, hi, xy, xz, yz) = c.to_lammps().unwrap();
-        assert_eq!((lo, hi, xy, xz, yz), ([0.5, -1.0, 2.0], [10.5, 8.0, 14.0], 1.5, -2.0, 0.75));
+        assert_eq!(
+            (lo, hi, xy, xz, yz),
+            ([0.5, -1.0, 2.0], [10.5, 8.0, 14.0], 1.5, -2.0, 0.75)
+        );
     }
 
     #[test]
@@ -313,7 +377,10 @@ mod tests {
     #[test]
     fn general_cell_rotates_to_restricted_form_preserving_invariants() {
         // A rotated cell: lengths, angles and volume must be preserved.
-        let c = Cell { vectors: [[3.0, 1.0, 0.5], [-0.5, 4.0, 1.0], [0.2, -0.3, 5.0]], origin: [0.0; 3] };
+        let c = Cell {
+            vectors: [[3.0, 1.0, 0.5], [-0.5, 4.0, 1.0], [0.2, -0.3, 5.0]],
+            origin: [0.0; 3],
+        };
         let (r, rot) = c.to_restricted();
         assert!(r.to_lammps().is_some());
         assert!((r.volume() - c.volume()).abs() < 1e-12 * c.volume());
@@ -325,22 +392,37 @@ mod tests {
             }
             // rot maps each old vector onto the new one.
             let m = matvec(&rot, c.vectors[i]);
-            for k in 0..3 {
-                assert!((m[k] - r.vectors[i][k]).abs() < 1e-12);
+            for (mk, rk) in m.iter().zip(&r.vectors[i]) {
+                assert!((mk - rk).abs() < 1e-12);
             }
         }
     }
 
     #[test]
     fn validation_rejects_bad_input() {
-        let sp = vec![Species { name: "Cu".into(), mass_amu: 63.546 }];
+        let sp = vec![Species {
+            name: "Cu".into(),
+            mass_amu: 63.546,
+        }];
         let cell = Cell::orthogonal(5.0, 5.0, 5.0);
         assert!(matches!(
-            Structure::new(cell.clone(), sp.clone(), vec![1], vec![[0.0; 3]], vec![[0; 3]]),
+            Structure::new(
+                cell.clone(),
+                sp.clone(),
+                vec![1],
+                vec![[0.0; 3]],
+                vec![[0; 3]]
+            ),
             Err(CoreError::BadSpecies { .. })
         ));
         assert!(matches!(
-            Structure::new(cell.clone(), sp.clone(), vec![0], vec![[f64::NAN, 0.0, 0.0]], vec![[0; 3]]),
+            Structure::new(
+                cell.clone(),
+                sp.clone(),
+                vec![0],
+                vec![[f64::NAN, 0.0, 0.0]],
+                vec![[0; 3]]
+            ),
             Err(CoreError::NotFinite { .. })
         ));
         assert!(matches!(
@@ -353,9 +435,24 @@ mod tests {
     fn density_of_fcc_copper() {
         // fcc Cu, a = 3.615 Å: 8.93 g/cm³ (handbook value 8.96 at room temperature).
         let a = 3.615;
-        let sp = vec![Species { name: "Cu".into(), mass_amu: 63.546 }];
-        let pos = vec![[0.0; 3], [0.0, a / 2.0, a / 2.0], [a / 2.0, 0.0, a / 2.0], [a / 2.0, a / 2.0, 0.0]];
-        let s = Structure::new(Cell::orthogonal(a, a, a), sp, vec![0; 4], pos, vec![[0; 3]; 4]).unwrap();
+        let sp = vec![Species {
+            name: "Cu".into(),
+            mass_amu: 63.546,
+        }];
+        let pos = vec![
+            [0.0; 3],
+            [0.0, a / 2.0, a / 2.0],
+            [a / 2.0, 0.0, a / 2.0],
+            [a / 2.0, a / 2.0, 0.0],
+        ];
+        let s = Structure::new(
+            Cell::orthogonal(a, a, a),
+            sp,
+            vec![0; 4],
+            pos,
+            vec![[0; 3]; 4],
+        )
+        .unwrap();
         assert!((s.density_g_per_cm3() - 8.93).abs() < 0.01);
     }
 }

@@ -32,13 +32,17 @@ impl Summary {
 
     /// Adds a float rounded to `digits` significant digits.
     pub fn float(&mut self, key: &str, value: f64, digits: u32) -> &mut Self {
-        self.0.insert(key.into(), SummaryValue::Float(round_sig(value, digits)));
+        self.0
+            .insert(key.into(), SummaryValue::Float(round_sig(value, digits)));
         self
     }
 
     /// Adds a list of floats rounded to `digits` significant digits.
     pub fn floats(&mut self, key: &str, values: &[f64], digits: u32) -> &mut Self {
-        let list = values.iter().map(|v| SummaryValue::Float(round_sig(*v, digits))).collect();
+        let list = values
+            .iter()
+            .map(|v| SummaryValue::Float(round_sig(*v, digits)))
+            .collect();
         self.0.insert(key.into(), SummaryValue::List(list));
         self
     }

@@ -11,7 +11,8 @@ pub const GPA_PER_BAR: f64 = 1.0e-4;
 /// Hessian eigenvalue.
 pub const RAD_PER_S_PER_OMEGA_UNIT: f64 = 9.822_694_8e13;
 /// THz (ν = ω/2π) per unit of ω = sqrt(eV/(Å²·amu)): 15.633 THz.
-pub const THZ_PER_OMEGA_UNIT: f64 = RAD_PER_S_PER_OMEGA_UNIT / (2.0 * std::f64::consts::PI) * 1.0e-12;
+pub const THZ_PER_OMEGA_UNIT: f64 =
+    RAD_PER_S_PER_OMEGA_UNIT / (2.0 * std::f64::consts::PI) * 1.0e-12;
 /// g/cm³ per amu/Å³.
 pub const G_PER_CM3_PER_AMU_PER_A3: f64 = 1.660_539_066_60;
 /// Boltzmann constant in eV/K.

@@ -1,0 +1,282 @@
+//! The parent side: starts a worker, feeds it a job, relays its events, and
+//! turns a LAMMPS error, a crash or a kill into a typed [`LammpsError`].
+
+use crate::protocol::{Event, Job, Snapshot, EVENT_PREFIX};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use thiserror::Error;
+
+/// Name of the worker binary.
+pub const WORKER_NAME: &str = "nonaffine-lammps-worker";
+/// Environment variable that overrides where the worker binary is.
+pub const WORKER_ENV: &str = "NONAFFINE_LAMMPS_WORKER";
+
+/// Why a LAMMPS job failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LammpsError {
+    /// The worker binary is not where we looked.
+    #[error("LAMMPS worker `{WORKER_NAME}` not found (looked in: {}); build it with `cargo build -p nonaffine-lammps` or set {WORKER_ENV}", searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    WorkerNotFound {
+        /// Places searched.
+        searched: Vec<PathBuf>,
+    },
+    /// LAMMPS stopped with an ERROR.
+    #[error("LAMMPS error: {message}\n--- last lines of the LAMMPS log ({log}) ---\n{}", tail.join("\n"))]
+    Lammps {
+        /// The `ERROR: ...` line(s) from LAMMPS.
+        message: String,
+        /// Last lines of the log.
+        tail: Vec<String>,
+        /// Log file.
+        log: PathBuf,
+    },
+    /// The worker died without a LAMMPS error (killed, crashed).
+    #[error("LAMMPS worker ended unexpectedly ({status}) during step {step:?}\n--- stderr ---\n{stderr}\n--- last lines of the LAMMPS log ---\n{}", tail.join("\n"))]
+    Crashed {
+        /// Exit status description.
+        status: String,
+        /// Index of the job step that was running, if known.
+        step: Option<usize>,
+        /// Last lines of stderr.
+        stderr: String,
+        /// Last lines of the log.
+        tail: Vec<String>,
+    },
+    /// Could not start the worker or write its job.
+    #[error("cannot start LAMMPS worker {path}: {source}")]
+    Spawn {
+        /// What we tried to run.
+        path: PathBuf,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// The worker sent something we do not understand.
+    #[error("LAMMPS worker protocol error: {0}")]
+    Protocol(String),
+}
+
+/// How to start workers.
+#[derive(Clone, Debug, Default)]
+pub struct WorkerConfig {
+    /// Worker binary; found automatically when None (see [`find_worker`]).
+    pub worker: Option<PathBuf>,
+    /// Run under `mpirun -np K` when Some(K) with K > 1.
+    pub mpi_ranks: Option<usize>,
+    /// Folder for the job file and the LAMMPS log; a temporary one when None.
+    pub workdir: Option<PathBuf>,
+}
+
+/// Everything a finished job returned.
+#[derive(Clone, Debug, Default)]
+pub struct JobOutput {
+    /// LAMMPS version, YYYYMMDD.
+    pub version: i32,
+    /// MPI ranks used.
+    pub ranks: i32,
+    /// Installed LAMMPS packages.
+    pub packages: Vec<String>,
+    /// Snapshots in the order taken.
+    pub snapshots: Vec<Snapshot>,
+    /// Path of the LAMMPS log (inside the workdir; gone with a temporary one).
+    pub log: PathBuf,
+}
+
+impl JobOutput {
+    /// The snapshot with this label.
+    pub fn snapshot(&self, label: &str) -> Result<&Snapshot, LammpsError> {
+        self.snapshots
+            .iter()
+            .find(|s| s.label == label)
+            .ok_or_else(|| LammpsError::Protocol(format!("no snapshot labelled `{label}`")))
+    }
+}
+
+/// Finds the worker: `$NONAFFINE_LAMMPS_WORKER`, then next to the current
+/// executable and its parent (cargo's `deps/`), then `PATH`.
+pub fn find_worker() -> Result<PathBuf, LammpsError> {
+    let mut searched = Vec::new();
+    if let Some(p) = std::env::var_os(WORKER_ENV) {
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            return Ok(p);
+        }
+        searched.push(p);
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(d) = exe.parent() {
+            dirs.push(d.to_path_buf());
+            if let Some(pp) = d.parent() {
+                dirs.push(pp.to_path_buf());
+            }
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    for d in dirs {
+        let p = d.join(WORKER_NAME);
+        if p.is_file() {
+            return Ok(p);
+        }
+        searched.push(p);
+    }
+    Err(LammpsError::WorkerNotFound { searched })
+}
+
+/// Runs `job` in a worker process, calling `on_event` for every event
+/// (progress, snapshots) as it arrives.
+pub fn run_job(
+    config: &WorkerConfig,
+    job: &Job,
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<JobOutput, LammpsError> {
+    let worker = match &config.worker {
+        Some(w) => w.clone(),
+        None => find_worker()?,
+    };
+    let tmp;
+    let workdir: &Path = match &config.workdir {
+        Some(d) => d,
+        None => {
+            tmp = tempfile::tempdir().map_err(|e| LammpsError::Spawn {
+                path: worker.clone(),
+                source: e,
+            })?;
+            tmp.path()
+        }
+    };
+    std::fs::create_dir_all(workdir).map_err(|e| LammpsError::Spawn {
+        path: workdir.into(),
+        source: e,
+    })?;
+    let job_path = workdir.join("job.json");
+    let log_path = workdir.join("log.lammps");
+    let text = serde_json::to_string(job).map_err(|e| LammpsError::Protocol(e.to_string()))?;
+    std::fs::write(&job_path, text).map_err(|e| LammpsError::Spawn {
+        path: job_path.clone(),
+        source: e,
+    })?;
+
+    let mut cmd = match config.mpi_ranks {
+        Some(k) if k > 1 => {
+            let mut c = Command::new("mpirun");
+            c.args([
+                "--allow-run-as-root",
+                "--oversubscribe",
+                "-np",
+                &k.to_string(),
+            ])
+            .arg(&worker);
+            c
+        }
+        _ => Command::new(&worker),
+    };
+    cmd.arg("--job").arg(&job_path).arg("--log").arg(&log_path);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| LammpsError::Spawn {
+        path: worker.clone(),
+        source: e,
+    })?;
+
+    let stderr_thread = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = e.read_to_string(&mut s);
+            s
+        })
+    });
+    let mut out = JobOutput {
+        log: log_path.clone(),
+        ..Default::default()
+    };
+    let mut done = false;
+    let mut step = None;
+    let mut protocol_error = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Some(json) = line.strip_prefix(EVENT_PREFIX) else {
+                continue;
+            };
+            match serde_json::from_str::<Event>(json) {
+                Ok(ev) => {
+                    match &ev {
+                        Event::Hello {
+                            version,
+                            ranks,
+                            packages,
+                            ..
+                        } => {
+                            out.version = *version;
+                            out.ranks = *ranks;
+                            out.packages = packages.clone();
+                        }
+                        Event::StepStarted { index } => step = Some(*index),
+                        Event::Snapshot(s) => out.snapshots.push((**s).clone()),
+                        Event::Done => done = true,
+                        Event::Progress { .. } => {}
+                    }
+                    on_event(&ev);
+                }
+                Err(e) => protocol_error = Some(format!("{e} in line `{json}`")),
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| LammpsError::Spawn {
+        path: worker.clone(),
+        source: e,
+    })?;
+    let stderr = stderr_thread
+        .and_then(|t| t.join().ok())
+        .unwrap_or_default();
+    if let Some(e) = protocol_error {
+        return Err(LammpsError::Protocol(e));
+    }
+    if done && status.success() {
+        return Ok(out);
+    }
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let tail: Vec<String> = lines[lines.len().saturating_sub(15)..]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("ERROR"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(LammpsError::Lammps {
+            message: errors.join("\n"),
+            tail,
+            log: log_path,
+        });
+    }
+    let stderr_tail: Vec<&str> = stderr.lines().collect();
+    Err(LammpsError::Crashed {
+        status: describe(&status),
+        step,
+        stderr: stderr_tail[stderr_tail.len().saturating_sub(15)..].join("\n"),
+        tail,
+    })
+}
+
+fn describe(status: &std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return format!("killed by signal {sig}");
+        }
+    }
+    match status.code() {
+        Some(c) => format!("exit code {c}"),
+        None => "unknown status".into(),
+    }
+}
