@@ -112,7 +112,10 @@ pub fn parse_lammps_data(
                     return Err(IoError::line(
                         source,
                         at,
-                        format!("{after} after {k} lines of the {name} section, but the header declares {count} {what}"),
+                        format!(
+                            "{after} after {k} of the {count} lines of the {name} section \
+                             (the header declares {count} {what})"
+                        ),
                     ));
                 }
             }

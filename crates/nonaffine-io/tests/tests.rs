@@ -1,4 +1,8 @@
 //! Integration tests of nonaffine-io, one binary with a module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+mod malformed;
+mod reference;
 mod roundtrip;
+mod snapshot;
