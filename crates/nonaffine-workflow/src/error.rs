@@ -1,0 +1,110 @@
+//! Errors of loading, validating and running workflows.
+
+use nonaffine_core::StageError;
+use std::fmt;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// One problem in a workflow file, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The workflow file, as the user named it.
+    pub file: PathBuf,
+    /// Line and column (from 1) of the offending key or value, when known.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Some((line, column)) => {
+                write!(
+                    f,
+                    "{}:{line}:{column}: {}",
+                    self.file.display(),
+                    self.message
+                )
+            }
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// A workflow that could not be loaded.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum WorkflowError {
+    /// The file could not be read.
+    #[error("cannot read workflow {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file has problems; one line each, in file order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Diagnostic>),
+}
+
+/// A run that stopped.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Reading or writing a file of the run folder failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file of the run folder is not what this program wrote.
+    #[error("{}: {message}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A stage returned an error; its temporary folder was removed.
+    #[error("stage `{stage}`{} failed: {source}", if branch.is_empty() { String::new() } else { format!(" [{branch}]") })]
+    Stage {
+        /// Stage name in the workflow.
+        stage: String,
+        /// Sweep point label, empty when not swept.
+        branch: String,
+        /// The stage's error.
+        source: Box<StageError>,
+    },
+    /// `--force` named a stage the workflow does not have.
+    #[error("--force {name}: no such stage in the workflow{}; stages: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), known.join(", "))]
+    UnknownForce {
+        /// The name given.
+        name: String,
+        /// The nearest stage name, if close.
+        suggestion: Option<String>,
+        /// All stage names.
+        known: Vec<String>,
+    },
+    /// Another live process is running in the same output folder.
+    #[error("{} is in use by process {pid}; wait for it or choose another --out", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The process holding it.
+        pid: u32,
+    },
+}
+
+impl RunError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        RunError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

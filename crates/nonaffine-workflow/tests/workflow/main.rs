@@ -1,0 +1,7 @@
+//! Integration tests of the workflow runner, driven by dummy stages.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod broken;
+mod common;
+mod resume;
+mod run;
