@@ -7,10 +7,12 @@
 //! escapes), or `{...}`/`[...]` lists; a key without `=` means true.
 //!
 //! The cell: `Lattice="ax ay az bx by bz cx cy cz"` gives the three cell
-//! vectors as rows (Å); the format has no cell origin, and ASE and OVITO put it
-//! at 0. So [`extxyz_string`] writes positions relative to the cell origin
+//! vectors as rows (Å); ASE has no cell origin and puts it at 0. So
+//! [`extxyz_string`] writes positions relative to the cell origin
 //! (`r - origin`) and the frames read back have origin 0: the same periodic
-//! structure, translated. Image flags are not stored: they read back as zero.
+//! structure, translated. (On reading, an `Origin="x y z"` key, which OVITO
+//! understands, sets the origin; nonaffine does not write it, for ASE's sake.)
+//! Image flags are not stored: they read back as zero.
 
 use crate::masses::standard_atomic_mass;
 use crate::{fmt_f64, read_text, write_text, IoError};
@@ -39,8 +41,8 @@ pub enum InfoValue {
 pub struct Frame {
     /// The periodic structure.
     pub structure: Structure,
-    /// Every `key=value` of the comment line except `Lattice`, `Properties`
-    /// and `pbc`, which the structure itself represents. Units are whatever the
+    /// Every `key=value` of the comment line except `Lattice`, `Properties`,
+    /// `pbc` and `Origin`, which the structure itself represents. Units are whatever the
     /// writer used; nonaffine writes metal units (eV, K, bar) and says so in the key (`energy_ev`).
     pub info: BTreeMap<String, InfoValue>,
 }
@@ -93,7 +95,7 @@ pub fn parse_extxyz(text: &str, source: &str) -> Result<Vec<Frame>, IoError> {
 ///
 /// Each comment line has `Lattice` (cell vectors as rows, Å),
 /// `Properties=species:S:1:pos:R:3`, `pbc="T T T"`, then each info entry in
-/// key order. Positions are written relative to the cell origin (see the
+/// key order (info keys named like those four, or `Origin`, are skipped). Positions are written relative to the cell origin (see the
 /// module docs). If a species' mass differs from the standard atomic weight of
 /// its name (or the name is no element), a `masses:R:1` column (amu) is added
 /// so the masses survive. Numbers are written in their shortest exact form.
@@ -188,6 +190,7 @@ fn parse_frame(
 
     let mut lattice = None;
     let mut properties = None;
+    let mut origin = [0.0; 3];
     let mut info = BTreeMap::new();
     for (key, raw) in pairs {
         if key.eq_ignore_ascii_case("lattice") {
@@ -196,6 +199,17 @@ fn parse_frame(
         } else if key.eq_ignore_ascii_case("properties") {
             let v = raw.ok_or_else(|| err("`Properties` needs a value".into()))?;
             properties = Some(parse_properties(&v).map_err(err)?);
+        } else if key.eq_ignore_ascii_case("origin") {
+            let v = raw.unwrap_or_default();
+            let o: Option<Vec<f64>> = v.split_whitespace().map(|w| w.parse().ok()).collect();
+            origin = match o.as_deref() {
+                Some(&[x, y, z]) if [x, y, z].iter().all(|c: &f64| c.is_finite()) => [x, y, z],
+                _ => {
+                    return Err(err(format!(
+                        "Origin=\"{v}\" must hold 3 finite numbers (Å)"
+                    )))
+                }
+            };
         } else if key.eq_ignore_ascii_case("pbc") {
             let v = raw.unwrap_or_default();
             let flags: Vec<&str> = v.split_whitespace().collect();
@@ -316,10 +330,7 @@ fn parse_frame(
         types.push(t);
         positions.push(r);
     }
-    let cell = Cell {
-        vectors,
-        origin: [0.0; 3],
-    };
+    let cell = Cell { vectors, origin };
     let structure =
         Structure::new(cell, species, types, positions, vec![[0; 3]; n]).map_err(|error| {
             IoError::Structure {

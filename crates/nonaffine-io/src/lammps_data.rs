@@ -1,10 +1,13 @@
 //! LAMMPS data files in `atom_style atomic`.
 //!
 //! What is read: the title line (ignored); the header counts `N atoms` and
-//! `N atom types`; the box `xlo xhi`, `ylo yhi`, `zlo zhi` and, for a triclinic
-//! box, `xy xz yz`; the sections `Masses` (one line per type, an optional
-//! `# Name` comment after each mass), `Atoms` (`id type x y z`, optionally
-//! followed by the three image flags `ix iy iz`), and `Velocities`,
+//! `N atom types`; the box `xlo xhi`, `ylo yhi`, `zlo zhi` and, for a
+//! triclinic box, `xy xz yz` (or instead the general triclinic cell `avec`,
+//! `bvec`, `cvec`, `abc origin` of LAMMPS 2024+, whose atom coordinates are in
+//! that cell's frame); the sections `Masses` (one line per type, an optional
+//! `# Name` comment after each mass), `Atom Type Labels` (LAMMPS 2022+ type
+//! names, which may then stand for type numbers), `Atoms` (`id type x y z`,
+//! optionally followed by the three image flags `ix iy iz`), and `Velocities`,
 //! `Pair Coeffs`, `PairIJ Coeffs`, which are skipped. Counts of bonds, angles,
 //! ... must be zero. `#` starts a comment anywhere. Atoms may be listed in any
 //! order: they are sorted by ID, and the IDs must be exactly 1..N.
@@ -13,7 +16,9 @@
 //! given), so what LAMMPS wrote is what the [`Structure`] holds.
 
 use crate::{fmt_f64, read_text, write_text, IoError};
+use nonaffine_core::params::nearest;
 use nonaffine_core::{Cell, Species, Structure};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -53,39 +58,22 @@ pub fn parse_lammps_data(
     let ntypes = header
         .types
         .ok_or_else(|| IoError::missing(source, "the header has no `N atom types` line"))?;
-    let mut bounds = [[0.0; 2]; 3];
-    for (k, b) in header.bounds.iter().enumerate() {
-        let (lo, hi, at) = b.ok_or_else(|| {
-            IoError::missing(source, format!("the header has no `{}` line", BOX_KEYS[k]))
-        })?;
-        if hi <= lo {
-            return Err(IoError::line(
-                source,
-                at,
-                format!(
-                    "{}: the upper bound {hi} must exceed the lower bound {lo}",
-                    BOX_KEYS[k]
-                ),
-            ));
-        }
-        bounds[k] = [lo, hi];
-    }
+    let cell = header.cell(source)?;
 
-    let mut masses: Option<Vec<(f64, Option<&str>)>> = None;
-    let mut atoms: Option<Vec<AtomRow>> = None;
-    let mut seen: Vec<&str> = Vec::new();
+    // Section title → (title line, data lines); interpreted once all are read,
+    // because type labels may follow the sections that use them.
+    let mut sections: BTreeMap<&str, (&Line<'_>, Vec<&Line<'_>>)> = BTreeMap::new();
     while let Some(head) = it.next() {
         let name = head.data;
-        if seen.contains(&name) {
+        if sections.contains_key(name) {
             return Err(IoError::line(
                 source,
                 head.no,
                 format!("second `{name}` section"),
             ));
         }
-        seen.push(name);
         let (count, what) = match name {
-            "Masses" => (ntypes, "atom types"),
+            "Masses" | "Atom Type Labels" => (ntypes, "atom types"),
             "Atoms" | "Velocities" => (natoms, "atoms"),
             "Pair Coeffs" => (ntypes, "atom types"),
             "PairIJ Coeffs" => (ntypes * (ntypes + 1) / 2, "type pairs"),
@@ -95,7 +83,7 @@ pub fn parse_lammps_data(
                     head.no,
                     format!(
                         "unknown or unsupported section `{name}`; an atom_style atomic file has \
-                         Masses, Atoms and optionally Velocities, Pair Coeffs"
+                         Masses, Atoms and optionally Atom Type Labels, Velocities, Pair Coeffs"
                     ),
                 ))
             }
@@ -121,29 +109,51 @@ pub fn parse_lammps_data(
             }
         }
         if let Some(l) = it.peek().filter(|l| !is_section(l.data)) {
-            return Err(IoError::line(
-                source,
-                l.no,
-                format!("the {name} section has more than the {count} lines the header declares ({count} {what})"),
-            ));
-        }
-        match name {
-            "Masses" => masses = Some(read_masses(&rows, ntypes, source)?),
-            "Atoms" => {
-                if let Some(style) = head.comment.and_then(|c| c.split_whitespace().next()) {
-                    if style != "atomic" {
-                        return Err(IoError::line(
-                            source,
-                            head.no,
-                            format!("atom style `{style}` is not supported; write the file with atom_style atomic (`id type x y z [ix iy iz]`)"),
-                        ));
-                    }
+            let too_many = format!(
+                "the {name} section has more than the {count} lines the header declares ({count} {what})"
+            );
+            let starts_with_word = l
+                .data
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.parse::<f64>().is_err());
+            let message = match nearest(l.data, &SECTIONS) {
+                Some(title) if starts_with_word => {
+                    format!(
+                        "`{}` is no section title (did you mean `{title}`?), or {too_many}",
+                        l.data
+                    )
                 }
-                atoms = Some(read_atoms(&rows, ntypes, source)?);
-            }
-            _ => {}
+                _ => too_many,
+            };
+            return Err(IoError::line(source, l.no, message));
         }
+        sections.insert(name, (head, rows));
     }
+
+    let labels = match sections.get("Atom Type Labels") {
+        Some((_, rows)) => read_labels(rows, ntypes, source)?,
+        None => Vec::new(),
+    };
+    let masses = match sections.get("Masses") {
+        Some((_, rows)) => Some(read_masses(rows, ntypes, &labels, source)?),
+        None => None,
+    };
+    let atoms = match sections.get("Atoms") {
+        Some((head, rows)) => {
+            if let Some(style) = head.comment.and_then(|c| c.split_whitespace().next()) {
+                if style != "atomic" {
+                    return Err(IoError::line(
+                        source,
+                        head.no,
+                        format!("atom style `{style}` is not supported; write the file with atom_style atomic (`id type x y z [ix iy iz]`)"),
+                    ));
+                }
+            }
+            Some(read_atoms(rows, ntypes, &labels, source)?)
+        }
+        None => None,
+    };
 
     let masses = masses.ok_or_else(|| {
         IoError::missing(
@@ -175,18 +185,16 @@ pub fn parse_lammps_data(
         .iter()
         .enumerate()
         .map(|(t, (mass_amu, comment))| Species {
-            name: match (names, comment) {
-                (Some(n), _) => n[t].clone(),
-                (None, Some(c)) => (*c).to_string(),
-                (None, None) => format!("type{}", t + 1),
+            name: match (names, labels.get(t), comment) {
+                (Some(n), _, _) => n[t].clone(),
+                (None, Some(label), _) => label.clone(),
+                (None, None, Some(c)) => (*c).to_string(),
+                (None, None, None) => format!("type{}", t + 1),
             },
             mass_amu: *mass_amu,
         })
         .collect();
 
-    let [[xlo, xhi], [ylo, yhi], [zlo, zhi]] = bounds;
-    let [xy, xz, yz] = header.tilt.unwrap_or([0.0; 3]);
-    let cell = Cell::from_lammps([xlo, ylo, zlo], [xhi, yhi, zhi], xy, xz, yz);
     Structure::new(
         cell,
         species,
@@ -299,11 +307,44 @@ impl<'a> Line<'a> {
     }
 }
 
-/// A section title starts with a word; header and data lines start with a number.
+/// Every section title LAMMPS' read_data knows (a data line may start with a
+/// type label, so "starts with a word" is not enough).
+const SECTIONS: [&str; 30] = [
+    "Atoms",
+    "Velocities",
+    "Masses",
+    "Ellipsoids",
+    "Lines",
+    "Triangles",
+    "Bodies",
+    "Bonds",
+    "Angles",
+    "Dihedrals",
+    "Impropers",
+    "Pair Coeffs",
+    "PairIJ Coeffs",
+    "Bond Coeffs",
+    "Angle Coeffs",
+    "Dihedral Coeffs",
+    "Improper Coeffs",
+    "BondBond Coeffs",
+    "BondAngle Coeffs",
+    "MiddleBondTorsion Coeffs",
+    "EndBondTorsion Coeffs",
+    "AngleTorsion Coeffs",
+    "AngleAngleTorsion Coeffs",
+    "BondBond13 Coeffs",
+    "AngleAngle Coeffs",
+    "Atom Type Labels",
+    "Bond Type Labels",
+    "Angle Type Labels",
+    "Dihedral Type Labels",
+    "Improper Type Labels",
+];
+
+/// Whether a line (comment stripped) is a section title.
 fn is_section(data: &str) -> bool {
-    data.split_whitespace()
-        .next()
-        .is_some_and(|w| w.parse::<f64>().is_err())
+    SECTIONS.contains(&data)
 }
 
 #[derive(Default)]
@@ -313,9 +354,60 @@ struct Header {
     /// (lo, hi, line) per axis.
     bounds: [Option<(f64, f64, usize)>; 3],
     tilt: Option<[f64; 3]>,
+    /// General triclinic header of LAMMPS 2024+: `avec`, `bvec`, `cvec`, `abc origin`.
+    general: [Option<[f64; 3]>; 4],
 }
 
+const GENERAL_KEYS: [&str; 4] = ["avec", "bvec", "cvec", "abc origin"];
+
 impl Header {
+    /// The cell the header describes: LAMMPS' restricted triclinic box from
+    /// bounds and tilts, or a general triclinic cell from `avec bvec cvec abc origin`.
+    fn cell(&self, source: &str) -> Result<Cell, IoError> {
+        if self.general.iter().any(Option::is_some) {
+            if self.bounds.iter().any(Option::is_some) || self.tilt.is_some() {
+                return Err(IoError::missing(
+                    source,
+                    "the header mixes a general triclinic cell (avec, bvec, cvec, abc origin) \
+                     with box bounds (xlo xhi ...); give one or the other",
+                ));
+            }
+            let mut v = [[0.0; 3]; 4];
+            for (k, g) in self.general.iter().enumerate() {
+                v[k] = g.ok_or_else(|| {
+                    IoError::missing(
+                        source,
+                        format!("the header has no `{}` line", GENERAL_KEYS[k]),
+                    )
+                })?;
+            }
+            return Ok(Cell {
+                vectors: [v[0], v[1], v[2]],
+                origin: v[3],
+            });
+        }
+        let mut lo = [0.0; 3];
+        let mut hi = [0.0; 3];
+        for (k, b) in self.bounds.iter().enumerate() {
+            let (l, h, at) = b.ok_or_else(|| {
+                IoError::missing(source, format!("the header has no `{}` line", BOX_KEYS[k]))
+            })?;
+            if h <= l {
+                return Err(IoError::line(
+                    source,
+                    at,
+                    format!(
+                        "{}: the upper bound {h} must exceed the lower bound {l}",
+                        BOX_KEYS[k]
+                    ),
+                ));
+            }
+            (lo[k], hi[k]) = (l, h);
+        }
+        let [xy, xz, yz] = self.tilt.unwrap_or([0.0; 3]);
+        Ok(Cell::from_lammps(lo, hi, xy, xz, yz))
+    }
+
     fn read(&mut self, line: &Line<'_>, source: &str) -> Result<(), IoError> {
         let words: Vec<&str> = line.data.split_whitespace().collect();
         let k = words
@@ -383,6 +475,13 @@ impl Header {
                 let f = floats(values)?;
                 self.tilt = Some([f[0], f[1], f[2]]);
             }
+            "avec" | "bvec" | "cvec" | "abc origin" => {
+                expect(3)?;
+                let k = GENERAL_KEYS.iter().position(|g| *g == keyword).unwrap_or(0);
+                dup(self.general[k].is_some())?;
+                let f = floats(values)?;
+                self.general[k] = Some([f[0], f[1], f[2]]);
+            }
             "bonds" | "angles" | "dihedrals" | "impropers" | "ellipsoids" | "lines"
             | "triangles" | "bodies" => {
                 expect(1)?;
@@ -420,6 +519,7 @@ impl Header {
 fn read_masses<'a>(
     rows: &[&Line<'a>],
     ntypes: usize,
+    labels: &[String],
     source: &str,
 ) -> Result<Vec<(f64, Option<&'a str>)>, IoError> {
     let mut masses: Vec<Option<(f64, Option<&'a str>)>> = vec![None; ntypes];
@@ -432,7 +532,7 @@ fn read_masses<'a>(
                 w.len()
             )));
         }
-        let t = parse_type(w[0], ntypes).map_err(err)?;
+        let t = parse_type(w[0], ntypes, labels).map_err(err)?;
         let m = match w[1].parse::<f64>() {
             Ok(m) if m > 0.0 && m.is_finite() => m,
             _ => {
@@ -467,7 +567,12 @@ struct AtomRow {
     image: [i32; 3],
 }
 
-fn read_atoms(rows: &[&Line<'_>], ntypes: usize, source: &str) -> Result<Vec<AtomRow>, IoError> {
+fn read_atoms(
+    rows: &[&Line<'_>],
+    ntypes: usize,
+    labels: &[String],
+    source: &str,
+) -> Result<Vec<AtomRow>, IoError> {
     let mut atoms = Vec::with_capacity(rows.len());
     for l in rows {
         let err = |m: String| IoError::line(source, l.no, m);
@@ -482,7 +587,7 @@ fn read_atoms(rows: &[&Line<'_>], ntypes: usize, source: &str) -> Result<Vec<Ato
             Ok(id) if id > 0 => id,
             _ => return Err(err(format!("atom ID `{}` is not a positive integer", w[0]))),
         };
-        let t = parse_type(w[1], ntypes).map_err(err)?;
+        let t = parse_type(w[1], ntypes, labels).map_err(err)?;
         let mut r = [0.0; 3];
         for (k, rk) in r.iter_mut().enumerate() {
             *rk = match w[2 + k].parse::<f64>() {
@@ -547,15 +652,55 @@ fn read_atoms(rows: &[&Line<'_>], ntypes: usize, source: &str) -> Result<Vec<Ato
     Ok(atoms)
 }
 
-/// A 1-based LAMMPS type to a 0-based species index, or a message.
-fn parse_type(word: &str, ntypes: usize) -> Result<usize, String> {
+/// A 1-based LAMMPS type (or a type label) to a 0-based species index, or a message.
+fn parse_type(word: &str, ntypes: usize, labels: &[String]) -> Result<usize, String> {
+    if let Some(t) = labels.iter().position(|l| l == word) {
+        return Ok(t);
+    }
     match word.parse::<usize>() {
         Ok(t) if (1..=ntypes).contains(&t) => Ok(t - 1),
         Ok(t) => Err(format!(
             "unknown atom type {t}; the header declares {ntypes} atom types (1..{ntypes})"
         )),
-        Err(_) => Err(format!("atom type `{word}` is not a positive integer")),
+        Err(_) if labels.is_empty() => Err(format!("atom type `{word}` is not a positive integer")),
+        Err(_) => Err(format!(
+            "atom type `{word}` is neither a type number nor one of the labels {}",
+            labels.join(", ")
+        )),
     }
+}
+
+/// The `Atom Type Labels` section (LAMMPS 2022+ `labelmap`): `type label` per line.
+fn read_labels(rows: &[&Line<'_>], ntypes: usize, source: &str) -> Result<Vec<String>, IoError> {
+    let mut labels: Vec<Option<String>> = vec![None; ntypes];
+    for l in rows {
+        let err = |m: String| IoError::line(source, l.no, m);
+        let w: Vec<&str> = l.data.split_whitespace().collect();
+        if w.len() != 2 {
+            return Err(err(format!(
+                "an Atom Type Labels line is `type label`, found {} fields",
+                w.len()
+            )));
+        }
+        let t = parse_type(w[0], ntypes, &[]).map_err(err)?;
+        if w[1].parse::<f64>().is_ok() || labels.iter().flatten().any(|x| x == w[1]) {
+            return Err(err(format!(
+                "type label `{}` must be unique and not a number",
+                w[1]
+            )));
+        }
+        if labels[t].replace(w[1].to_string()).is_some() {
+            return Err(err(format!("second label for atom type {}", t + 1)));
+        }
+    }
+    let end = rows.last().map_or(0, |l| l.no);
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(t, l)| {
+            l.ok_or_else(|| IoError::line(source, end, format!("no label for atom type {}", t + 1)))
+        })
+        .collect()
 }
 
 #[cfg(test)]

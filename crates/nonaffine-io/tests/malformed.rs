@@ -19,6 +19,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("missing_lattice.xyz", "missing_lattice.xyz:2: frame 1 has no Lattice=\"ax ay az bx by bz cx cy cz\"; nonaffine needs a periodic cell"),
     ("missing_masses.data", "missing_masses.data: no Masses section; atom_style atomic needs the mass (amu) of each of the 2 atom types"),
     ("missing_zlo_zhi.data", "missing_zlo_zhi.data: the header has no `zlo zhi` line"),
+    ("misspelled_section.data", "misspelled_section.data:15: `Atom` is no section title (did you mean `Atoms`?), or the Masses section has more than the 2 lines the header declares (2 atom types)"),
     ("nan_coordinate.data", "nan_coordinate.data:18: coordinate y = `nan` of atom 2 is not a finite number"),
     ("negative_mass.data", "negative_mass.data:13: mass `-91.224` of type 2 is not a positive number of amu"),
     ("non_integer_atom_count.xyz", "non_integer_atom_count.xyz:1: expected the number of atoms of frame 1 (an integer), found `three`"),
@@ -35,7 +36,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("unknown_column_type.xyz", "unknown_column_type.xyz:2: Properties: column `pos` has type `X`; expected S, R, I or L"),
     ("unknown_element.xyz", "unknown_element.xyz:4: `Qq` is not an element symbol (H..Pu) and the file has no masses:R:1 column; use element symbols or add masses"),
     ("unknown_header_line.data", "unknown_header_line.data:5: unknown header line `1.0 2.0 3.0 4.0 xy xz yz zz`; expected `N atoms`, `N atom types`, `lo hi xlo xhi` (and y, z), `xy xz yz` or a section title such as `Masses`"),
-    ("unknown_section.data", "unknown_section.data:21: unknown or unsupported section `Bonds`; an atom_style atomic file has Masses, Atoms and optionally Velocities, Pair Coeffs"),
+    ("unknown_section.data", "unknown_section.data:21: unknown or unsupported section `Bonds`; an atom_style atomic file has Masses, Atoms and optionally Atom Type Labels, Velocities, Pair Coeffs"),
     ("unterminated_quote.xyz", "unterminated_quote.xyz:2: unterminated quoted string `\"unterminated`"),
     ("wrong_column_count.data", "wrong_column_count.data:18: an atom_style atomic line is `id type x y z` or `id type x y z ix iy iz`, found 7 fields"),
 ];
