@@ -11,6 +11,9 @@ pub fn registry() -> Registry {
     #[allow(unused_mut)]
     let mut r = Registry::default();
     // Potentials.
+    r.potentials.register(potential_eam::fs::INFO, potential_eam::fs::build);
+    r.potentials.register(potential_eam::alloy::INFO, potential_eam::alloy::build);
+    r.potentials.register(potential_lj::INFO, potential_lj::build);
     // Memory kernels.
     // Stages.
     r
