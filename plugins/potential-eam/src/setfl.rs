@@ -137,7 +137,7 @@ impl Setfl {
             SetflError::Format {
                 file: file.clone(),
                 line,
-                message: "is not valid UTF-8 text; a setfl file is plain text".into(),
+                message: "this line is not valid UTF-8 text; a setfl file is plain text".into(),
             }
         })?;
         Self::parse(&text, &file, flavor)
