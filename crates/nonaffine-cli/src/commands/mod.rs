@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 
+mod convert;
 mod plugins;
 
 /// All subcommands.
@@ -9,11 +10,14 @@ mod plugins;
 pub enum Command {
     /// List every plugin and stage with its parameters, units and docs.
     Plugins(plugins::Args),
+    /// Convert a structure between LAMMPS data and extended XYZ (format by extension).
+    Convert(convert::Args),
 }
 
 /// Runs one subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Plugins(a) => plugins::run(a),
+        Command::Convert(a) => convert::run(a),
     }
 }

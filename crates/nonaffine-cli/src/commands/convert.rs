@@ -1,0 +1,57 @@
+//! `nonaffine convert`: LAMMPS data ⇄ extended XYZ, chosen by file extension.
+
+use anyhow::{bail, Context};
+use nonaffine_io::{Format, Frame};
+use std::path::PathBuf;
+
+/// Arguments of `nonaffine convert`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input file: `.data`/`.lmp`/`.lammps` (LAMMPS data, atom_style atomic) or `.xyz`/`.extxyz`.
+    input: PathBuf,
+    /// Output file, format chosen by extension as for the input.
+    output: PathBuf,
+    /// Species names of LAMMPS atom types 1, 2, ... (e.g. `Cu,Zr`); overrides the
+    /// `# Name` comments of the Masses section. LAMMPS data input only.
+    #[arg(long, value_delimiter = ',')]
+    elements: Option<Vec<String>>,
+    /// Which frame (0-based) of an extended XYZ input to write as LAMMPS data.
+    /// An extended XYZ output receives every frame.
+    #[arg(long, default_value_t = 0)]
+    frame: usize,
+}
+
+/// Converts one file.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let frames = match Format::of(&args.input)? {
+        Format::LammpsData => {
+            let s = nonaffine_io::read_lammps_data(&args.input, args.elements.as_deref())?;
+            vec![Frame::new(s)]
+        }
+        Format::ExtXyz => {
+            if args.elements.is_some() {
+                bail!(
+                    "--elements applies to LAMMPS data input only; {} names its species itself",
+                    args.input.display()
+                );
+            }
+            nonaffine_io::read_extxyz(&args.input)?
+        }
+    };
+    match Format::of(&args.output)? {
+        Format::ExtXyz => nonaffine_io::write_extxyz(&args.output, &frames)?,
+        Format::LammpsData => {
+            let count = frames.len();
+            let frame = frames.into_iter().nth(args.frame).with_context(|| {
+                format!(
+                    "--frame {} asked for, but {} has {count} frame(s) (0-based)",
+                    args.frame,
+                    args.input.display()
+                )
+            })?;
+            let title = format!("converted by nonaffine from {}", args.input.display());
+            nonaffine_io::write_lammps_data(&args.output, &frame.structure, &title)?;
+        }
+    }
+    Ok(())
+}
