@@ -91,7 +91,7 @@
 //! snapshot) job by job with relative tolerances.
 
 mod cache;
-// pub mod diff;
+pub mod diff;
 mod error;
 mod node;
 mod plan;

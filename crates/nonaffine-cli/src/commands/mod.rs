@@ -3,7 +3,11 @@
 use clap::Subcommand;
 
 mod convert;
+mod diff;
 mod plugins;
+mod run;
+mod snapshot;
+mod validate;
 
 /// All subcommands.
 #[derive(Subcommand)]
@@ -12,6 +16,14 @@ pub enum Command {
     Plugins(plugins::Args),
     /// Convert a structure between LAMMPS data and extended XYZ (format by extension).
     Convert(convert::Args),
+    /// Run a workflow; stages whose inputs did not change come from the cache.
+    Run(run::Args),
+    /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
+    Validate(validate::Args),
+    /// Compare two run folders stage by stage; exit code 1 if anything changed beyond tolerance.
+    Diff(diff::Args),
+    /// Store a run's stage summaries as a reference (`accept`) or compare a run with it (`check`).
+    Snapshot(snapshot::Args),
 }
 
 /// Runs one subcommand.
@@ -19,5 +31,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Plugins(a) => plugins::run(a),
         Command::Convert(a) => convert::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
     }
 }

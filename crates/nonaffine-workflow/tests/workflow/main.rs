@@ -3,5 +3,6 @@
 
 mod broken;
 mod common;
+mod diff;
 mod resume;
 mod run;

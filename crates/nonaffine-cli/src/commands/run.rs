@@ -1,0 +1,79 @@
+//! `nonaffine run`: runs a workflow, reusing every cached stage output.
+
+use anyhow::Context;
+use indicatif::MultiProgress;
+use nonaffine_workflow::{Bars, RunOptions, Workflow};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Arguments of `nonaffine run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The workflow file (YAML).
+    workflow: PathBuf,
+    /// Run folder [default: runs/<workflow name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Rerun this stage and everything downstream even if cached (repeatable).
+    #[arg(long = "force", value_name = "STAGE")]
+    force: Vec<String>,
+    /// Say for every stage why it ran or that it was fresh.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// Writes log lines above the progress bars instead of through them.
+#[derive(Clone)]
+struct AboveBars(MultiProgress);
+
+impl Write for AboveBars {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.suspend(|| std::io::stderr().write_all(buf))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for AboveBars {
+    type Writer = AboveBars;
+    fn make_writer(&'a self) -> AboveBars {
+        self.clone()
+    }
+}
+
+/// Log lines on stderr, filtered by `NONAFFINE_LOG` (default `info`).
+fn init_logging(bars: &Bars) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NONAFFINE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(AboveBars(bars.multi().clone()))
+        .try_init();
+}
+
+/// Loads, validates and runs the workflow; prints the run summary.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let registry = nonaffine_registry::registry();
+    let workflow = Workflow::load(&args.workflow, &registry).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let out_dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(&workflow.name));
+    let bars = Bars::new();
+    init_logging(&bars);
+    let options = RunOptions {
+        out_dir,
+        force: args.force,
+    };
+    let report = nonaffine_workflow::run(&workflow, &registry, &options, &bars)
+        .with_context(|| format!("running workflow {}", args.workflow.display()))?;
+    if args.explain {
+        print!("{}", report.explain());
+    }
+    println!("{report}");
+    println!("report: {}", report.out_dir.join("report.md").display());
+    Ok(())
+}
