@@ -305,6 +305,16 @@ impl Params {
         }
     }
 
+    /// A plugin selection: the `plugin` name inside the nested map at `key`
+    /// and the remaining entries as that plugin's parameters.
+    pub fn plugin(&self, key: &str) -> Result<(String, Params), ParamError> {
+        let nested = self.nested(key)?;
+        let name = nested.text("plugin")?.to_string();
+        let mut rest = nested.clone();
+        rest.values.remove("plugin");
+        Ok((name, rest))
+    }
+
     /// Fails on the first key not in `specs`, suggesting the nearest known key.
     pub fn check_known(&self, specs: &[ParamSpec]) -> Result<(), ParamError> {
         for key in self.values.keys() {

@@ -15,6 +15,73 @@ pub struct Job {
     pub steps: Vec<Step>,
 }
 
+impl Job {
+    /// The same job as a plain LAMMPS input script, for `lmp -in`, or None
+    /// when it creates atoms from memory (`CreateAtoms`), which a script cannot.
+    /// Snapshots become `write_data` commands, `Repeat` a labelled loop.
+    pub fn to_input_script(&self) -> Option<String> {
+        let mut out = String::new();
+        let mut step_now = 0u64;
+        for (index, step) in self.steps.iter().enumerate() {
+            match step {
+                Step::Commands(lines) => {
+                    for l in lines {
+                        out.push_str(l);
+                        out.push('\n');
+                        if let Some(rest) = l.strip_prefix("reset_timestep ") {
+                            step_now = rest.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                Step::CreateAtoms(_) => return None,
+                Step::Run {
+                    steps, chunk, span, ..
+                } => {
+                    let [start, stop] = span.unwrap_or([step_now, step_now + steps]);
+                    let chunk = (*chunk).max(1);
+                    let mut done = 0;
+                    while done < *steps {
+                        let n = chunk.min(steps - done);
+                        let pre = if done == 0 { "yes" } else { "no" };
+                        out.push_str(&format!(
+                            "run {n} start {start} stop {stop} pre {pre} post no\n"
+                        ));
+                        done += n;
+                    }
+                    step_now += steps;
+                }
+                Step::Repeat {
+                    commands,
+                    max_times,
+                    until,
+                    below,
+                } => {
+                    let test: Vec<String> = until
+                        .iter()
+                        .map(|k| format!("abs({k}) < {below}"))
+                        .collect();
+                    out.push_str(&format!("variable nonaffine_pass{index} loop {max_times}\nlabel nonaffine_repeat{index}\n"));
+                    for l in commands {
+                        out.push_str(l);
+                        out.push('\n');
+                    }
+                    out.push_str(&format!(
+                        "if \"$({})\" then \"jump SELF nonaffine_done{index}\"\nnext nonaffine_pass{index}\njump SELF nonaffine_repeat{index}\nlabel nonaffine_done{index}\n",
+                        test.join(" && ")
+                    ));
+                }
+                Step::Snapshot { label, .. } => {
+                    out.push_str(&format!(
+                        "write_data snapshot_{}.data\n",
+                        label.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                    ));
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
 /// Atoms to create at exact positions (instead of a data file).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AtomsSpec {
@@ -51,6 +118,24 @@ pub enum Step {
         chunk: u64,
         /// Thermo keywords reported with progress (must be in `thermo_style`).
         thermo: Vec<String>,
+        /// Timesteps `[start, stop]` that ramping fixes see as the whole run, when
+        /// one ramp spans several `Run` steps (e.g. a cooling ramp cut at captures).
+        #[serde(default)]
+        span: Option<[u64; 2]>,
+    },
+    /// Repeats `commands` until every thermo keyword in `until` is below
+    /// `below` in absolute value (checked after each pass) or `max_times`
+    /// passes. Commands may use LAMMPS immediate expressions `$(...)`, which are
+    /// evaluated anew on each pass. LAMMPS cannot `jump` in library input, hence this.
+    Repeat {
+        /// Commands of one pass.
+        commands: Vec<String>,
+        /// Pass limit.
+        max_times: usize,
+        /// Thermo keywords to test (must be current after the last command).
+        until: Vec<String>,
+        /// Threshold on |value|.
+        below: f64,
     },
     /// Gathers the configuration and the named per-atom and global quantities.
     Snapshot {

@@ -258,7 +258,10 @@ pub fn run_job(
             log: log_path,
         });
     }
-    let stderr_tail: Vec<&str> = stderr.lines().collect();
+    let mut stderr_tail: Vec<&str> = stderr.lines().collect();
+    if stderr.contains("cannot read job") {
+        stderr_tail.push("hint: the worker binary may be older than this program; rebuild it with `cargo build -p nonaffine-lammps` (or `cargo build --workspace --bins`)");
+    }
     Err(LammpsError::Crashed {
         status: describe(&status),
         step,

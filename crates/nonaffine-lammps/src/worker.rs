@@ -59,9 +59,10 @@ pub fn main() -> i32 {
                 steps,
                 chunk,
                 thermo,
+                span,
             } => {
-                let start = lmp.timestep();
-                let stop = start + steps;
+                let now = lmp.timestep();
+                let [start, stop] = span.unwrap_or([now, now + steps]);
                 let chunk = (*chunk).max(1);
                 let mut done = 0;
                 while done < *steps {
@@ -78,6 +79,19 @@ pub fn main() -> i32 {
                         total: *steps,
                         thermo: values,
                     });
+                }
+            }
+            Step::Repeat {
+                commands,
+                max_times,
+                until,
+                below,
+            } => {
+                for _ in 0..*max_times {
+                    commands.iter().for_each(|l| lmp.command(l));
+                    if until.iter().all(|k| lmp.thermo(k).abs() < *below) {
+                        break;
+                    }
                 }
             }
             Step::Snapshot {

@@ -138,6 +138,7 @@ fn killed_worker_is_reported_not_hung_on() {
         steps: 10_000_000,
         chunk: 100,
         thermo: vec!["temp".into()],
+        span: None,
     });
     let job = Job { steps };
     let mut pid = None;
