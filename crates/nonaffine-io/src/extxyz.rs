@@ -248,8 +248,10 @@ fn parse_frame(
     let layout = Layout::new(&props).map_err(err)?;
 
     let mut species: Vec<Species> = Vec::new();
-    let mut types = Vec::with_capacity(n);
-    let mut positions = Vec::with_capacity(n);
+    // The count comes from the file: never reserve more than the file can hold.
+    let capacity = n.min(lines.len());
+    let mut types = Vec::with_capacity(capacity);
+    let mut positions = Vec::with_capacity(capacity);
     for k in 0..n {
         let idx = start + 2 + k;
         let no = idx + 1;

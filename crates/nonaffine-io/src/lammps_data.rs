@@ -76,7 +76,10 @@ pub fn parse_lammps_data(
             "Masses" | "Atom Type Labels" => (ntypes, "atom types"),
             "Atoms" | "Velocities" => (natoms, "atoms"),
             "Pair Coeffs" => (ntypes, "atom types"),
-            "PairIJ Coeffs" => (ntypes * (ntypes + 1) / 2, "type pairs"),
+            "PairIJ Coeffs" => (
+                ntypes.saturating_mul(ntypes.saturating_add(1)) / 2,
+                "type pairs",
+            ),
             _ => {
                 return Err(IoError::line(
                     source,
@@ -88,7 +91,8 @@ pub fn parse_lammps_data(
                 ))
             }
         };
-        let mut rows = Vec::with_capacity(count);
+        // Counts come from the file: never reserve more than the file can hold.
+        let mut rows = Vec::with_capacity(count.min(lines.len()));
         for k in 0..count {
             match it.next_if(|l| !is_section(l.data)) {
                 Some(l) => rows.push(l),
@@ -223,11 +227,16 @@ pub fn parse_lammps_data(
 /// `b = (xy,ly,0)`, `c = (xz,yz,lz)`: a general cell (e.g. read from extxyz) is
 /// first rotated into that form with [`Structure::to_restricted`], positions
 /// with it. Lengths, angles, volume and interatomic distances are unchanged,
-/// Cartesian components are not. The tilt factors are written as they are; a
-/// box tilted beyond LAMMPS' limits (|xy| ≤ lx/2, ...) must be reduced by the caller.
+/// Cartesian components are not. LAMMPS also refuses tilts beyond
+/// |xy| ≤ lx/2, |xz| ≤ lx/2, |yz| ≤ ly/2 ("Triclinic box skew is too large"):
+/// such a cell is replaced by the equivalent cell of the same lattice with
+/// reduced tilts (`c -= round(yz/ly) b`, `c -= round(xz/lx) a`,
+/// `b -= round(xy/lx) a`), image flags adjusted so that unwrapped positions are
+/// unchanged. Cells within the limits are written as they are.
 /// `title` becomes the first line (line breaks replaced by spaces).
 pub fn lammps_data_string(s: &Structure, title: &str) -> String {
-    let s = s.to_restricted();
+    let mut s = s.to_restricted();
+    reduce_tilt(&mut s);
     let v = &s.cell.vectors;
     let lo = s.cell.origin;
     let title: String = title
@@ -282,6 +291,28 @@ pub fn write_lammps_data(path: &Path, s: &Structure, title: &str) -> Result<(), 
 }
 
 const BOX_KEYS: [&str; 3] = ["xlo xhi", "ylo yhi", "zlo zhi"];
+
+/// Brings the tilts of a restricted cell within LAMMPS' limits by lattice
+/// reduction, keeping `r + image · cell` of every atom (see [`lammps_data_string`]).
+fn reduce_tilt(s: &mut Structure) {
+    // (vector to change, vector subtracted, tilt component, length it is compared with)
+    for (target, by, comp, len_of) in [(2, 1, 1, 1), (2, 0, 0, 0), (1, 0, 0, 0)] {
+        let v = &mut s.cell.vectors;
+        let (tilt, len) = (v[target][comp], v[len_of][len_of]);
+        if tilt.abs() <= 0.5 * len {
+            continue;
+        }
+        let n = (tilt / len).round();
+        let shift = v[by];
+        for k in 0..3 {
+            v[target][k] -= n * shift[k];
+        }
+        // target = target' + n·by, so image[target]·target adds n·image[target] to image[by].
+        for im in &mut s.images {
+            im[by] = (f64::from(im[by]) + n * f64::from(im[target])) as i32;
+        }
+    }
+}
 
 /// One non-blank line: the part before `#` and the comment after it, trimmed.
 struct Line<'a> {

@@ -4,19 +4,22 @@
 //!
 //! | format | read | write | cell | keeps |
 //! |---|---|---|---|---|
-//! | LAMMPS data, `atom_style atomic` | [`read_lammps_data`] | [`write_lammps_data`] | restricted triclinic, any origin | image flags, masses, species names (as comments) |
+//! | LAMMPS data, `atom_style atomic` | [`read_lammps_data`] | [`write_lammps_data`] | restricted triclinic, any origin (general cells rotated on writing) | image flags, masses, species names (as comments) |
 //! | extended XYZ (ASE, OVITO) | [`read_extxyz`] | [`write_extxyz`] | general triclinic, origin 0 | per-frame info (energy, temperature, ...), several frames |
 //!
 //! Design decision: this crate parses text itself and never calls LAMMPS, so
 //! structures can be inspected, converted and tested where no LAMMPS library
 //! is installed. Writers print every number in Rust's shortest form that reads
 //! back to the same `f64`, so a structure written and read again is identical
-//! bit for bit (LAMMPS data) or up to the documented translation to origin 0
-//! (extended XYZ). Readers never panic on bad input: every problem is an
+//! bit for bit (LAMMPS data, for a cell already in LAMMPS' form; see
+//! [`lammps_data_string`] for the rotation and tilt reduction of other cells)
+//! or up to the documented translation to origin 0 (extended XYZ). Readers never panic on bad input: every problem is an
 //! [`IoError`] naming the file, the line, and what was expected.
 //!
-//! Current limitations: only `atom_style atomic`; no compressed files; an
-//! extended XYZ frame must be periodic in all three directions.
+//! Current limitations: only `atom_style atomic` (velocities are skipped, not
+//! kept); no compressed files; an extended XYZ frame must be periodic in all
+//! three directions; extended XYZ has no cell origin and no image flags, so
+//! both are lost there (positions are written relative to the origin).
 
 mod error;
 mod extxyz;

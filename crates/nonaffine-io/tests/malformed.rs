@@ -10,6 +10,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("bonds_in_atomic_style.data", "bonds_in_atomic_style.data:5: 4 bonds: atom_style atomic has no bonds; only 0 is accepted"),
     ("duplicate_atom_id.data", "duplicate_atom_id.data:19: duplicate atom ID 2 (first at line 18)"),
     ("empty.xyz", "empty.xyz: no frames; an extended XYZ file starts with the number of atoms"),
+    ("huge_atom_count.data", "huge_atom_count.data:16: the file ends after 1 of the 99999999999999999 lines of the Atoms section (the header declares 99999999999999999 atoms)"),
+    ("huge_atom_count.xyz", "huge_atom_count.xyz:3: the file ends after 1 of the 18446744073709551615 atom lines of frame 1"),
     ("inconsistent_masses.xyz", "inconsistent_masses.xyz:5: atom 3 (Cu) has mass 64 amu but an earlier Cu atom has 63.5 amu; nonaffine needs one mass per species"),
     ("infinite_position.xyz", "infinite_position.xyz:5: coordinate y = `inf` of atom 3 is not a finite number"),
     ("inverted_box.data", "inverted_box.data:7: ylo yhi: the upper bound 0 must exceed the lower bound 10"),

@@ -155,12 +155,25 @@ fn lammps_reads_our_data_files_and_writes_back_the_same_numbers() {
     )
     .unwrap();
 
+    // A cell tilted beyond LAMMPS' limits (read_data would stop with
+    // "Triclinic box skew is too large"); the writer reduces it.
+    let mut skewed = s.clone();
+    skewed.cell.vectors[1][0] = 0.9 * s.cell.vectors[0][0];
+    skewed.cell.vectors[2][1] = -1.7 * s.cell.vectors[1][1];
+    std::fs::write(
+        dir.path().join("skewed.data"),
+        lammps_data_string(&skewed, "skewed"),
+    )
+    .unwrap();
+
     let stdout = run_lmp(
         dir.path(),
         "units metal\natom_style atomic\nread_data ours.data\nwrite_data back.data\n\
          print \"NONAFFINE_REF ours $(vol:%.17g)\"\nclear\n\
          units metal\natom_style atomic\natom_modify map yes\nread_data general.data\n\
-         print \"NONAFFINE_REF general $(vol:%.17g) $(lx:%.17g) $(ly:%.17g) $(lz:%.17g) $(xy:%.17g)\"\n",
+         print \"NONAFFINE_REF general $(vol:%.17g) $(lx:%.17g) $(ly:%.17g) $(lz:%.17g) $(xy:%.17g)\"\n\
+         clear\nunits metal\natom_style atomic\nread_data skewed.data\n\
+         print \"NONAFFINE_REF skewed $(vol:%.17g) $(atoms)\"\n",
     );
     // LAMMPS' own write_data of our file: the same box, types and image flags
     // bit for bit; positions to round-off, because read_data of a triclinic box
@@ -187,4 +200,8 @@ fn lammps_reads_our_data_files_and_writes_back_the_same_numbers() {
     let b = g.cell.vectors[1];
     let xy = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / norm(a);
     assert!((gen[4] - xy).abs() < 1e-12 * norm(b));
+
+    let sk = printed(&stdout, "skewed");
+    assert!((sk[0] - skewed.cell.volume()).abs() < 1e-11 * sk[0]);
+    assert_eq!(sk[1], s.len() as f64);
 }

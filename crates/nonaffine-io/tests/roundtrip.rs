@@ -198,3 +198,24 @@ fn extxyz_keeps_non_standard_masses_in_a_masses_column() {
     assert!(text.contains("Properties=species:S:1:pos:R:3:masses:R:1"));
     assert_bit_identical(&parse_extxyz(&text, "m.xyz").unwrap()[0].structure, &s);
 }
+
+#[test]
+fn over_tilted_cells_are_reduced_to_lammps_limits_keeping_unwrapped_positions() {
+    let mut s = triclinic();
+    let v = s.cell.vectors;
+    let (lx, ly) = (v[0][0], v[1][1]);
+    s.cell.vectors[1][0] = 0.7 * lx;
+    s.cell.vectors[2][0] = 1.3 * lx;
+    s.cell.vectors[2][1] = -0.8 * ly;
+    let back = parse_lammps_data(&lammps_data_string(&s, "skewed"), "skew.data", None).unwrap();
+    let w = back.cell.vectors;
+    assert!(w[1][0].abs() <= 0.5 * lx && w[2][0].abs() <= 0.5 * lx && w[2][1].abs() <= 0.5 * ly);
+    assert!((back.cell.volume() - s.cell.volume()).abs() < 1e-12 * s.cell.volume());
+    assert_eq!(back.positions, s.positions);
+    assert_ne!(back.images, s.images);
+    for (p, q) in back.unwrapped().iter().zip(s.unwrapped()) {
+        for k in 0..3 {
+            assert!((p[k] - q[k]).abs() < 1e-11, "{p:?} vs {q:?}");
+        }
+    }
+}
