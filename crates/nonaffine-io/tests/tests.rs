@@ -5,5 +5,6 @@ mod common;
 mod formats;
 mod malformed;
 mod reference;
+mod robustness;
 mod roundtrip;
 mod snapshot;
