@@ -1,0 +1,246 @@
+//! The Hessian stage's products and their files.
+
+use nalgebra_sparse::{CooMatrix, CsrMatrix};
+use nonaffine_core::Structure;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Voigt order of strain and stress components.
+pub const VOIGT: [&str; 6] = ["xx", "yy", "zz", "yz", "xz", "xy"];
+
+/// Why reading, writing or building Hessian products failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum HessianError {
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Inconsistent sizes or values.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> HessianError {
+    HessianError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// The Hessian, nonaffine force fields and affine moduli of one structure.
+#[derive(Clone, Debug)]
+pub struct HessianProducts {
+    /// The structure they belong to (atom order defines rows).
+    pub structure: Structure,
+    /// H (3N×3N, both triangles stored), eV/Å².
+    pub hessian: CsrMatrix<f64>,
+    /// Ξ: 3N rows (atom i, axis k at row 3i+k), 6 Voigt columns, eV/Å.
+    pub xi: Vec<[f64; 6]>,
+    /// Born (affine) elastic constants C^B, GPa, Voigt.
+    pub born_gpa: [[f64; 6]; 6],
+    /// Residual stress σ = (1/V) ∂U/∂η (tension positive), GPa, Voigt.
+    pub stress_gpa: [f64; 6],
+    /// Relaxed (static, nonaffine) elastic constants, GPa, when computed.
+    pub relaxed_gpa: Option<[[f64; 6]; 6]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BornFile {
+    born_gpa: [[f64; 6]; 6],
+    stress_gpa: [f64; 6],
+    volume_a3: f64,
+    voigt_order: [String; 6],
+}
+
+#[derive(Serialize, Deserialize)]
+struct RelaxedFile {
+    relaxed_gpa: [[f64; 6]; 6],
+    voigt_order: [String; 6],
+}
+
+impl HessianProducts {
+    /// Cell volume, Å³.
+    pub fn volume_a3(&self) -> f64 {
+        self.structure.cell.volume()
+    }
+
+    /// Mass of each degree of freedom (3 per atom), amu.
+    pub fn dof_masses_amu(&self) -> Vec<f64> {
+        self.structure
+            .masses()
+            .iter()
+            .flat_map(|m| [*m; 3])
+            .collect()
+    }
+
+    /// The mass-weighted Hessian D = M^{-1/2} H M^{-1/2}, eV/(Å²·amu); its
+    /// eigenvalues are ω_p² (brief §2).
+    pub fn mass_weighted(&self) -> CsrMatrix<f64> {
+        let inv_sqrt: Vec<f64> = self
+            .dof_masses_amu()
+            .iter()
+            .map(|m| 1.0 / m.sqrt())
+            .collect();
+        let mut d = self.hessian.clone();
+        let (offsets, cols, vals) = d.csr_data_mut();
+        for row in 0..offsets.len().saturating_sub(1) {
+            for k in offsets[row]..offsets[row + 1] {
+                vals[k] *= inv_sqrt[row] * inv_sqrt[cols[k]];
+            }
+        }
+        d
+    }
+
+    /// The mass-weighted force fields M^{-1/2} Ξ, eV/(Å·amu^{1/2}).
+    pub fn xi_mass_weighted(&self) -> Vec<[f64; 6]> {
+        self.dof_masses_amu()
+            .iter()
+            .zip(&self.xi)
+            .map(|(m, row)| row.map(|x| x / m.sqrt()))
+            .collect()
+    }
+
+    /// Checks sizes: H is 3N×3N and Ξ has 3N rows.
+    pub fn validate(&self) -> Result<(), HessianError> {
+        let n3 = 3 * self.structure.len();
+        if self.hessian.nrows() != n3 || self.hessian.ncols() != n3 {
+            return Err(HessianError::Invalid(format!(
+                "Hessian is {}×{}, expected {n3}×{n3} for {} atoms",
+                self.hessian.nrows(),
+                self.hessian.ncols(),
+                self.structure.len()
+            )));
+        }
+        if self.xi.len() != n3 {
+            return Err(HessianError::Invalid(format!(
+                "Ξ has {} rows, expected {n3}",
+                self.xi.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes the files listed in the crate docs into `dir`.
+    pub fn write_dir(&self, dir: &Path) -> Result<(), HessianError> {
+        self.validate()?;
+        std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+        let p = dir.join("structure.data");
+        nonaffine_io::write_lammps_data(&p, &self.structure, "nonaffine hessian: structure")
+            .map_err(|e| file_err(&p, e))?;
+        let p = dir.join("hessian.mtx");
+        std::fs::write(&p, matrix_market_lower(&self.hessian)).map_err(|e| file_err(&p, e))?;
+        let p = dir.join("xi.csv");
+        let mut csv = String::from("atom,component,xx,yy,zz,yz,xz,xy\n");
+        for (row, x) in self.xi.iter().enumerate() {
+            csv += &format!("{},{}", row / 3, ["x", "y", "z"][row % 3]);
+            for v in x {
+                csv += &format!(",{v:e}");
+            }
+            csv.push('\n');
+        }
+        std::fs::write(&p, csv).map_err(|e| file_err(&p, e))?;
+        let voigt = VOIGT.map(String::from);
+        let born = BornFile {
+            born_gpa: self.born_gpa,
+            stress_gpa: self.stress_gpa,
+            volume_a3: self.volume_a3(),
+            voigt_order: voigt.clone(),
+        };
+        write_json(&dir.join("born.json"), &born)?;
+        if let Some(relaxed_gpa) = self.relaxed_gpa {
+            write_json(
+                &dir.join("relaxed.json"),
+                &RelaxedFile {
+                    relaxed_gpa,
+                    voigt_order: voigt,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Reads what [`HessianProducts::write_dir`] wrote; `names` name the
+    /// structure's types when its data file has no element comments.
+    pub fn read_dir(dir: &Path, names: Option<&[String]>) -> Result<Self, HessianError> {
+        let p = dir.join("structure.data");
+        let structure = nonaffine_io::read_lammps_data(&p, names).map_err(|e| file_err(&p, e))?;
+        let p = dir.join("hessian.mtx");
+        let coo: CooMatrix<f64> = nalgebra_sparse::io::load_coo_from_matrix_market_file(&p)
+            .map_err(|e| file_err(&p, e))?;
+        let hessian = CsrMatrix::from(&coo);
+        let p = dir.join("xi.csv");
+        let text = std::fs::read_to_string(&p).map_err(|e| file_err(&p, e))?;
+        let mut xi = Vec::new();
+        for (n, line) in text.lines().enumerate().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 8 {
+                return Err(file_err(
+                    &p,
+                    format!("line {}: expected 8 columns, found {}", n + 1, f.len()),
+                ));
+            }
+            let mut row = [0.0; 6];
+            for (k, v) in row.iter_mut().enumerate() {
+                *v = f[k + 2]
+                    .trim()
+                    .parse()
+                    .map_err(|e| file_err(&p, format!("line {}, column {}: {e}", n + 1, k + 3)))?;
+            }
+            xi.push(row);
+        }
+        let p = dir.join("born.json");
+        let born: BornFile = read_json(&p)?;
+        let p = dir.join("relaxed.json");
+        let relaxed_gpa = if p.exists() {
+            Some(read_json::<RelaxedFile>(&p)?.relaxed_gpa)
+        } else {
+            None
+        };
+        let products = Self {
+            structure,
+            hessian,
+            xi,
+            born_gpa: born.born_gpa,
+            stress_gpa: born.stress_gpa,
+            relaxed_gpa,
+        };
+        products.validate()?;
+        Ok(products)
+    }
+}
+
+/// Matrix Market text of a symmetric matrix: its lower triangle, 1-based, full precision.
+pub fn matrix_market_lower(m: &CsrMatrix<f64>) -> String {
+    let mut entries = Vec::new();
+    for (row, lane) in m.row_iter().enumerate() {
+        for (&col, &v) in lane.col_indices().iter().zip(lane.values()) {
+            if col <= row {
+                entries.push(format!("{} {} {v:e}", row + 1, col + 1));
+            }
+        }
+    }
+    let mut out = String::from("%%MatrixMarket matrix coordinate real symmetric\n");
+    out += "% nonaffine Hessian H = d2U/dq dq, eV/Angstrom^2, row 3i+k = atom i (file order), axis k\n";
+    out += &format!("{} {} {}\n", m.nrows(), m.ncols(), entries.len());
+    for e in entries {
+        out += &e;
+        out.push('\n');
+    }
+    out
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), HessianError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| file_err(path, e))?;
+    std::fs::write(path, text + "\n").map_err(|e| file_err(path, e))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, HessianError> {
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
+    serde_json::from_str(&text).map_err(|e| file_err(path, e))
+}
