@@ -15,15 +15,17 @@
 
 use crate::cache::{self, FileRecord, InputRecord, KeyParts, StageRecord};
 use crate::error::RunError;
-use crate::plan::Plan;
+use crate::plan::{Job, Plan};
 use crate::progress::Observer;
 use crate::workflow::Workflow;
 use crate::{report, yaml};
 use nonaffine_core::params::nearest;
-use nonaffine_core::{ParamValue, Registry, StageContext, StageInput};
+use nonaffine_core::{ParamValue, Params, Registry, Stage, StageContext, StageInput};
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 /// Version of this runner, recorded in every `stage.json` and the manifest.
@@ -36,6 +38,8 @@ pub struct RunOptions {
     pub out_dir: PathBuf,
     /// Stages to rerun even when fresh (their descendants rerun too).
     pub force: Vec<String>,
+    /// How many jobs may run at once (independent branches); 0 or 1: one at a time.
+    pub jobs: usize,
 }
 
 /// Why a job ran.
@@ -197,8 +201,19 @@ fn lock(out: &Path) -> Result<Lock, RunError> {
     Ok(Lock(path))
 }
 
-/// Deletes `.tmp-` folders left by interrupted runs.
-fn remove_leftovers(stages_dir: &Path) -> Result<(), RunError> {
+/// Deletes `.tmp-` folders (and half-written manifest or report files) left
+/// by interrupted runs.
+fn remove_leftovers(out: &Path, stages_dir: &Path) -> Result<(), RunError> {
+    for entry in std::fs::read_dir(out)
+        .map_err(|e| RunError::io(out, e))?
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") && entry.path().is_file() {
+            let p = entry.path();
+            std::fs::remove_file(&p).map_err(|e| RunError::io(&p, e))?;
+        }
+    }
     let Ok(stages) = std::fs::read_dir(stages_dir) else {
         return Ok(());
     };
@@ -232,7 +247,39 @@ fn texts_in(v: &ParamValue, out: &mut Vec<String>) {
     }
 }
 
+/// One job prepared for running: what the stage gets and what its key is made of.
+struct Prepared<'w> {
+    name: String,
+    branch: String,
+    label: String,
+    stage: &'w dyn Stage,
+    params: Params,
+    parts: KeyParts,
+    key: String,
+    rel_dir: PathBuf,
+    decision: Decision,
+}
+
+enum Decision {
+    Fresh(Box<StageRecord>),
+    Run(Reason),
+}
+
+/// Shared state of the workers running jobs.
+struct Board {
+    /// Finished record per job (cached ones from the start).
+    records: Vec<Option<StageRecord>>,
+    /// Jobs taken by a worker.
+    taken: Vec<bool>,
+    /// First error; once set, no new job starts.
+    error: Option<RunError>,
+}
+
 /// Runs `workflow` into `options.out_dir`, reporting to `observer`.
+///
+/// Keys are computed for every job first (a key depends on upstream keys,
+/// not outputs); jobs whose folder holds the same key are reused, the others
+/// run as soon as their inputs are finished, up to `options.jobs` at a time.
 pub fn run(
     workflow: &Workflow,
     registry: &Registry,
@@ -244,7 +291,7 @@ pub fn run(
     let stages_dir = out.join("stages");
     std::fs::create_dir_all(&stages_dir).map_err(|e| RunError::io(&stages_dir, e))?;
     let _lock = lock(out)?;
-    remove_leftovers(&stages_dir)?;
+    remove_leftovers(out, &stages_dir)?;
 
     let names = workflow.stage_names();
     let mut forced_roots = Vec::new();
@@ -270,165 +317,134 @@ pub fn run(
         out.display()
     );
 
-    let mut outcomes: Vec<StageOutcome> = Vec::new();
-    let mut tmp_count = 0usize;
+    let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for job in &plan.jobs {
-        let decl = &workflow.stages[job.stage];
-        let stage = registry.stage(&decl.kind).map_err(|e| RunError::Stage {
-            stage: decl.name.clone(),
-            branch: job.branch.clone(),
-            source: Box::new(e.into()),
-        })?;
-        let info = stage.info();
-        let mut params = decl.params.clone();
-        for (k, v) in &job.sweep {
-            params.set(k, v.clone());
-        }
-        let inputs_rec: Vec<Vec<InputRecord>> = job
-            .inputs
-            .iter()
-            .map(|group| {
-                group
-                    .iter()
-                    .map(|&j| InputRecord {
-                        stage: outcomes[j].stage.clone(),
-                        branch: outcomes[j].branch.clone(),
-                        key: outcomes[j].record.key.clone(),
-                    })
-                    .collect()
-            })
-            .collect();
-        let parts = KeyParts {
-            kind: decl.kind.clone(),
-            version: info.version.to_string(),
-            params: cache::canonical_params(&params, &decl.files),
-            plugins: cache::plugin_versions(&params, registry),
-            sweep: Value::Object(
-                job.sweep
-                    .iter()
-                    .map(|(k, v)| (k.clone(), cache::canonical_param(v, &decl.files)))
-                    .collect(),
-            ),
-            inputs: inputs_rec,
-        };
-        let key = parts.key();
-        let rel_dir = Path::new("stages").join(&decl.name).join(&job.dir_name);
-        let dir = out.join(&rel_dir);
-        let label = job_label(&decl.name, &job.branch);
-
-        let reason = match read_record(&dir) {
-            None => Reason::NoPrevious,
-            Some(Err(e)) => Reason::Unreadable(e),
-            Some(Ok(_)) if forced.contains(&job.stage) => Reason::Forced,
-            Some(Ok(old)) if old.key == key => {
-                tracing::info!("{label}: fresh, from cache");
-                let outcome = StageOutcome {
-                    stage: decl.name.clone(),
-                    branch: job.branch.clone(),
-                    dir: rel_dir,
-                    status: Status::Cached,
-                    record: old,
-                };
-                observer.finished(&outcome);
-                outcomes.push(outcome);
-                continue;
-            }
-            Some(Ok(old)) => Reason::Changed(parts.changes_from(&old.parts)),
-        };
-        tracing::info!("{label}: running ({reason})");
-
-        let tmp = dir.with_file_name(format!(
-            "{}.tmp-{}-{tmp_count}",
-            job.dir_name,
-            std::process::id()
-        ));
-        tmp_count += 1;
-        std::fs::create_dir_all(&tmp).map_err(|e| RunError::io(&tmp, e))?;
-        let stage_inputs: Vec<StageInput> = job
-            .inputs
-            .iter()
-            .flatten()
-            .map(|&j| StageInput {
-                stage: outcomes[j].stage.clone(),
-                kind: workflow.stages[plan.jobs[j].stage].kind.clone(),
-                branch: outcomes[j].branch.clone(),
-                dir: out.join(&outcomes[j].dir),
-            })
-            .collect();
-        let t0 = Instant::now();
-        let result = {
-            let progress = observer.started(&label);
-            let ctx = StageContext {
-                params: &params,
-                inputs: &stage_inputs,
-                out_dir: &tmp,
-                registry,
-                progress: progress.as_ref(),
-            };
-            stage.run(&ctx)
-        };
-        let summary = match result {
-            Ok(s) => s,
-            Err(source) => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                tracing::error!("{label}: failed: {source}");
-                return Err(RunError::Stage {
-                    stage: decl.name.clone(),
-                    branch: job.branch.clone(),
-                    source: Box::new(source),
-                });
-            }
-        };
-        let seconds = t0.elapsed().as_secs_f64();
-
-        let mut mentioned = Vec::new();
-        texts_in(&ParamValue::Map(params.values().clone()), &mut mentioned);
-        let record = StageRecord {
-            key,
-            stage: decl.name.clone(),
-            branch: job.branch.clone(),
-            parts,
-            files: decl
-                .files
-                .iter()
-                .filter(|f| {
-                    mentioned
-                        .iter()
-                        .any(|t| f.resolved.as_os_str() == t.as_str())
-                })
-                .map(|f| FileRecord {
-                    param: f.param.clone(),
-                    path: f.written.clone(),
-                    sha256: f.sha256.clone(),
-                })
-                .collect(),
-            seconds,
-            nonaffine_version: NONAFFINE_VERSION.to_string(),
-        };
-        let summary_text = yaml::to_string(&summary).map_err(|e| RunError::Corrupt {
-            path: tmp.join("summary.yaml"),
-            message: format!("cannot write the summary: {e}"),
-        })?;
-        write(&tmp.join("summary.yaml"), summary_text.as_bytes())?;
-        let record_text = serde_json::to_string_pretty(&record).map_err(|e| RunError::Corrupt {
-            path: tmp.join("stage.json"),
-            message: e.to_string(),
-        })?;
-        write(&tmp.join("stage.json"), record_text.as_bytes())?;
-        replace_dir(&tmp, &dir, &mut tmp_count)?;
-        tracing::info!("{label}: done in {seconds:.2} s");
-
-        let outcome = StageOutcome {
-            stage: decl.name.clone(),
-            branch: job.branch.clone(),
-            dir: rel_dir,
-            status: Status::Ran(reason),
-            record,
-        };
-        observer.finished(&outcome);
-        outcomes.push(outcome);
+        let p = prepare(workflow, registry, job, &prepared, &forced, out)?;
+        prepared.push(p);
     }
 
+    let board = Mutex::new(Board {
+        records: prepared
+            .iter()
+            .map(|p| match &p.decision {
+                Decision::Fresh(r) => Some(r.as_ref().clone()),
+                Decision::Run(_) => None,
+            })
+            .collect(),
+        taken: prepared
+            .iter()
+            .map(|p| matches!(p.decision, Decision::Fresh(_)))
+            .collect(),
+        error: None,
+    });
+    for (p, job) in prepared.iter().zip(&plan.jobs) {
+        if let Decision::Fresh(record) = &p.decision {
+            tracing::info!("{}: fresh, from cache", p.label);
+            observer.finished(&outcome(workflow, job, p, Status::Cached, record.as_ref().clone()));
+        }
+    }
+    let to_run = prepared
+        .iter()
+        .filter(|p| matches!(p.decision, Decision::Run(_)))
+        .count();
+    let wake = Condvar::new();
+    let counter = AtomicUsize::new(0);
+    let worker = || loop {
+        let j = {
+            let Ok(mut b) = board.lock() else { return };
+            loop {
+                if b.error.is_some() {
+                    return;
+                }
+                let ready = (0..plan.jobs.len()).find(|&j| {
+                    !b.taken[j]
+                        && plan.jobs[j]
+                            .inputs
+                            .iter()
+                            .flatten()
+                            .all(|&u| b.records[u].is_some())
+                });
+                match ready {
+                    Some(j) => {
+                        b.taken[j] = true;
+                        break j;
+                    }
+                    None if b.taken.iter().all(|t| *t) => return,
+                    None => match wake.wait(b) {
+                        Ok(guard) => b = guard,
+                        Err(_) => return,
+                    },
+                }
+            }
+        };
+        let inputs: Vec<StageInput> = {
+            let Ok(b) = board.lock() else { return };
+            plan.jobs[j]
+                .inputs
+                .iter()
+                .flatten()
+                .filter_map(|&u| {
+                    b.records[u].as_ref().map(|r| StageInput {
+                        stage: r.stage.clone(),
+                        kind: r.parts.kind.clone(),
+                        branch: r.branch.clone(),
+                        dir: out.join(&prepared[u].rel_dir),
+                    })
+                })
+                .collect()
+        };
+        let result = execute(
+            workflow,
+            registry,
+            &plan.jobs[j],
+            &prepared[j],
+            &inputs,
+            out,
+            observer,
+            &counter,
+        );
+        let Ok(mut b) = board.lock() else { return };
+        match result {
+            Ok(record) => b.records[j] = Some(record),
+            Err(e) => {
+                if b.error.is_none() {
+                    b.error = Some(e);
+                }
+            }
+        }
+        wake.notify_all();
+    };
+    let workers = options.jobs.max(1).min(to_run);
+    if workers > 0 {
+        std::thread::scope(|scope| {
+            for _ in 1..workers {
+                scope.spawn(worker);
+            }
+            worker();
+        });
+    }
+    let board = board.into_inner().map_err(|_| RunError::Corrupt {
+        path: out.clone(),
+        message: "a stage panicked; rerun to redo it".to_string(),
+    })?;
+    if let Some(e) = board.error {
+        return Err(e);
+    }
+
+    let mut outcomes = Vec::new();
+    for ((p, job), record) in prepared.iter().zip(&plan.jobs).zip(board.records) {
+        let Some(record) = record else {
+            return Err(RunError::Corrupt {
+                path: out.join(&p.rel_dir),
+                message: "job did not run".into(),
+            });
+        };
+        let status = match &p.decision {
+            Decision::Fresh(_) => Status::Cached,
+            Decision::Run(reason) => Status::Ran(reason.clone()),
+        };
+        outcomes.push(outcome(workflow, job, p, status, record));
+    }
     let report = RunReport {
         workflow: workflow.name.clone(),
         out_dir: out.clone(),
@@ -440,6 +456,187 @@ pub fn run(
     Ok(report)
 }
 
+fn outcome(
+    workflow: &Workflow,
+    job: &Job,
+    p: &Prepared<'_>,
+    status: Status,
+    record: StageRecord,
+) -> StageOutcome {
+    StageOutcome {
+        stage: workflow.stages[job.stage].name.clone(),
+        branch: job.branch.clone(),
+        dir: p.rel_dir.clone(),
+        status,
+        record,
+    }
+}
+
+/// Parameters, key and fresh-or-run decision of one job; `done` holds the
+/// jobs before it in plan order (all its inputs among them).
+fn prepare<'w>(
+    workflow: &Workflow,
+    registry: &'w Registry,
+    job: &Job,
+    done: &[Prepared<'_>],
+    forced: &[usize],
+    out: &Path,
+) -> Result<Prepared<'w>, RunError> {
+    let decl = &workflow.stages[job.stage];
+    let stage = registry.stage(&decl.kind).map_err(|e| RunError::Stage {
+        stage: decl.name.clone(),
+        branch: job.branch.clone(),
+        source: Box::new(e.into()),
+    })?;
+    let mut params = decl.params.clone();
+    for (k, v) in &job.sweep {
+        params.set(k, v.clone());
+    }
+    let inputs: Vec<Vec<InputRecord>> = job
+        .inputs
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .map(|&j| {
+                    let u = &done[j];
+                    InputRecord {
+                        stage: u.name.clone(),
+                        branch: u.branch.clone(),
+                        key: u.key.clone(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let parts = KeyParts {
+        kind: decl.kind.clone(),
+        version: stage.info().version.to_string(),
+        params: cache::canonical_params(&params, &decl.files),
+        plugins: cache::plugin_versions(&params, registry),
+        sweep: Value::Object(
+            job.sweep
+                .iter()
+                .map(|(k, v)| (k.clone(), cache::canonical_param(v, &decl.files)))
+                .collect(),
+        ),
+        inputs,
+    };
+    let key = parts.key();
+    let rel_dir = Path::new("stages").join(&decl.name).join(&job.dir_name);
+    let decision = match read_record(&out.join(&rel_dir)) {
+        None => Decision::Run(Reason::NoPrevious),
+        Some(Err(e)) => Decision::Run(Reason::Unreadable(e)),
+        Some(Ok(_)) if forced.contains(&job.stage) => Decision::Run(Reason::Forced),
+        Some(Ok(old)) if old.key == key => Decision::Fresh(Box::new(old)),
+        Some(Ok(old)) => Decision::Run(Reason::Changed(parts.changes_from(&old.parts))),
+    };
+    Ok(Prepared {
+        name: decl.name.clone(),
+        branch: job.branch.clone(),
+        label: job_label(&decl.name, &job.branch),
+        stage,
+        params,
+        parts,
+        key,
+        rel_dir,
+        decision,
+    })
+}
+
+/// Runs one job into a temporary folder and moves it into place.
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    workflow: &Workflow,
+    registry: &Registry,
+    job: &Job,
+    p: &Prepared<'_>,
+    inputs: &[StageInput],
+    out: &Path,
+    observer: &dyn Observer,
+    counter: &AtomicUsize,
+) -> Result<StageRecord, RunError> {
+    let decl = &workflow.stages[job.stage];
+    let reason = match &p.decision {
+        Decision::Run(r) => r.clone(),
+        Decision::Fresh(_) => Reason::NoPrevious,
+    };
+    tracing::info!("{}: running ({reason})", p.label);
+    let dir = out.join(&p.rel_dir);
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.with_file_name(format!("{}.tmp-{}-{n}", job.dir_name, std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| RunError::io(&tmp, e))?;
+    let t0 = Instant::now();
+    let result = {
+        let progress = observer.started(&p.label);
+        let ctx = StageContext {
+            params: &p.params,
+            inputs,
+            out_dir: &tmp,
+            registry,
+            progress: progress.as_ref(),
+        };
+        p.stage.run(&ctx)
+    };
+    let summary = match result {
+        Ok(s) => s,
+        Err(source) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            tracing::error!("{}: failed: {source}", p.label);
+            return Err(RunError::Stage {
+                stage: decl.name.clone(),
+                branch: job.branch.clone(),
+                source: Box::new(source),
+            });
+        }
+    };
+    let seconds = t0.elapsed().as_secs_f64();
+    let mut mentioned = Vec::new();
+    texts_in(&ParamValue::Map(p.params.values().clone()), &mut mentioned);
+    let record = StageRecord {
+        key: p.key.clone(),
+        stage: decl.name.clone(),
+        branch: job.branch.clone(),
+        parts: p.parts.clone(),
+        files: decl
+            .files
+            .iter()
+            .filter(|f| {
+                mentioned
+                    .iter()
+                    .any(|t| f.resolved.as_os_str() == t.as_str())
+            })
+            .map(|f| FileRecord {
+                param: f.param.clone(),
+                path: f.written.clone(),
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+        seconds,
+        nonaffine_version: NONAFFINE_VERSION.to_string(),
+    };
+    let summary_text = yaml::to_string(&summary).map_err(|e| RunError::Corrupt {
+        path: tmp.join("summary.yaml"),
+        message: format!("cannot write the summary: {e}"),
+    })?;
+    write(&tmp.join("summary.yaml"), summary_text.as_bytes())?;
+    let record_text = serde_json::to_string_pretty(&record).map_err(|e| RunError::Corrupt {
+        path: tmp.join("stage.json"),
+        message: e.to_string(),
+    })?;
+    write(&tmp.join("stage.json"), record_text.as_bytes())?;
+    replace_dir(&tmp, &dir, counter)?;
+    tracing::info!("{}: done in {seconds:.2} s", p.label);
+    observer.finished(&outcome(
+        workflow,
+        job,
+        p,
+        Status::Ran(reason),
+        record.clone(),
+    ));
+    Ok(record)
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     std::fs::write(path, bytes).map_err(|e| RunError::io(path, e))
 }
@@ -447,14 +644,14 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 /// Moves a finished `tmp` folder to `dir`, replacing an older output. The old
 /// folder is first renamed to a `.tmp-` name, so that if the process dies in
 /// between, the next run sees no output (and reruns) rather than a mix.
-fn replace_dir(tmp: &Path, dir: &Path, count: &mut usize) -> Result<(), RunError> {
+fn replace_dir(tmp: &Path, dir: &Path, counter: &AtomicUsize) -> Result<(), RunError> {
     if dir.exists() {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let old = dir.with_file_name(format!("{name}.tmp-{}-{count}-old", std::process::id()));
-        *count += 1;
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        let old = dir.with_file_name(format!("{name}.tmp-{}-{n}-old", std::process::id()));
         std::fs::rename(dir, &old).map_err(|e| RunError::io(dir, e))?;
         std::fs::rename(tmp, dir).map_err(|e| RunError::io(tmp, e))?;
         std::fs::remove_dir_all(&old).map_err(|e| RunError::io(&old, e))?;

@@ -20,6 +20,9 @@ pub struct Args {
     /// Say for every stage why it ran or that it was fresh.
     #[arg(long)]
     explain: bool,
+    /// Run up to N independent jobs (sweep branches) at once.
+    #[arg(long, short = 'j', default_value_t = 1)]
+    jobs: usize,
 }
 
 /// Writes log lines above the progress bars instead of through them.
@@ -67,6 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = RunOptions {
         out_dir,
         force: args.force,
+        jobs: args.jobs,
     };
     let report = nonaffine_workflow::run(&workflow, &registry, &options, &bars)
         .with_context(|| format!("running workflow {}", args.workflow.display()))?;

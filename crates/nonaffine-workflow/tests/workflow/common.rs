@@ -201,6 +201,38 @@ impl Stage for Slow {
     }
 }
 
+/// How many `meet` jobs have started (one test uses it).
+static MET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// `meet`: waits until two `meet` jobs are running at once (fails after 60 s
+/// alone): proof that independent branches run concurrently.
+pub struct Meet;
+impl Stage for Meet {
+    fn info(&self) -> PluginInfo {
+        const P: &[ParamSpec] = &[spec("seed", ParamKind::Integer, "", Some("0"))];
+        PluginInfo {
+            name: "meet",
+            version: "1",
+            doc: "waits for a partner",
+            params: P,
+        }
+    }
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        MET.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let t0 = std::time::Instant::now();
+        while MET.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+            if t0.elapsed() > std::time::Duration::from_secs(60) {
+                return Err(StageError::Failed(
+                    "no partner: branches did not run concurrently".into(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        write_value(ctx, 1.0)?;
+        Ok(Summary::new())
+    }
+}
+
 /// `fail`: always fails.
 pub struct Fail;
 impl Stage for Fail {
@@ -320,6 +352,7 @@ pub fn registry_with_double_version(version: &'static str) -> Registry {
         Box::new(Collect),
         Box::new(Slow),
         Box::new(Fail),
+        Box::new(Meet),
         Box::new(Shaped(PluginInfo {
             name: "quench",
             version: "1",

@@ -44,6 +44,7 @@ fn kill_mid_stage_and_resume() {
             &RunOptions {
                 out_dir: dir.join("out"),
                 force: vec![],
+                jobs: 1,
             },
             &Quiet,
         )

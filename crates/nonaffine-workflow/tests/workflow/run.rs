@@ -8,13 +8,15 @@ use std::path::PathBuf;
 /// A temp folder holding `wf.yaml` and the run folder `out`.
 pub struct Case {
     pub dir: tempfile::TempDir,
+    /// Jobs at once.
+    pub jobs: usize,
 }
 
 impl Case {
     pub fn new(yaml: &str) -> Case {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("wf.yaml"), yaml).unwrap();
-        Case { dir }
+        Case { dir, jobs: 1 }
     }
     pub fn out(&self) -> PathBuf {
         self.dir.path().join("out")
@@ -28,6 +30,7 @@ impl Case {
         let options = RunOptions {
             out_dir: self.out(),
             force: force.iter().map(|s| s.to_string()).collect(),
+            jobs: self.jobs,
         };
         run(&wf, &reg, &options, &Quiet).unwrap()
     }
@@ -175,6 +178,7 @@ fn force_reruns_a_stage_and_its_descendants() {
     let options = RunOptions {
         out_dir: case.out(),
         force: vec!["bb".into()],
+        jobs: 1,
     };
     let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
     assert_eq!(
@@ -195,6 +199,7 @@ fn new_stage_version_reruns_and_says_so() {
         &RunOptions {
             out_dir: case.out(),
             force: vec![],
+            jobs: 1,
         },
         &Quiet,
     )
@@ -211,7 +216,16 @@ fn new_stage_version_reruns_and_says_so() {
 
 #[test]
 fn sweeps_expand_follow_and_gather() {
-    let case = Case::new(
+    check_sweeps(1);
+}
+
+#[test]
+fn sweep_branches_run_in_parallel_with_the_same_results() {
+    check_sweeps(3);
+}
+
+fn check_sweeps(jobs: usize) {
+    let mut case = Case::new(
         "
 name: sweep
 stages:
@@ -238,6 +252,7 @@ stages:
     gather: true
 ",
     );
+    case.jobs = jobs;
     let report = case.run(&[]);
     let labels: Vec<String> = report.outcomes.iter().map(|o| o.label()).collect();
     assert_eq!(
@@ -322,6 +337,7 @@ fn a_failing_stage_names_itself_and_leaves_nothing_behind() {
     let options = RunOptions {
         out_dir: case.out(),
         force: vec![],
+        jobs: 1,
     };
     let e = run(&wf, &reg, &options, &Quiet).unwrap_err();
     assert_eq!(e.to_string(), "stage `boom` failed: deliberate failure");
@@ -461,4 +477,35 @@ fn keys_do_not_depend_on_where_the_workflow_and_run_live() {
     let other = chain_case();
     assert_ne!(one.dir.path(), other.dir.path());
     assert_eq!(keys(&one), keys(&other));
+}
+
+#[test]
+fn independent_branches_run_at_the_same_time() {
+    let mut case =
+        Case::new("name: meet\nstages:\n  m: { stage: meet, sweep: { seed: [1, 2] } }\n");
+    case.jobs = 2;
+    assert_eq!(case.run(&[]).ran(), vec!["m [seed=1]", "m [seed=2]"]);
+}
+
+#[test]
+fn a_run_folder_in_use_by_a_live_process_is_refused() {
+    let case = chain_case();
+    std::fs::create_dir_all(case.out()).unwrap();
+    // Process 1 (init) is always alive.
+    std::fs::write(case.out().join(".lock"), "1").unwrap();
+    let reg = registry();
+    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
+    let options = RunOptions {
+        out_dir: case.out(),
+        force: vec![],
+        jobs: 1,
+    };
+    let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
+    assert!(
+        e.ends_with(".lock is in use by process 1; wait for it or choose another --out"),
+        "{e}"
+    );
+    // A lock left by a dead process is taken over.
+    std::fs::write(case.out().join(".lock"), u32::MAX.to_string()).unwrap();
+    assert_eq!(case.run(&[]).ran().len(), 4);
 }
