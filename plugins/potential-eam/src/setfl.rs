@@ -372,10 +372,9 @@ fn parse_as(text: &str, source: &str, flavor: Flavor) -> Result<Setfl, SetflErro
             ),
         ));
     }
-    for (k, n) in names.iter().enumerate() {
-        if names[..k].contains(n) {
-            return Err(r.err(line, format!("element `{n}` is listed twice")));
-        }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(n) = names.iter().find(|n| !seen.insert(n.as_str())) {
+        return Err(r.err(line, format!("element `{n}` is listed twice")));
     }
 
     // Line 5: grid.

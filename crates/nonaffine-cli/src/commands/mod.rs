@@ -3,6 +3,7 @@
 use clap::Subcommand;
 
 mod convert;
+mod forces;
 mod diff;
 mod plugins;
 mod run;
@@ -14,6 +15,8 @@ mod validate;
 pub enum Command {
     /// List every plugin and stage with its parameters, units and docs.
     Plugins(plugins::Args),
+    /// Energy, forces and virial of one structure with one potential, as JSON.
+    Forces(forces::Args),
     /// Convert a structure between LAMMPS data and extended XYZ (format by extension).
     Convert(convert::Args),
     /// Run a workflow; stages whose inputs did not change come from the cache.
@@ -30,6 +33,7 @@ pub enum Command {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Plugins(a) => plugins::run(a),
+        Command::Forces(a) => forces::run(a),
         Command::Convert(a) => convert::run(a),
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
