@@ -15,7 +15,13 @@ pub fn registry() -> Registry {
     r.potentials.register(potential_eam::alloy::INFO, potential_eam::alloy::build);
     r.potentials.register(potential_lj::INFO, potential_lj::build);
     // Memory kernels.
+    r.kernels.register(kernel_markovian::INFO, kernel_markovian::build);
+    r.kernels.register(kernel_exponential::INFO, kernel_exponential::build);
+    r.kernels.register(kernel_stretched_exp::INFO, kernel_stretched_exp::build);
+    r.kernels.register(kernel_tabulated::INFO, kernel_tabulated::build);
     // Stages.
+    r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
+    r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));
     r
 }
 

@@ -1,0 +1,91 @@
+//! Small special functions the series need: Γ-ratios and sin/cos of π·y
+//! evaluated without losing relative accuracy near their zeros.
+
+/// Γ(x)/n! for x > 0, computed directly where both fit in f64 (about 1 ulp
+/// each, from `libm::tgamma`) and through `libm::lgamma` otherwise, multiplied by
+/// `y^k` (y > 0). Returns 0 on underflow; never NaN for finite positive inputs.
+pub(crate) fn gamma_over_factorial_times_power(x: f64, n: u32, y: f64, k: u32) -> f64 {
+    if x < 170.0 && n < 170 {
+        let g = libm::tgamma(x) / factorial(n);
+        let p = powi_exact(y, k);
+        let direct = g * p;
+        if direct.is_finite() && direct != 0.0 && p.is_finite() && p > f64::MIN_POSITIVE {
+            return direct;
+        }
+    }
+    let log = libm::lgamma(x) - libm::lgamma(f64::from(n) + 1.0) + f64::from(k) * y.ln();
+    log.exp()
+}
+
+/// n! as f64 (exact up to 22!, correctly rounded products beyond), n < 171.
+fn factorial(n: u32) -> f64 {
+    (2..=n).fold(1.0, |acc, i| acc * f64::from(i))
+}
+
+/// y^k by repeated squaring (relative error ≲ 2·log2(k) ulp).
+fn powi_exact(y: f64, k: u32) -> f64 {
+    y.powi(k as i32)
+}
+
+/// (sin πy, cos πy), reduced to |y| ≤ 1/4 first so that results near the zeros
+/// keep their relative accuracy (the only error left is the rounding of y).
+pub(crate) fn sincos_pi(y: f64) -> (f64, f64) {
+    // y = 2m + r with r in [-1, 1].
+    let r = y - 2.0 * (y * 0.5).round();
+    // Reflect into [-1/2, 1/2]: sin(π(1 − r)) = sin(πr), cos(π(1 − r)) = −cos(πr).
+    let (r, flip) = if r > 0.5 {
+        (1.0 - r, true)
+    } else if r < -0.5 {
+        (-1.0 - r, true)
+    } else {
+        (r, false)
+    };
+    let (s, c) = if r.abs() <= 0.25 {
+        (std::f64::consts::PI * r).sin_cos()
+    } else {
+        // sin(πr) = cos(π(1/2 − r)), cos(πr) = sin(π(1/2 − r)) for r ∈ (1/4, 1/2].
+        let q = if r > 0.0 { 0.5 - r } else { -0.5 - r };
+        let (sq, cq) = (std::f64::consts::PI * q).sin_cos();
+        if r > 0.0 {
+            (cq, sq)
+        } else {
+            (-cq, -sq)
+        }
+    };
+    if flip {
+        (s, -c)
+    } else {
+        (s, c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn sincos_pi_matches_std_and_is_exact_at_zeros() {
+        for i in -400..=400 {
+            let y = f64::from(i) * 0.0173;
+            let (s, c) = sincos_pi(y);
+            let (s0, c0) = (std::f64::consts::PI * y).sin_cos();
+            assert!((s - s0).abs() < 1e-13 && (c - c0).abs() < 1e-13, "{y}");
+        }
+        assert_eq!(sincos_pi(3.0).0, 0.0);
+        assert_eq!(sincos_pi(2.5).1, 0.0);
+        // Near a zero: sin(π(1 − 1e-9)) = sin(π·1e-9) to full relative accuracy.
+        let (s, _) = sincos_pi(1.0 - 1e-9);
+        let want = (std::f64::consts::PI * 1e-9).sin();
+        assert!(((s - want) / want).abs() < 1e-7, "{s} {want}");
+    }
+
+    #[test]
+    fn gamma_ratio_known_values() {
+        // Γ(5)/3! · 2^3 = 24/6·8 = 32.
+        assert!((gamma_over_factorial_times_power(5.0, 3, 2.0, 3) - 32.0).abs() < 1e-13);
+        // Large arguments go through lgamma: Γ(201)/200! = 1.
+        let v = gamma_over_factorial_times_power(201.0, 200, 1.0, 0);
+        assert!((v - 1.0).abs() < 1e-12, "{v}");
+    }
+}

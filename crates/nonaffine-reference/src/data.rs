@@ -1,0 +1,147 @@
+//! Reading reference data: the YAML of fitted Kohlrausch parameters and raw
+//! (time, stress) CSV files.
+
+use crate::{Kohlrausch, ReferenceError};
+use serde::Deserialize;
+use std::path::Path;
+
+/// A set of Kohlrausch fits at several temperatures (`vendor/reference/*.yaml`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSet {
+    /// Citation of the data.
+    pub source: String,
+    /// Material name.
+    #[serde(default)]
+    pub material: String,
+    /// Time unit of every τ (`min`, `s`, `ps`).
+    pub time_unit: String,
+    /// Unit of σ0/ε0 and σ∞/ε0 (`GPa`, or `sigma0/eps0` when normalised).
+    #[serde(default)]
+    pub modulus_unit: String,
+    /// One fit per temperature.
+    pub fits: Vec<ReferenceFit>,
+}
+
+/// One fitted temperature.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceFit {
+    /// Temperature in K.
+    pub temperature_k: f64,
+    /// Free label (`Tg`, `0.9 Tg`).
+    #[serde(default)]
+    pub label: String,
+    /// Stretching exponent β.
+    pub beta: f64,
+    /// Relaxation time τ in the set's time unit.
+    pub tau: f64,
+    /// σ0/ε0 in the set's modulus unit (1 when absent).
+    #[serde(default = "one")]
+    pub sigma0_over_eps0: f64,
+    /// σ∞/ε0 (0 when absent).
+    #[serde(default)]
+    pub sigma_inf_over_eps0: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl ReferenceSet {
+    /// Reads and checks a YAML file; errors name the file (and YAML line) or the fit.
+    pub fn load(path: &Path) -> Result<Self, ReferenceError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ReferenceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let set: ReferenceSet = serde_yaml::from_str(&text).map_err(|e| ReferenceError::Parse {
+            path: path.to_path_buf(),
+            line: e.location().map_or(0, |l| l.line()),
+            message: e.to_string(),
+        })?;
+        if set.fits.is_empty() {
+            return Err(ReferenceError::Parse {
+                path: path.to_path_buf(),
+                line: 0,
+                message: "`fits` is empty".into(),
+            });
+        }
+        for i in 0..set.fits.len() {
+            set.kohlrausch(i).map_err(|e| ReferenceError::Invalid {
+                what: format!("{}: fits[{i}]", path.display()),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(set)
+    }
+
+    /// The i-th fit as a [`Kohlrausch`] model.
+    pub fn kohlrausch(&self, i: usize) -> Result<Kohlrausch, ReferenceError> {
+        let f = self.fits.get(i).ok_or_else(|| ReferenceError::Invalid {
+            what: format!("fits[{i}]"),
+            message: format!("only {} fits", self.fits.len()),
+        })?;
+        Kohlrausch::new(
+            f.sigma0_over_eps0,
+            f.tau,
+            &self.time_unit,
+            f.beta,
+            f.sigma_inf_over_eps0,
+        )
+    }
+}
+
+/// Reads a CSV of `time,stress` rows (optional header, `#` comments); errors name
+/// the file and line.
+pub fn read_relaxation_csv(path: &Path) -> Result<(Vec<f64>, Vec<f64>), ReferenceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReferenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (mut t, mut s) = (Vec::new(), Vec::new());
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line
+            .split([',', ' ', '\t', ';'])
+            .filter(|f| !f.is_empty())
+            .collect();
+        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse().ok()).collect();
+        if t.is_empty() && parsed.iter().all(Option::is_none) {
+            continue; // header
+        }
+        let err = |message: String| ReferenceError::Parse {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        match (
+            parsed.first().copied().flatten(),
+            parsed.get(1).copied().flatten(),
+        ) {
+            (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a >= 0.0 => {
+                t.push(a);
+                s.push(b);
+            }
+            _ => {
+                return Err(err(format!(
+                    "expected two finite numbers time,stress with time ≥ 0, found `{line}`"
+                )))
+            }
+        }
+    }
+    if t.len() < 5 {
+        return Err(ReferenceError::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!(
+                "needs at least 5 rows time,stress to fit, found {}",
+                t.len()
+            ),
+        });
+    }
+    Ok((t, s))
+}

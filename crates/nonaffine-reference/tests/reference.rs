@@ -1,0 +1,215 @@
+//! Kohlrausch moduli against ../shared/reference/kohlrausch-moduli.json (copied to
+//! tests/data), Kramers–Kronig consistency, the vendored YAML, and the stage.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nonaffine_core::{NoProgress, ParamValue, Params, Registry, Stage, StageContext};
+use nonaffine_reference::{Kohlrausch, ReferenceSet, ReferenceStage};
+use std::path::PathBuf;
+
+fn vendored() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../vendor/reference/cu50zr50-kohlrausch.yaml")
+}
+
+#[test]
+fn moduli_match_the_high_precision_table() {
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("data/kohlrausch-moduli.json")).unwrap();
+    let mut worst: f64 = 0.0;
+    for set in v["sets"].as_array().unwrap() {
+        let k = Kohlrausch::new(
+            1.0,
+            set["tau_min"].as_f64().unwrap(),
+            "min",
+            set["beta"].as_f64().unwrap(),
+            0.0,
+        )
+        .unwrap();
+        for row in set["rows"].as_array().unwrap() {
+            let w = row["w"].as_f64().unwrap();
+            let e1: f64 = row["E_storage"].as_str().unwrap().parse().unwrap();
+            let e2: f64 = row["E_loss"].as_str().unwrap().parse().unwrap();
+            let (g1, g2) = k.moduli(w).unwrap();
+            let e = ((g1 - e1) / e1).abs().max(((g2 - e2) / e2).abs());
+            assert!(
+                e < 1e-10,
+                "{} ω={w}: ({g1}, {g2}) vs ({e1}, {e2})",
+                set["name"]
+            );
+            worst = worst.max(e);
+        }
+    }
+    println!("kohlrausch-moduli.json: max relative error {worst:.2e}");
+}
+
+/// E'(ω) = E'(0) + (2ω²/π) P∫₀^∞ [E''(x)/x] / (ω² − x²) dx (causality, e^{−iωt}
+/// convention; E'(0) = σ∞/ε0). The principal value is removed by subtracting the
+/// integrand's value at x = ω (P∫₀^∞ dx/(ω² − x²) = 0), then the regular integral is
+/// taken by the trapezoidal rule in ln x on [1e-14, 1e14]/τ with step 0.005.
+#[test]
+fn storage_and_loss_are_kramers_kronig_consistent() {
+    for (beta, tau, inf) in [(0.69, 0.87, 0.0), (0.55, 14.87, 0.3), (1.3, 2.0, 0.0)] {
+        let k = Kohlrausch::new(2.0, tau, "min", beta, inf).unwrap();
+        let h = |x: f64| k.moduli(x).unwrap().1 / x; // E''(x)/x
+        for w in [0.03 / tau, 0.5 / tau, 1.0 / tau, 4.0 / tau, 50.0 / tau] {
+            let hw = h(w);
+            let step = 0.005;
+            let (lo, hi) = ((1e-14 / tau).ln(), (1e14 / tau).ln());
+            let n = ((hi - lo) / step) as usize;
+            let mut sum = 0.0;
+            for i in 0..=n {
+                let x = (lo + (i as f64 + 0.5) * step).exp(); // offset: never exactly x = ω
+                sum += (h(x) - hw) * x / (w * w - x * x);
+            }
+            let kk = inf + 2.0 * w * w / std::f64::consts::PI * sum * step;
+            let direct = k.moduli(w).unwrap().0;
+            assert!(
+                ((kk - direct) / direct).abs() < 1e-6,
+                "β={beta} ω={w}: KK {kk} vs {direct}"
+            );
+        }
+    }
+}
+
+#[test]
+fn loss_peak_and_wing_slopes() {
+    // β = 1 is Debye: E'' = ωτ/(1 + ω²τ²), peak at ωτ = 1 with height 1/2, slopes → ±1.
+    let k = Kohlrausch::new(1.0, 2.0, "s", 1.0, 0.0).unwrap();
+    let p = k.loss_peak().unwrap();
+    assert!(
+        (p.omega - 0.5).abs() < 1e-7 && (p.loss - 0.5).abs() < 1e-12,
+        "{p:?}"
+    );
+    let (lo, hi) = k.wing_slopes().unwrap();
+    assert!(
+        (lo - 1.0).abs() < 1e-3 && (hi + 1.0).abs() < 1e-3,
+        "{lo} {hi}"
+    );
+    // Stretched: the high-frequency wing is shallower, tending to −β.
+    let k = Kohlrausch::new(1.0, 1.0, "s", 0.55, 0.0).unwrap();
+    let (lo, hi) = k.wing_slopes().unwrap();
+    assert!(lo > 0.8 && hi > -0.75 && hi < -0.5, "{lo} {hi}");
+}
+
+#[test]
+fn vendored_paper_fits_load() {
+    let set = ReferenceSet::load(&vendored()).unwrap();
+    let got: Vec<(f64, f64, f64)> = set
+        .fits
+        .iter()
+        .map(|f| (f.temperature_k, f.beta, f.tau))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (670.0, 0.69, 0.87),
+            (603.0, 0.55, 4.03),
+            (536.0, 0.55, 14.87)
+        ]
+    );
+    assert_eq!(set.time_unit, "min");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "source: x\ntime_unit: min\nfits:\n  - temperature_k: 600\n    beta: 3\n    tau: 1\n",
+    )
+    .unwrap();
+    let e = ReferenceSet::load(&bad).unwrap_err().to_string();
+    assert!(e.contains("fits[0]") && e.contains("beta"), "{e}");
+    std::fs::write(
+        &bad,
+        "source: x\ntime_unit: min\nfits:\n  - temperature: 600\n",
+    )
+    .unwrap();
+    let e = ReferenceSet::load(&bad).unwrap_err().to_string();
+    assert!(e.contains("bad.yaml:4"), "{e}");
+}
+
+fn run_stage(params: Params) -> (nonaffine_core::Summary, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::default();
+    let ctx = StageContext {
+        params: &params,
+        inputs: &[],
+        out_dir: dir.path(),
+        registry: &registry,
+        progress: &NoProgress,
+    };
+    let summary = ReferenceStage.run(&ctx).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("reference.csv")).unwrap();
+    (summary, csv)
+}
+
+#[test]
+fn stage_on_the_paper_fits() {
+    let mut p = Params::from_pairs(
+        "stages.reference.params",
+        "omega_min=0.01,omega_max=100,points=5",
+    )
+    .unwrap();
+    p.set("file", ParamValue::Text(vendored().display().to_string()));
+    let (mut summary, csv) = run_stage(p);
+    assert_eq!(csv.lines().count(), 1 + 3 * 5);
+    summary.0.remove("file");
+    insta::assert_yaml_snapshot!(summary);
+    // A few points of the three curves.
+    let rows: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+            format!(
+                "T={} w={:e} E'={:e} E''={:e}",
+                f[0],
+                f[1],
+                round(f[2]),
+                round(f[3])
+            )
+        })
+        .collect();
+    insta::assert_yaml_snapshot!("paper_curves", rows);
+}
+
+fn round(x: f64) -> f64 {
+    nonaffine_core::summary::round_sig(x, 8)
+}
+
+#[test]
+fn stage_fits_raw_relaxation_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("relax.csv");
+    let mut text = String::from("time_min,stress_mpa\n");
+    for i in 0..200 {
+        let t = 0.01 * 1.05f64.powi(i);
+        text.push_str(&format!(
+            "{t},{}\n",
+            40.0 * (-(t / 0.87f64).powf(0.69)).exp()
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let mut p =
+        Params::from_pairs("s", "strain=0.004,time_unit=min,temperature_k=670,points=3").unwrap();
+    p.set("file", ParamValue::Text(csv.display().to_string()));
+    let (summary, _) = run_stage(p);
+    let t = match &summary.0["T_670K"] {
+        nonaffine_core::SummaryValue::Map(m) => m.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(t["beta"], nonaffine_core::SummaryValue::Float(0.69));
+    assert_eq!(t["tau"], nonaffine_core::SummaryValue::Float(0.87));
+    // Bad file: error names the key.
+    std::fs::write(&csv, "t,s\n1,2\n2,x\n").unwrap();
+    let mut p = Params::from_pairs("s", "").unwrap();
+    p.set("file", ParamValue::Text(csv.display().to_string()));
+    let registry = Registry::default();
+    let ctx = StageContext {
+        params: &p,
+        inputs: &[],
+        out_dir: dir.path(),
+        registry: &registry,
+        progress: &NoProgress,
+    };
+    let e = ReferenceStage.run(&ctx).unwrap_err().to_string();
+    assert!(e.starts_with("s.file:") && e.contains("relax.csv:3"), "{e}");
+}
