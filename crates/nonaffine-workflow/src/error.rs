@@ -70,14 +70,14 @@ pub enum RunError {
         message: String,
     },
     /// A stage returned an error; its temporary folder was removed.
-    #[error("stage `{stage}`{} failed: {source}", if branch.is_empty() { String::new() } else { format!(" [{branch}]") })]
+    #[error("stage `{stage}`{} failed: {error}", if branch.is_empty() { String::new() } else { format!(" [{branch}]") })]
     Stage {
         /// Stage name in the workflow.
         stage: String,
         /// Sweep point label, empty when not swept.
         branch: String,
-        /// The stage's error.
-        source: Box<StageError>,
+        /// The stage's error (in the message, so not also a `source`).
+        error: Box<StageError>,
     },
     /// `--force` named a stage the workflow does not have.
     #[error("--force {name}: no such stage in the workflow{}; stages: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), known.join(", "))]

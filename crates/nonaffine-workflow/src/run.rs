@@ -340,7 +340,13 @@ pub fn run(
     for (p, job) in prepared.iter().zip(&plan.jobs) {
         if let Decision::Fresh(record) = &p.decision {
             tracing::info!("{}: fresh, from cache", p.label);
-            observer.finished(&outcome(workflow, job, p, Status::Cached, record.as_ref().clone()));
+            observer.finished(&outcome(
+                workflow,
+                job,
+                p,
+                Status::Cached,
+                record.as_ref().clone(),
+            ));
         }
     }
     let to_run = prepared
@@ -486,7 +492,7 @@ fn prepare<'w>(
     let stage = registry.stage(&decl.kind).map_err(|e| RunError::Stage {
         stage: decl.name.clone(),
         branch: job.branch.clone(),
-        source: Box::new(e.into()),
+        error: Box::new(e.into()),
     })?;
     let mut params = decl.params.clone();
     for (k, v) in &job.sweep {
@@ -586,7 +592,7 @@ fn execute(
             return Err(RunError::Stage {
                 stage: decl.name.clone(),
                 branch: job.branch.clone(),
-                source: Box::new(source),
+                error: Box::new(source),
             });
         }
     };
