@@ -79,11 +79,20 @@
 //! [`RunReport::explain`] text says why each job ran, from the previous
 //! `stage.json`.
 //!
+//! **For stage authors.** `StageContext::out_dir` is a temporary folder that
+//! is renamed once the stage returns: refer to your own files by relative
+//! paths only. `StageInput::dir` is the upstream's final folder. A
+//! `provenance.json` written into the output folder (program versions, file
+//! headers) is copied into the run's manifest. Independent jobs may run at the
+//! same time ([`RunOptions::jobs`]), each in its own folder.
+//!
 //! # Outputs of a run
 //!
 //! `<out>/manifest.json` ([`Manifest`]): versions, parameters, keys, timings
 //! and each stage's own `provenance.json`. `<out>/report.md`: a table of jobs
-//! and, per job, its summary and links to every file (figures inline).
+//! and, per job, its summary and links to every file (figures inline). Both
+//! list the jobs of the last run only; folders of stages or branches since
+//! removed from the workflow stay under `stages/` until deleted by hand.
 //!
 //! # Comparing runs
 //!
