@@ -11,6 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHILD: &str = "NONAFFINE_TEST_RESUME_CHILD";
+/// Stages the child forces (comma-separated).
+const FORCE: &str = "NONAFFINE_TEST_RESUME_FORCE";
 
 const WORKFLOW: &str = "
 name: resume
@@ -43,7 +45,12 @@ fn kill_mid_stage_and_resume() {
             &reg,
             &RunOptions {
                 out_dir: dir.join("out"),
-                force: vec![],
+                force: std::env::var(FORCE)
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 jobs: 1,
             },
             &Quiet,
@@ -52,40 +59,8 @@ fn kill_mid_stage_and_resume() {
         return;
     }
     let case = Case::new(WORKFLOW);
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "resume::kill_mid_stage_and_resume",
-            "--test-threads=1",
-        ])
-        .env(CHILD, case.dir.path())
-        .env("NONAFFINE_TEST_SLEEP_MS", "120000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let slow_dir = case.out().join("stages/slow");
-    let t0 = Instant::now();
-    loop {
-        let started = leftovers(&slow_dir)
-            .iter()
-            .any(|n| slow_dir.join(n).join("started").exists());
-        if started {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "child never reached the slow stage"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "child ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
-
+    kill_inside_slow(&case, "");
     // What the kill left: finished stages in place, the killed one only as a temp folder.
     let a_record = std::fs::read(case.out().join("stages/a/_/stage.json")).unwrap();
     assert!(case.out().join("stages/b/_/stage.json").exists());
@@ -122,4 +97,60 @@ fn kill_mid_stage_and_resume() {
         ]
     );
     assert!(case.run(&[]).ran().is_empty());
+
+    // Killed while redoing a finished stage (forced): the old output stays
+    // whole and, its key being unchanged, is reused.
+    let slow_record = std::fs::read(slow_dir.join("_/stage.json")).unwrap();
+    kill_inside_slow(&case, "slow");
+    assert_eq!(
+        std::fs::read(slow_dir.join("_/stage.json")).unwrap(),
+        slow_record
+    );
+    assert_eq!(
+        leftovers(&slow_dir).len(),
+        2,
+        "old output and the killed temp folder"
+    );
+    let report = case.run(&[]);
+    assert!(report.ran().is_empty(), "{}", report.explain());
+    assert_eq!(leftovers(&slow_dir), vec!["_"]);
+}
+
+/// Runs the workflow in a child process (forcing `force`) and SIGKILLs it
+/// once the `slow` stage has started writing.
+fn kill_inside_slow(case: &Case, force: &str) {
+    let slow_dir = case.out().join("stages/slow");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "resume::kill_mid_stage_and_resume",
+            "--test-threads=1",
+        ])
+        .env(CHILD, case.dir.path())
+        .env(FORCE, force)
+        .env("NONAFFINE_TEST_SLEEP_MS", "120000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let started = leftovers(&slow_dir)
+            .iter()
+            .any(|n| n.contains(".tmp-") && slow_dir.join(n).join("started").exists());
+        if started {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "child never reached the slow stage"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "child ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
 }
