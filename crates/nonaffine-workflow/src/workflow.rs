@@ -814,7 +814,7 @@ impl Checker<'_> {
         };
         let found = match value {
             ParamValue::Text(t) => format!("text `{t}`"),
-            ParamValue::Number(x) => format!("{x}"),
+            ParamValue::Number(x) => format!("{x:?}"),
             other => describe(other).to_string(),
         };
         let advice = match (spec.kind, value) {
