@@ -276,8 +276,7 @@ impl Checker<'_> {
         };
         let stages = match node.get("stages") {
             Some(Node::Map(stages)) if !stages.is_empty() => self.stages(stages),
-            Some(other @ (Node::Map(_) | Node::Null)) => {
-                let _ = other;
+            Some(Node::Map(_) | Node::Null) => {
                 self.problem(
                     root.key("stages"),
                     "`stages` is empty; name at least one stage",
