@@ -3,7 +3,8 @@
 //! Every other crate speaks in these types: a periodic [`Structure`] in LAMMPS
 //! `metal` units, the [`units`] that convert to reported quantities, the
 //! [`Params`] a plugin or stage is configured with, the plugin traits
-//! ([`Potential`], [`EamForm`], [`MemoryKernel`]) with their [`Registry`], and the
+//! ([`Potential`], [`EamForm`], [`MemoryKernel`], [`SpectrumSolver`]) with their
+//! [`Registry`], and the
 //! [`Stage`] contract the workflow runner drives.
 //!
 //! Design decision: this crate knows nothing about YAML, LAMMPS or any concrete
@@ -14,6 +15,7 @@
 pub mod error;
 pub mod params;
 pub mod plugin;
+pub mod spectrum;
 pub mod stage;
 pub mod structure;
 pub mod summary;
@@ -22,6 +24,10 @@ pub mod units;
 pub use error::{CoreError, ParamError, PluginError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use plugin::{EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry};
+pub use spectrum::{
+    EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem, SpectrumResult,
+    SpectrumSolver, SpectrumSolverFactory, SymmetricOperator,
+};
 pub use stage::{NoProgress, Progress, Stage, StageContext, StageError, StageInput};
 pub use structure::{Cell, Species, Structure};
 pub use summary::{Summary, SummaryValue};

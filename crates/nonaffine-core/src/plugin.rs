@@ -6,6 +6,7 @@
 
 use crate::error::PluginError;
 use crate::params::{nearest, ParamSpec, Params};
+use crate::spectrum::{SpectrumSolver, SpectrumSolverFactory};
 use crate::stage::Stage;
 use num_complex::Complex64;
 use serde::Serialize;
@@ -164,6 +165,8 @@ pub struct Registry {
     pub potentials: Catalog<PotentialFactory>,
     /// Memory kernels.
     pub kernels: Catalog<KernelFactory>,
+    /// Spectrum solvers (`dense`, `arpack`, `lanczos`, `debye`).
+    pub spectrum_solvers: Catalog<SpectrumSolverFactory>,
     /// Workflow stages.
     pub stages: Catalog<Box<dyn Stage>>,
 }
@@ -173,6 +176,7 @@ impl Default for Registry {
         Self {
             potentials: Catalog::new("potential"),
             kernels: Catalog::new("kernel"),
+            spectrum_solvers: Catalog::new("spectrum solver"),
             stages: Catalog::new("stage"),
         }
     }
@@ -201,6 +205,17 @@ impl Registry {
         factory(params)
     }
 
+    /// Builds the spectrum solver named `name`.
+    pub fn spectrum_solver(
+        &self,
+        name: &str,
+        params: &Params,
+    ) -> Result<Box<dyn SpectrumSolver>, PluginError> {
+        let (info, factory) = self.spectrum_solvers.get(name)?;
+        params.check_known(info.params)?;
+        factory(params)
+    }
+
     /// The stage named `name`.
     pub fn stage(&self, name: &str) -> Result<&dyn Stage, PluginError> {
         Ok(self.stages.get(name)?.1.as_ref())
@@ -218,6 +233,12 @@ impl Registry {
                 .map(|(i, _)| ("potential", i)),
         );
         all.extend(self.kernels.entries().iter().map(|(i, _)| ("kernel", i)));
+        all.extend(
+            self.spectrum_solvers
+                .entries()
+                .iter()
+                .map(|(i, _)| ("spectrum solver", i)),
+        );
         all.extend(self.stages.entries().iter().map(|(i, _)| ("stage", i)));
         for (n, (kind, info)) in all.iter().enumerate() {
             if info.name.is_empty() || info.version.is_empty() || info.doc.trim().is_empty() {

@@ -1,0 +1,219 @@
+//! The contract of spectrum solvers (brief §3 "Spectrum").
+//!
+//! A solver gets the mass-weighted Hessian D = M^{-1/2} H M^{-1/2} as a
+//! [`SymmetricOperator`] (eV/(Å²·amu)) and the mass-weighted force fields
+//! M^{-1/2} Ξ_a, and returns [`Modes`]: eigenvalues ω_p² with the projections
+//! Ξ̂_{p,a} = φ_p · M^{-1/2} Ξ_a — exact eigenpairs (`dense`, `arpack`) or the
+//! nodes and weights of a Gauss quadrature of the spectral measure (`lanczos`).
+//! Either way [`Modes::resolvent_sum`] gives the response stage its sums
+//! Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z).
+//!
+//! The operator is a trait rather than a sparse-matrix type so this crate stays
+//! free of linear-algebra dependencies and a matrix-free D·v (neighbour lists on
+//! the fly) can be used by the methods that need only products.
+
+use crate::error::PluginError;
+use crate::params::Params;
+use num_complex::Complex64;
+use serde::Serialize;
+use thiserror::Error;
+
+/// A real symmetric linear operator y = A·x on ℝⁿ.
+pub trait SymmetricOperator: Sync {
+    /// n.
+    fn dim(&self) -> usize;
+    /// y = A·x (`x` and `y` have length n; `y` is overwritten).
+    fn apply(&self, x: &[f64], y: &mut [f64]);
+    /// Calls `f(row, col, value)` for every non-zero entry (both triangles).
+    /// The default builds each column from one product with a unit vector
+    /// (n products); sparse matrices override it.
+    fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, f64)) {
+        let n = self.dim();
+        let mut e = vec![0.0; n];
+        let mut col = vec![0.0; n];
+        for j in 0..n {
+            e[j] = 1.0;
+            self.apply(&e, &mut col);
+            e[j] = 0.0;
+            for (i, v) in col.iter().enumerate() {
+                if *v != 0.0 {
+                    f(i, j, *v);
+                }
+            }
+        }
+    }
+}
+
+/// What a spectrum solver works on.
+pub struct SpectrumProblem<'a> {
+    /// D = M^{-1/2} H M^{-1/2}, eV/(Å²·amu), 3N×3N (row 3i+k = atom i, axis k).
+    pub operator: &'a dyn SymmetricOperator,
+    /// M^{-1/2} Ξ_a, eV/(Å·amu^{1/2}): 3N rows, Voigt columns xx yy zz yz xz xy.
+    pub xi: &'a [[f64; 6]],
+    /// Debye angular frequency ω_D in sqrt(eV/(Å²·amu)), when the caller knows
+    /// it (the `debye` control spectrum needs it).
+    pub debye_omega: Option<f64>,
+}
+
+/// How the entries of [`Modes`] relate to the true eigenpairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModesKind {
+    /// Every eigenpair of D (dense diagonalization).
+    Complete,
+    /// The lowest eigenpairs only (the boson-peak window).
+    Lowest,
+    /// Nodes and weights of a Gauss quadrature of the spectral measures of Ξ̂
+    /// (Ritz values of a block Krylov space): sums of smooth functions are
+    /// accurate, individual nodes are not eigenvalues.
+    Quadrature,
+    /// A model spectrum (Debye control), not computed from D.
+    Model,
+}
+
+/// Eigenvalues of D with the force-field projections (or quadrature nodes).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Modes {
+    /// ω_p², eV/(Å²·amu), ascending.
+    pub eigenvalues: Vec<f64>,
+    /// Ξ̂_{p,a} = φ_p · M^{-1/2} Ξ_a, eV/(Å·amu^{1/2}), one row per eigenvalue.
+    pub projections: Vec<[f64; 6]>,
+    /// Participation ratio of each mode, (Σ_i |φ_{p,i}|²)² / (N Σ_i |φ_{p,i}|⁴)
+    /// over atoms i (1 = extended, 1/N = one atom); empty when not known.
+    pub participation: Vec<f64>,
+    /// What the entries are.
+    pub kind: Option<ModesKind>,
+}
+
+impl Modes {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.eigenvalues.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.eigenvalues.is_empty()
+    }
+
+    /// R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (brief §3 "Response"), units
+    /// of Ξ̂² / (eV/(Å²·amu)) = eV; z in eV/(Å²·amu). Entries whose eigenvalue is
+    /// not above `floor` (zero and negative modes) are skipped.
+    pub fn resolvent_sum(&self, z: Complex64, floor: f64) -> [[Complex64; 6]; 6] {
+        let mut r = [[Complex64::new(0.0, 0.0); 6]; 6];
+        for (lambda, x) in self.eigenvalues.iter().zip(&self.projections) {
+            if *lambda <= floor {
+                continue;
+            }
+            let g = 1.0 / (Complex64::new(*lambda, 0.0) - z);
+            for (row, xa) in r.iter_mut().zip(x) {
+                for (v, xb) in row.iter_mut().zip(x) {
+                    *v += g * (xa * xb);
+                }
+            }
+        }
+        r
+    }
+}
+
+/// A smoothed density of eigenvalues of D (kernel polynomial method), over
+/// all n eigenvalues including zero modes, normalised to n.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EigenvalueDensity {
+    /// λ grid, eV/(Å²·amu).
+    pub lambda: Vec<f64>,
+    /// Number of eigenvalues per unit λ at each grid point (integrates to n).
+    pub density: Vec<f64>,
+    /// Half-width of the smoothing kernel at the centre of the spectrum, eV/(Å²·amu).
+    pub resolution: f64,
+    /// Smoothed density of three zero modes (translations) on the same grid,
+    /// to subtract for a VDOS over non-zero modes.
+    pub zero_mode_density: Vec<f64>,
+}
+
+/// What a solver returns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpectrumResult {
+    /// Eigenpairs or quadrature nodes with projections.
+    pub modes: Modes,
+    /// Eigenvalue density, when the solver estimates it without all eigenvalues.
+    pub density: Option<EigenvalueDensity>,
+    /// Lowest eigenvalue of D as the solver saw it (eV/(Å²·amu)), when it is
+    /// not the first entry of `modes` (quadrature solvers).
+    pub lowest_eigenvalue: Option<f64>,
+    /// Solver diagnostics (name, value): residuals, iterations, sizes.
+    pub diagnostics: Vec<(String, f64)>,
+}
+
+/// Why a solver failed.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SolverError {
+    /// The numerical method failed; `message` says why and what to change.
+    #[error("spectrum solver `{solver}`: {message}")]
+    Failed {
+        /// Solver name.
+        solver: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The problem is inconsistent (Ξ rows ≠ operator size, ...).
+    #[error("spectrum solver `{solver}`: {message}")]
+    Invalid {
+        /// Solver name.
+        solver: String,
+        /// What is inconsistent.
+        message: String,
+    },
+}
+
+/// A spectrum solver plugin (`dense`, `arpack`, `lanczos`, `debye`).
+pub trait SpectrumSolver: Send + Sync {
+    /// Plugin name.
+    fn name(&self) -> &str;
+    /// Solves the problem.
+    fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError>;
+}
+
+/// Builds a spectrum solver from parameters.
+pub type SpectrumSolverFactory = fn(&Params) -> Result<Box<dyn SpectrumSolver>, PluginError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Diag(Vec<f64>);
+    impl SymmetricOperator for Diag {
+        fn dim(&self) -> usize {
+            self.0.len()
+        }
+        fn apply(&self, x: &[f64], y: &mut [f64]) {
+            for ((y, x), d) in y.iter_mut().zip(x).zip(&self.0) {
+                *y = d * x;
+            }
+        }
+    }
+
+    #[test]
+    fn default_entries_come_from_products() {
+        let mut seen = Vec::new();
+        Diag(vec![1.0, 0.0, 3.0]).for_each_entry(&mut |i, j, v| seen.push((i, j, v)));
+        assert_eq!(seen, vec![(0, 0, 1.0), (2, 2, 3.0)]);
+    }
+
+    #[test]
+    fn resolvent_sum_of_two_modes() {
+        let m = Modes {
+            eigenvalues: vec![0.0, 1.0, 4.0],
+            projections: vec![[9.0; 6], [1.0, 2.0, 0.0, 0.0, 0.0, 0.0], [3.0; 6]],
+            participation: vec![],
+            kind: Some(ModesKind::Complete),
+        };
+        let z = Complex64::new(2.0, 1.0);
+        let r = m.resolvent_sum(z, 1e-12);
+        // Zero mode skipped; 1·2/(1−z) + 3·3/(4−z).
+        let want = 2.0 / (Complex64::new(1.0, 0.0) - z) + 9.0 / (Complex64::new(4.0, 0.0) - z);
+        assert!((r[0][1] - want).norm() < 1e-15);
+        assert_eq!(r[1][0], r[0][1]);
+    }
+}
