@@ -9,13 +9,21 @@ mod commands;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "nonaffine", version, about = "Viscoelastic response of metallic glasses from atoms to E*(ω)")]
+#[command(
+    name = "nonaffine",
+    version,
+    about = "Viscoelastic response of metallic glasses from atoms to E*(ω)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = Cli::parse();
-    commands::run(cli.command)
+    // Errors are the user's to fix: print the chain of causes, not a backtrace.
+    if let Err(e) = commands::run(cli.command) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
 }
