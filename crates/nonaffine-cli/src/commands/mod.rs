@@ -4,6 +4,9 @@ use clap::Subcommand;
 
 mod convert;
 mod forces;
+mod kernel;
+mod kohlrausch;
+mod kww;
 mod diff;
 mod plugins;
 mod run;
@@ -27,6 +30,12 @@ pub enum Command {
     Diff(diff::Args),
     /// Store a run's stage summaries as a reference (`accept`) or compare a run with it (`check`).
     Snapshot(snapshot::Args),
+    /// One-sided Fourier transform of exp(−t^β) (cos and sin parts) at given ω, as JSON.
+    Kww(kww::Args),
+    /// ν̃(ω) = ν1 − iν2 of a memory-kernel plugin at given ω, as JSON.
+    Kernel(kernel::Args),
+    /// Kohlrausch storage and loss moduli E'(ω), E''(ω) at given ω, as JSON.
+    Kohlrausch(kohlrausch::Args),
 }
 
 /// Runs one subcommand.
@@ -39,5 +48,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Validate(a) => validate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Snapshot(a) => snapshot::run(a),
+        Command::Kww(a) => kww::run(a),
+        Command::Kernel(a) => kernel::run(a),
+        Command::Kohlrausch(a) => kohlrausch::run(a),
     }
 }
