@@ -18,12 +18,11 @@
 //! ```yaml
 //! potential:
 //!   plugin: lj/cut
-//!   params:
-//!     elements: [A, B]
-//!     masses_amu: [39.948, 39.948]
-//!     epsilon_ev: [0.0103, 0.01545, 0.00515]        # AA, AB, BB
-//!     sigma_angstrom: [3.405, 2.724, 2.9964]        # AA, AB, BB
-//!     cutoff_angstrom: [8.5125, 6.81, 7.491]        # 2.5 σ_ab
+//!   elements: [A, B]
+//!   masses_amu: [39.948, 39.948]
+//!   epsilon_ev: [0.0103, 0.01545, 0.00515]        # AA, AB, BB
+//!   sigma_angstrom: [3.405, 2.724, 2.9964]        # AA, AB, BB
+//!   cutoff_angstrom: [8.5125, 6.81, 7.491]        # 2.5 σ_ab
 //! ```
 //! [`kob_andersen`] builds the same set.
 
