@@ -59,15 +59,32 @@ pub fn densities(
 ) -> Result<Vec<f64>, ForceError> {
     check_types(form, structure)?;
     check_list(structure, list)?;
-    let t = &structure.types;
-    let mut rho = vec![0.0; structure.len()];
-    if form.has_embedding() {
-        for p in list.pairs() {
-            rho[p.i] += form.density(t[p.i], t[p.j], p.r).value;
-            rho[p.j] += form.density(t[p.j], t[p.i], p.r).value;
+    Ok(density_pass(form, &structure.types, list, None))
+}
+
+/// ρ̄ of every atom; with `slopes`, also each pair's [ρ'_{t_i t_j}, ρ'_{t_j t_i}]
+/// (density derivative at i from j and at j from i), taken from the same
+/// spline evaluation so the force pass need not repeat it.
+fn density_pass(
+    form: &dyn EamForm,
+    t: &[usize],
+    list: &NeighborList,
+    mut slopes: Option<&mut Vec<[f64; 2]>>,
+) -> Vec<f64> {
+    let mut rho = vec![0.0; t.len()];
+    if !form.has_embedding() {
+        return rho;
+    }
+    for p in list.pairs() {
+        let at_i = form.density(t[p.i], t[p.j], p.r);
+        let at_j = form.density(t[p.j], t[p.i], p.r);
+        rho[p.i] += at_i.value;
+        rho[p.j] += at_j.value;
+        if let Some(s) = slopes.as_deref_mut() {
+            s.push([at_i.d1, at_j.d1]);
         }
     }
-    Ok(rho)
+    rho
 }
 
 fn check_list(structure: &Structure, list: &NeighborList) -> Result<(), ForceError> {
@@ -93,8 +110,11 @@ pub fn evaluate_with(
             form_angstrom: form.cutoff(),
         });
     }
-    let density = densities(form, structure, list)?;
+    check_types(form, structure)?;
+    check_list(structure, list)?;
     let t = &structure.types;
+    let mut slopes = Vec::with_capacity(if form.has_embedding() { list.len() } else { 0 });
+    let density = density_pass(form, t, list, Some(&mut slopes));
     let n = structure.len();
     let mut energy = 0.0;
     let mut per_atom = vec![0.0; n];
@@ -109,14 +129,12 @@ pub fn evaluate_with(
     }
     let mut forces = vec![[0.0; 3]; n];
     let mut w = [0.0; 6];
-    for p in list.pairs() {
+    for (k, p) in list.pairs().iter().enumerate() {
         let (i, j) = (p.i, p.j);
         let phi = form.pair(t[i], t[j], p.r);
         let mut psip = phi.d1;
-        if form.has_embedding() {
-            // ρ' at i from j, and at j from i.
-            let rhojp = form.density(t[i], t[j], p.r).d1;
-            let rhoip = form.density(t[j], t[i], p.r).d1;
+        if let Some([rhojp, rhoip]) = slopes.get(k) {
+            // LAMMPS' names: rhojp = ρ' at i from j, rhoip = ρ' at j from i.
             psip = fp[i] * rhojp + fp[j] * rhoip + phi.d1;
         }
         let fpair = -psip * (1.0 / p.r);
