@@ -56,8 +56,7 @@ fn lammps_loop_time(dir: &Path, setup: &[String], steps: u64, rebuild: bool) -> 
     let log = std::fs::read_to_string(dir.join("log.lammps")).unwrap();
     let line = log
         .lines()
-        .filter(|l| l.starts_with("Loop time of"))
-        .last()
+        .rfind(|l| l.starts_with("Loop time of"))
         .unwrap();
     let secs: f64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
     Duration::from_secs_f64(secs)
