@@ -146,3 +146,52 @@ fn unknown_element_error_lists_the_file_s_elements() {
         "{text}"
     );
 }
+
+#[test]
+fn pair_and_density_second_derivatives_match_their_first_within_a_piece() {
+    // φ = z2/r: φ'' = (z2'' − 2φ')/r must be the derivative of φ' = z2'/r − φ/r
+    // taken on the same cubic piece (mid-piece points, steps far below Δr).
+    let f = Setfl::read(&cuzr_path(), Flavor::Fs).unwrap();
+    let t = EamTables::new(&f, &names(&["Cu", "Zr"])).unwrap();
+    let dr = f.dr_angstrom;
+    let h = 1e-3 * dr;
+    for k in [2900, 3300, 4100, 6000, 9000] {
+        let r = (k as f64 + 0.5) * dr;
+        for (a, b) in [(0, 0), (0, 1), (1, 1)] {
+            let (lo, mid, hi) = (t.pair(a, b, r - h), t.pair(a, b, r), t.pair(a, b, r + h));
+            let d1 = (hi.value - lo.value) / (2.0 * h);
+            let d2 = (hi.d1 - lo.d1) / (2.0 * h);
+            assert!(
+                (d1 - mid.d1).abs() < 1e-6 * (1.0 + mid.d1.abs()),
+                "φ' at {r}"
+            );
+            assert!(
+                (d2 - mid.d2).abs() < 1e-5 * (1.0 + mid.d2.abs()),
+                "φ'' at {r}: {d2} vs {}",
+                mid.d2
+            );
+            let (lo, mid, hi) = (
+                t.density(a, b, r - h),
+                t.density(a, b, r),
+                t.density(a, b, r + h),
+            );
+            assert!(((hi.d1 - lo.d1) / (2.0 * h) - mid.d2).abs() < 1e-5 * (1.0 + mid.d2.abs()));
+        }
+    }
+    let drho = f.drho;
+    for k in [10, 500, 2000] {
+        let rho = (k as f64 + 0.5) * drho;
+        let h = 1e-3 * drho;
+        for a in 0..2 {
+            let (lo, mid, hi) = (
+                t.embedding(a, rho - h),
+                t.embedding(a, rho),
+                t.embedding(a, rho + h),
+            );
+            assert!(
+                ((hi.value - lo.value) / (2.0 * h) - mid.d1).abs() < 1e-6 * (1.0 + mid.d1.abs())
+            );
+            assert!(((hi.d1 - lo.d1) / (2.0 * h) - mid.d2).abs() < 1e-5 * (1.0 + mid.d2.abs()));
+        }
+    }
+}
