@@ -101,7 +101,7 @@ impl Params {
         }
     }
 
-    /// Parses `k=v,k=v` (numbers where they parse, text otherwise), for the CLI.
+    /// Parses `k=v,k=v` (`true`/`false`, numbers where they parse, text otherwise), for the CLI.
     pub fn from_pairs(origin: &str, text: &str) -> Result<Self, ParamError> {
         let mut values = BTreeMap::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -109,7 +109,9 @@ impl Params {
                 ParamError::new(origin, format!("`{pair}` is not of the form key=value"))
             })?;
             let v = v.trim();
-            let value = if let Ok(i) = v.parse::<i64>() {
+            let value = if let Ok(b) = v.parse::<bool>() {
+                ParamValue::Bool(b)
+            } else if let Ok(i) = v.parse::<i64>() {
                 ParamValue::Integer(i)
             } else if let Ok(x) = v.parse::<f64>() {
                 ParamValue::Number(x)

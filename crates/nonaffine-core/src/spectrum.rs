@@ -117,7 +117,8 @@ impl Modes {
 }
 
 /// A smoothed density of eigenvalues of D (kernel polynomial method), over
-/// all n eigenvalues including zero modes, normalised to n.
+/// all n eigenvalues including zero modes, normalised to n. The grid is
+/// uniform in ω = sqrt(λ) from 0 to the top of the spectrum.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EigenvalueDensity {
     /// λ grid, eV/(Å²·amu).
@@ -129,6 +130,9 @@ pub struct EigenvalueDensity {
     /// Smoothed density of three zero modes (translations) on the same grid,
     /// to subtract for a VDOS over non-zero modes.
     pub zero_mode_density: Vec<f64>,
+    /// Σ_p Ξ̂_{p,a}² δ(λ − λ_p) smoothed with the same kernel on the same grid
+    /// (eV²/(Å²·amu) per eV/(Å²·amu)); divided by `density` it is Γ_a(λ).
+    pub projected: Vec<[f64; 6]>,
 }
 
 /// What a solver returns.

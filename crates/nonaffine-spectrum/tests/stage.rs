@@ -1,0 +1,237 @@
+//! The `spectrum` stage on small spring networks written as Hessian-stage folders.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nalgebra_sparse::{CooMatrix, CsrMatrix};
+use nonaffine_core::{
+    NoProgress, Params, Registry, Stage, StageContext, StageError, StageInput, Summary,
+};
+use nonaffine_hessian::HessianProducts;
+use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
+use nonaffine_spectrum::SpectrumStage;
+use nonaffine_springs::SpringNetwork;
+use std::path::Path;
+
+fn registry() -> Registry {
+    let mut r = Registry::default();
+    r.spectrum_solvers
+        .register(spectrum_dense::INFO, spectrum_dense::build);
+    r
+}
+
+fn run(inputs: &[&Path], params: &str, out: &Path) -> Result<Summary, StageError> {
+    let reg = registry();
+    let params = Params::from_pairs("stages.spectrum.params", params).unwrap();
+    let inputs: Vec<StageInput> = inputs
+        .iter()
+        .map(|d| StageInput {
+            stage: "hessian".into(),
+            kind: "hessian".into(),
+            branch: String::new(),
+            dir: d.to_path_buf(),
+        })
+        .collect();
+    let ctx = StageContext {
+        params: &params,
+        inputs: &inputs,
+        out_dir: out,
+        registry: &reg,
+        progress: &NoProgress,
+    };
+    SpectrumStage.run(&ctx)
+}
+
+fn network(seed: u64) -> HessianProducts {
+    SpringNetwork {
+        cells: 3,
+        seed,
+        ..SpringNetwork::default()
+    }
+    .products()
+}
+
+/// Two samples in one Hessian folder: files, counts and the summary snapshot.
+#[test]
+fn two_samples_give_files_averages_and_a_stable_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hess = tmp.path().join("hessian");
+    for seed in [1, 2] {
+        network(seed)
+            .write_dir(&hess.join(format!("seed={seed}")))
+            .unwrap();
+    }
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let summary = run(&[&hess], "bins=40", &out).unwrap();
+    insta::assert_yaml_snapshot!(summary);
+    for f in [
+        "spectrum.json",
+        "vdos.csv",
+        "gamma.csv",
+        "vdos.svg",
+        "boson_peak.svg",
+        "gamma.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    for f in ["vdos.png", "boson_peak.png", "gamma.png"] {
+        assert!(out.join(f).is_file(), "{f} (needs fonts-dejavu-core)");
+    }
+    // modes.csv: all 3N rows, 3 zero modes, the rest used by the response.
+    let rows = read_modes_csv(&out.join("seed=1/modes.csv")).unwrap();
+    assert_eq!(rows.len(), 324);
+    assert_eq!(rows.iter().filter(|r| r.class == "zero").count(), 3);
+    assert_eq!(response_modes(&rows).len(), 321);
+    // VDOS normalised over the non-zero modes: ∫ D dν = 1 for each curve.
+    let text = std::fs::read_to_string(out.join("vdos.csv")).unwrap();
+    let lines: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let width = lines[1][0] - lines[0][0];
+    let hist: f64 = lines.iter().map(|l| l[1]).sum::<f64>() * width;
+    let smooth: f64 = lines.iter().map(|l| l[3]).sum::<f64>() * width;
+    assert!((hist - 1.0).abs() < 1e-6, "{hist}"); // centres are written to 7 digits
+    assert!((smooth - 1.0).abs() < 0.02, "{smooth}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("spectrum.json")).unwrap()).unwrap();
+    assert_eq!(json["samples"].as_array().unwrap().len(), 2);
+    assert_eq!(json["samples"][0]["census"]["zero"], 3);
+    assert_eq!(
+        json["samples"][0]["debye"]["moduli_source"],
+        "relaxed (from modes)"
+    );
+}
+
+/// C^relaxed = C^B − (1/V) Σ Ξ̂Ξ̂/ω² from the modes equals C^B − (1/V) ξᵀ D⁺ ξ
+/// with D⁺ξ from conjugate gradients (no eigenvectors involved).
+#[test]
+fn relaxed_moduli_from_modes_match_conjugate_gradients() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = network(3);
+    p.write_dir(&tmp.path().join("h")).unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    run(&[&tmp.path().join("h")], "plots=false", &out).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sample/sample.json")).unwrap())
+            .unwrap();
+    let from_modes = &json["relaxed_from_modes_gpa"];
+    let d = p.mass_weighted();
+    let xi = p.xi_mass_weighted();
+    let v = p.volume_a3();
+    for a in 0..6 {
+        let b_vec: Vec<f64> = xi.iter().map(|x| x[a]).collect();
+        let u = conjugate_gradients(&d, &b_vec);
+        for b in 0..6 {
+            let s: f64 = xi.iter().zip(&u).map(|(x, u)| x[b] * u).sum();
+            let want = p.born_gpa[a][b] - s / v * nonaffine_core::units::GPA_PER_EV_PER_A3;
+            let got = from_modes[a][b].as_f64().unwrap();
+            assert!(
+                (got - want).abs() < 1e-8 * p.born_gpa[0][0],
+                "C[{a}][{b}] {got} vs {want}"
+            );
+        }
+    }
+}
+
+fn conjugate_gradients(a: &CsrMatrix<f64>, b: &[f64]) -> Vec<f64> {
+    let mul = |x: &[f64]| -> Vec<f64> {
+        a.row_iter()
+            .map(|r| {
+                r.col_indices()
+                    .iter()
+                    .zip(r.values())
+                    .map(|(j, v)| v * x[*j])
+                    .sum()
+            })
+            .collect()
+    };
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    let mut x = vec![0.0; b.len()];
+    let mut r = b.to_vec();
+    let mut p = r.clone();
+    let mut rr = dot(&r, &r);
+    let tol = 1e-28 * rr;
+    for _ in 0..10 * b.len() {
+        let ap = mul(&p);
+        let alpha = rr / dot(&p, &ap);
+        for k in 0..x.len() {
+            x[k] += alpha * p[k];
+            r[k] -= alpha * ap[k];
+        }
+        let rr_new = dot(&r, &r);
+        if rr_new < tol {
+            break;
+        }
+        for k in 0..p.len() {
+            p[k] = r[k] + rr_new / rr * p[k];
+        }
+        rr = rr_new;
+    }
+    x
+}
+
+/// A structure off its minimum (one spring of negative stiffness) is refused
+/// by default and reported when excluded.
+#[test]
+fn negative_modes_fail_by_default_and_are_reported_when_excluded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = network(4);
+    let mut coo = CooMatrix::new(p.hessian.nrows(), p.hessian.ncols());
+    for (i, j, v) in p.hessian.triplet_iter() {
+        coo.push(i, j, *v);
+    }
+    let k = -6.0;
+    for (i, j, s) in [(0, 0, 1.0), (3, 3, 1.0), (0, 3, -1.0), (3, 0, -1.0)] {
+        coo.push(i, j, k * s);
+    }
+    p.hessian = CsrMatrix::from(&coo);
+    p.write_dir(&tmp.path().join("h")).unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let e = run(&[&tmp.path().join("h")], "plots=false", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("1 negative eigenvalue") && e.contains("negative_modes: exclude"),
+        "{e}"
+    );
+    let s = run(
+        &[&tmp.path().join("h")],
+        "plots=false,negative_modes=exclude",
+        &out,
+    )
+    .unwrap();
+    assert_eq!(s.0["negative_modes"], nonaffine_core::SummaryValue::Int(1));
+    let rows = read_modes_csv(&out.join("sample/modes.csv")).unwrap();
+    assert_eq!(rows.iter().filter(|r| r.class == "negative").count(), 1);
+    let json = std::fs::read_to_string(out.join("spectrum.json")).unwrap();
+    assert!(json.contains("negative eigenvalue(s)"), "{json}");
+}
+
+#[test]
+fn missing_or_wrong_inputs_are_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let e = run(&[], "", &out).unwrap_err().to_string();
+    assert!(e.contains("`hessian` stage"), "{e}");
+    let e = run(&[tmp.path()], "", &out).unwrap_err().to_string();
+    assert!(e.contains("no hessian.mtx"), "{e}");
+    let e = run(&[tmp.path()], "solver=eigen", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown spectrum solver plugin `eigen`"), "{e}");
+    let e = run(&[tmp.path()], "negative_modes=ignore", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("negative_modes") && e.contains("error, exclude"),
+        "{e}"
+    );
+}
