@@ -272,9 +272,10 @@ fn brute_force_pairs(s: &Structure, rc: f64, m: i32) -> BTreeSet<(usize, usize, 
 
 #[test]
 fn neighbour_list_equals_brute_force_image_enumeration() {
-    // A cell wider than the cutoff, one narrower than the cutoff (many
-    // images, self-images), with atoms scattered outside the cell.
-    for (m, spacing, rc, images) in [(4, 2.6, 5.0, 5), (2, 1.4, 5.0, 9)] {
+    // Cells about 4, 2 and 0.6 cutoffs wide: 3 bins per direction, 2 bins
+    // (one bin seen through two images), and narrower than the cutoff (many
+    // images, self-images); atoms scattered outside the cell.
+    for (m, spacing, rc, images) in [(6, 2.6, 4.0, 4), (4, 2.6, 5.0, 5), (2, 1.4, 5.0, 9)] {
         let mut s = glassy(m, spacing, [0.7, -0.6, 0.45], 0.2, 5);
         s.positions[0][0] += 2.0 * s.cell.vectors[0][0];
         s.positions[1][2] -= 3.0 * s.cell.vectors[2][2];
