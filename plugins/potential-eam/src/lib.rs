@@ -191,7 +191,7 @@ impl EamPotential {
             source,
         })?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let file = Setfl::read(path, flavor)?;
+        let file = Setfl::from_bytes(bytes, &name, flavor)?;
         let tables = EamTables::new(&file, elements)?;
         let path =
             std::fs::canonicalize(path).map_err(|source| SetflError::Io { file: name, source })?;

@@ -131,6 +131,13 @@ impl Setfl {
             file: file.clone(),
             source,
         })?;
+        Self::from_bytes(bytes, &file, flavor)
+    }
+
+    /// Parses the bytes of a file (which must be UTF-8 text); `source` names
+    /// it in messages.
+    pub fn from_bytes(bytes: Vec<u8>, source: &str, flavor: Flavor) -> Result<Self, SetflError> {
+        let file = source.to_string();
         let text = String::from_utf8(bytes).map_err(|e| {
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = 1 + good.iter().filter(|b| **b == b'\n').count();
