@@ -12,6 +12,31 @@
 //! | `born.json` | C^B (6×6, Voigt xx yy zz yz xz xy), residual stress σ (tension positive), volume | GPa, GPa, Å³ |
 //! | `relaxed.json` | relaxed C = C^B − (1/V) Ξᵀ H⁺ Ξ (6×6), when computed | GPa |
 
-pub mod products;
+//!
+//! How they are computed: [`compute`] (or [`AnalyticDerivatives`] piece by
+//! piece) differentiates the potential's [`nonaffine_core::EamForm`]
+//! analytically, using the second derivatives of the same cubic pieces the
+//! potential plugin interpolates with, so H equals finite differences of the
+//! forces (the project's and LAMMPS'). The conventions for strain, stress and
+//! moduli are in [`affine`]; the Hessian's sparse assembly in [`assemble`]; the
+//! relaxed moduli's conjugate gradient in [`relaxed`].
+//!
+//! A potential without an analytic form is refused ([`HessianError::NoForm`]).
 
+// Index loops mirror the tensor formulas they implement (C_ab, Ξ_{m,a}, 3×3 blocks).
+#![allow(clippy::needless_range_loop)]
+
+pub mod affine;
+pub mod assemble;
+mod compute;
+mod model;
+pub mod products;
+pub mod relaxed;
+
+pub use assemble::AssemblyStats;
+pub use compute::{
+    compute, compute_with_form, AnalyticDerivatives, HessianOptions, HessianReport, HessianRun,
+    Timings,
+};
 pub use products::{HessianError, HessianProducts, VOIGT};
+pub use relaxed::{relaxed_moduli, PcgOptions, PcgReport, Relaxation};

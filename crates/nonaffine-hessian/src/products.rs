@@ -24,6 +24,21 @@ pub enum HessianError {
     /// Inconsistent sizes or values.
     #[error("{0}")]
     Invalid(String),
+    /// The neighbour search failed (cell too small, overlapping atoms, ...).
+    #[error(transparent)]
+    Forces(#[from] nonaffine_forces::ForceError),
+    /// The potential has no analytic form (only LAMMPS can evaluate it).
+    #[error(
+        "potential `{0}` has no analytic form (EamForm) that this program can differentiate, \
+         so it has no Hessian here; use an eam/fs, eam/alloy or lj/cut potential"
+    )]
+    NoForm(String),
+    /// The conjugate gradient of the relaxed moduli did not converge.
+    #[error("{0}")]
+    NotConverged(String),
+    /// The Hessian is not positive on the complement of the translations.
+    #[error("{0}")]
+    NotMinimum(String),
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> HessianError {

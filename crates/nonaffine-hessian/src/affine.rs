@@ -1,0 +1,121 @@
+//! The affine quantities: nonaffine force fields Ξ, Born moduli C^B and the
+//! residual stress σ (brief §3 "Hessian and affine quantities"; paper Eq. C9).
+//!
+//! # Convention
+//! The homogeneous deformation x → F x with F = 1 + ε(η) is applied to every
+//! atom and to the cell, so every bond vector e becomes F e. ε is the
+//! symmetric small-strain tensor built from the Voigt vector
+//! η = (xx, yy, zz, yz, xz, xy) with engineering shears: ε_xx = η_xx, …,
+//! ε_yz = ε_zy = η_yz / 2, …. Then, at η = 0,
+//! - σ_a = (1/V) ∂U/∂η_a (Cauchy stress, tension positive; LAMMPS' pressure
+//!   tensor is −σ at zero temperature),
+//! - C^B_ab = (1/V) ∂²U/∂η_a∂η_b, so that C^B_11, C^B_44, … are the usual
+//!   Voigt elastic constants,
+//! - Ξ_{m,a} = ∂f_m/∂η_a = −∂²U/∂x_m∂η_a (paper Eq. C9 with κχ = a).
+//!
+//! Because F is linear in η, C^B is the full second derivative of U along the
+//! linear strain. At a non-zero residual stress it therefore differs from
+//! the Born term written with the Green–Lagrange strain E = (FᵀF − 1)/2
+//! (the stress-fluctuation literature's C^Born) by a stress term:
+//! C^B_ab = C^{Green}_ab + ½ σ : (E^a E^b + E^b E^a), with E^a = ∂ε/∂η_a.
+//! At mechanical and box equilibrium (σ = 0) the two agree.
+//!
+//! With the model's notation ([`crate::model`]):
+//! ```text
+//! V σ_a      = ½ Σ_bonds ψ' (e·E^a e)/r
+//! V C^B_ab   = ½ Σ_bonds (E^a e)·K(E^b e) + Σ_k F''_k τ_{k,a} τ_{k,b}
+//! Ξ_{m,a}    = Σ_{bonds of m} K E^a e − Σ_k F''_k τ_{k,a} b_{k,m}
+//! ```
+//! (each pair appears twice among the bonds, hence ½; self-image bonds count
+//! in σ and C^B but not in the first sum of Ξ, where their two ends cancel).
+
+use crate::model::{dot, strain_dir, strain_quad, Model};
+use nonaffine_core::units::GPA_PER_EV_PER_A3;
+use rayon::prelude::*;
+
+/// Ξ: 3N rows (atom m, axis α at row 3m+α), Voigt columns, eV/Å.
+pub(crate) fn force_fields(model: &Model) -> Vec<[f64; 6]> {
+    let per_atom: Vec<[[f64; 6]; 3]> = (0..model.n)
+        .into_par_iter()
+        .map(|m| {
+            let mut xi = [[0.0; 6]; 3];
+            for b in model.bonds_of(m) {
+                if b.is_self_image(m) {
+                    continue;
+                }
+                for a in 0..6 {
+                    let v = b.stiffness_apply(strain_dir(a, b.e));
+                    for alpha in 0..3 {
+                        xi[alpha][a] += v[alpha];
+                    }
+                }
+            }
+            if model.embedding {
+                for &k in model.grad_of(m).0 {
+                    let Some(bkm) = model.grad_at(k, m) else {
+                        continue;
+                    };
+                    let f2 = model.f2[k];
+                    for a in 0..6 {
+                        let s = f2 * model.tau[k][a];
+                        for alpha in 0..3 {
+                            xi[alpha][a] -= s * bkm[alpha];
+                        }
+                    }
+                }
+            }
+            xi
+        })
+        .collect();
+    per_atom.into_iter().flatten().collect()
+}
+
+/// (C^B in GPa, σ in GPa) for a cell of `volume_a3`.
+pub(crate) fn born_and_stress(model: &Model, volume_a3: f64) -> ([[f64; 6]; 6], [f64; 6]) {
+    let zero = || ([[0.0f64; 6]; 6], [0.0f64; 6]);
+    // Per-atom terms summed in atom order, so the result does not depend on
+    // the number of threads.
+    let per_atom: Vec<([[f64; 6]; 6], [f64; 6])> = (0..model.n)
+        .into_par_iter()
+        .map(|m| {
+            let mut acc = zero();
+            for bond in model.bonds_of(m) {
+                let dirs: [[f64; 3]; 6] = std::array::from_fn(|a| strain_dir(a, bond.e));
+                for a in 0..6 {
+                    let k_a = bond.stiffness_apply(dirs[a]);
+                    for b in a..6 {
+                        acc.0[a][b] += 0.5 * dot(k_a, dirs[b]);
+                    }
+                    acc.1[a] += 0.5 * bond.psi1 * strain_quad(a, bond.e) / bond.r;
+                }
+            }
+            if model.embedding {
+                let (f2, tau) = (model.f2[m], model.tau[m]);
+                for a in 0..6 {
+                    for b in a..6 {
+                        acc.0[a][b] += f2 * tau[a] * tau[b];
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let (mut c, mut s) = zero();
+    for (ca, sa) in per_atom {
+        for a in 0..6 {
+            for b in a..6 {
+                c[a][b] += ca[a][b];
+            }
+            s[a] += sa[a];
+        }
+    }
+    let scale = GPA_PER_EV_PER_A3 / volume_a3;
+    let mut born = [[0.0; 6]; 6];
+    for a in 0..6 {
+        for b in a..6 {
+            born[a][b] = c[a][b] * scale;
+            born[b][a] = born[a][b];
+        }
+    }
+    (born, s.map(|x| x * scale))
+}

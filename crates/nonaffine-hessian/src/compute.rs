@@ -1,0 +1,204 @@
+//! From a structure and a potential to [`HessianProducts`].
+
+use crate::affine::{born_and_stress, force_fields};
+use crate::assemble::{assemble, AssemblyStats};
+use crate::model::Model;
+use crate::relaxed::{relaxed_moduli, PcgOptions, PcgReport};
+use crate::{HessianError, HessianProducts};
+use nalgebra_sparse::CsrMatrix;
+use nonaffine_core::{EamForm, Potential, Structure};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// The analytic second derivatives of an [`EamForm`] potential for one
+/// structure (species indexed as the form's, see
+/// [`nonaffine_forces::align_species`]). Evaluates the radial functions once;
+/// each product is then a pass over the stored bonds.
+pub struct AnalyticDerivatives {
+    model: Model,
+    volume_a3: f64,
+}
+
+impl AnalyticDerivatives {
+    /// Builds the neighbour list (every periodic image within the cutoff) and
+    /// evaluates F', F'', ρ', ρ'', φ', φ'' of every bond.
+    pub fn new(form: &dyn EamForm, structure: &Structure) -> Result<Self, HessianError> {
+        Ok(Self {
+            model: Model::new(form, structure)?,
+            volume_a3: structure.cell.volume(),
+        })
+    }
+
+    /// H = ∂²U/∂x∂x (3N×3N, both triangles, exactly symmetric), eV/Å², and
+    /// its size and round-off diagnostics.
+    pub fn hessian(&self) -> (CsrMatrix<f64>, AssemblyStats) {
+        assemble(&self.model)
+    }
+
+    /// Ξ_{m,a} = ∂f_m/∂η_a: 3N rows (atom m, axis α at 3m+α), Voigt columns, eV/Å.
+    pub fn force_fields(&self) -> Vec<[f64; 6]> {
+        force_fields(&self.model)
+    }
+
+    /// Born moduli C^B = (1/V) ∂²U/∂η∂η and residual stress σ = (1/V) ∂U/∂η,
+    /// both in GPa, Voigt (see [`crate::affine`] for the convention).
+    pub fn born_and_stress_gpa(&self) -> ([[f64; 6]; 6], [f64; 6]) {
+        born_and_stress(&self.model, self.volume_a3)
+    }
+
+    /// Forces f = −∂U/∂x from the same bonds, eV/Å.
+    pub fn forces(&self) -> Vec<[f64; 3]> {
+        self.model.forces()
+    }
+}
+
+/// What [`compute`] does besides H, Ξ and C^B.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HessianOptions {
+    /// Whether to solve for the relaxed moduli (six conjugate-gradient solves).
+    pub relaxed: bool,
+    /// Conjugate-gradient settings.
+    pub pcg: PcgOptions,
+}
+
+impl Default for HessianOptions {
+    fn default() -> Self {
+        Self {
+            relaxed: true,
+            pcg: PcgOptions::default(),
+        }
+    }
+}
+
+/// Wall-clock seconds of each step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Neighbour list and radial functions.
+    pub model_s: f64,
+    /// Hessian assembly.
+    pub hessian_s: f64,
+    /// Ξ, C^B and σ.
+    pub affine_s: f64,
+    /// Relaxed moduli (PCG), when computed.
+    pub relaxed_s: f64,
+}
+
+/// Checks and statistics of one computation (written as `report.json` by the stage).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HessianReport {
+    /// Sizes of H and its symmetry and translation sum rule.
+    pub assembly: AssemblyStats,
+    /// Largest |f_m| of the structure, eV/Å: the relaxed moduli assume it is ~0.
+    pub max_force_ev_per_a: f64,
+    /// Largest |Σ_m Ξ_{m,a}| over axes and components (zero by translation
+    /// invariance), relative to the largest |Ξ_{m,a}|.
+    pub max_xi_sum: f64,
+    /// Conjugate-gradient statistics, when the relaxed moduli were computed.
+    pub pcg: Option<PcgReport>,
+    /// Time of each step.
+    pub timings: Timings,
+}
+
+/// The products of one structure and their report.
+#[derive(Clone, Debug)]
+pub struct HessianRun {
+    /// H, Ξ, C^B, σ and (optionally) the relaxed moduli.
+    pub products: HessianProducts,
+    /// Checks and statistics.
+    pub report: HessianReport,
+    /// Nonaffine displacements per unit strain u_a = H⁺ Ξ_a (3N rows, Voigt
+    /// columns, Å), when the relaxed moduli were computed.
+    pub displacements: Option<Vec<[f64; 6]>>,
+}
+
+/// Computes H, Ξ, C^B, σ and, if asked, the relaxed moduli of `structure`
+/// with `potential`. The structure's species are matched to the potential's
+/// elements by name (masses from the potential); atom order is kept.
+/// A potential without an analytic form is refused.
+pub fn compute(
+    structure: &Structure,
+    potential: &dyn Potential,
+    options: &HessianOptions,
+) -> Result<HessianRun, HessianError> {
+    let form = potential
+        .form()
+        .ok_or_else(|| HessianError::NoForm(potential.name().to_string()))?;
+    let aligned = nonaffine_forces::align_species(structure, potential)?;
+    compute_with_form(&aligned, form, options)
+}
+
+/// [`compute`] for a structure whose species already index `form`'s.
+pub fn compute_with_form(
+    structure: &Structure,
+    form: &dyn EamForm,
+    options: &HessianOptions,
+) -> Result<HessianRun, HessianError> {
+    let mut timings = Timings::default();
+    let clock = Instant::now();
+    let derivatives = AnalyticDerivatives::new(form, structure)?;
+    timings.model_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let (hessian, assembly) = derivatives.hessian();
+    timings.hessian_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let xi = derivatives.force_fields();
+    let (born_gpa, stress_gpa) = derivatives.born_and_stress_gpa();
+    let max_force_ev_per_a = derivatives
+        .forces()
+        .iter()
+        .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
+        .fold(0.0, f64::max);
+    timings.affine_s = clock.elapsed().as_secs_f64();
+
+    let mut sums = [[0.0f64; 6]; 3];
+    let mut largest = 0.0f64;
+    for (row, x) in xi.iter().enumerate() {
+        for a in 0..6 {
+            sums[row % 3][a] += x[a];
+            largest = largest.max(x[a].abs());
+        }
+    }
+    let worst_sum = sums.iter().flatten().fold(0.0f64, |m, s| m.max(s.abs()));
+    let max_xi_sum = if largest > 0.0 {
+        worst_sum / largest
+    } else {
+        worst_sum
+    };
+
+    let mut products = HessianProducts {
+        structure: structure.clone(),
+        hessian,
+        xi,
+        born_gpa,
+        stress_gpa,
+        relaxed_gpa: None,
+    };
+    let (mut pcg, mut displacements) = (None, None);
+    if options.relaxed {
+        let clock = Instant::now();
+        let relaxation = relaxed_moduli(
+            &products.hessian,
+            &products.xi,
+            &products.born_gpa,
+            products.volume_a3(),
+            &options.pcg,
+        )?;
+        timings.relaxed_s = clock.elapsed().as_secs_f64();
+        products.relaxed_gpa = Some(relaxation.relaxed_gpa);
+        pcg = Some(relaxation.report);
+        displacements = Some(relaxation.displacements);
+    }
+    Ok(HessianRun {
+        products,
+        report: HessianReport {
+            assembly,
+            max_force_ev_per_a,
+            max_xi_sum,
+            pcg,
+            timings,
+        },
+        displacements,
+    })
+}

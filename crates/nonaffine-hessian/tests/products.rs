@@ -1,0 +1,92 @@
+//! The public entry point: species matching, refusal of potentials without a
+//! form, and the output files read back bit for bit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use nonaffine_core::{EamForm, Potential, Provenance};
+use nonaffine_hessian::{compute, HessianError, HessianOptions, HessianProducts};
+use support::*;
+
+/// A potential only LAMMPS could evaluate.
+struct TableOnly(Vec<String>);
+
+impl Potential for TableOnly {
+    fn name(&self) -> &str {
+        "meam/c"
+    }
+    fn elements(&self) -> &[String] {
+        &self.0
+    }
+    fn masses_amu(&self) -> Vec<f64> {
+        vec![63.546, 91.224]
+    }
+    fn cutoff_angstrom(&self) -> f64 {
+        6.0
+    }
+    fn lammps_commands(&self) -> Vec<String> {
+        vec!["pair_style meam/c".into()]
+    }
+    fn provenance(&self) -> Provenance {
+        Provenance::default()
+    }
+    fn form(&self) -> Option<&dyn EamForm> {
+        None
+    }
+}
+
+#[test]
+fn a_potential_without_a_form_is_refused_by_name() {
+    let p = TableOnly(vec!["Cu".into(), "Zr".into()]);
+    let e = compute(&cuzr(3, [0.0; 3], 0.1, 1), &p, &HessianOptions::default()).unwrap_err();
+    assert!(matches!(e, HessianError::NoForm(_)));
+    let text = e.to_string();
+    assert!(text.contains("`meam/c` has no analytic form"), "{text}");
+}
+
+#[test]
+fn species_are_matched_to_the_potential_by_name() {
+    // The structure lists Zr first; the potential's type order is Cu, Zr.
+    let s = cuzr(3, [0.0; 3], 0.1, 2);
+    let mut swapped = s.clone();
+    swapped.species.reverse();
+    swapped.types.iter_mut().for_each(|t| *t = 1 - *t);
+    let options = HessianOptions {
+        relaxed: false,
+        ..Default::default()
+    };
+    let p = cuzr_potential();
+    let a = compute(&s, &p, &options).unwrap();
+    let b = compute(&swapped, &p, &options).unwrap();
+    assert_eq!(a.products.hessian, b.products.hessian);
+    assert_eq!(a.products.born_gpa, b.products.born_gpa);
+    let unknown = {
+        let mut u = s.clone();
+        u.species[0].name = "Al".into();
+        u
+    };
+    let e = compute(&unknown, &p, &options).unwrap_err().to_string();
+    assert!(e.contains("`Al`"), "{e}");
+}
+
+#[test]
+fn files_read_back_bit_for_bit() {
+    let s = cuzr(3, [0.4, 0.0, -0.2], 0.1, 3);
+    let run = compute(
+        &s,
+        &cuzr_potential(),
+        &HessianOptions {
+            relaxed: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    run.products.write_dir(dir.path()).unwrap();
+    let back = HessianProducts::read_dir(dir.path(), Some(&["Cu".into(), "Zr".into()])).unwrap();
+    assert_eq!(back.hessian, run.products.hessian);
+    assert_eq!(back.xi, run.products.xi);
+    assert_eq!(back.born_gpa, run.products.born_gpa);
+    assert_eq!(back.stress_gpa, run.products.stress_gpa);
+    assert_eq!(back.relaxed_gpa, None);
+}
