@@ -12,10 +12,13 @@
 //! - [`ReferenceSet::load`]: the YAML format of `vendor/reference/*.yaml`
 //!   (the paper's three Cu50Zr50 fits ship as `cu50zr50-kohlrausch.yaml`).
 //! - [`ReferenceStage`]: the `reference` workflow stage.
+//! - [`lm::levenberg_marquardt`]: a general LM solver with standard errors, for
+//!   black-box models (the response calibration).
 
 mod data;
 mod fit;
 mod kohlrausch;
+pub mod lm;
 mod stage;
 
 pub use data::{read_relaxation_csv, ReferenceFit, ReferenceSet};

@@ -1,0 +1,500 @@
+//! Calibration of the response against reference E'(ω), E''(ω) (brief §3
+//! "Calibration").
+//!
+//! Least squares on log10 of both moduli over the points where the reference
+//! carries signal, by Levenberg–Marquardt ([`nonaffine_reference::lm`]) from
+//! several starts. Free: the kernel's free parameters, the time-unit shift
+//! log10 s (ω_model = s·ω_ref, so one reference time unit is 1/s model units)
+//! and the heights — one overall scale in `consistent` mode (the reference
+//! moduli are in units of σ0/ε0, not GPa), E_A, A, B in `paper` mode.
+//!
+//! A degeneracy to know: for ω ≪ ω_p the response depends on the kernel only
+//! through ω ν̃(ω), which for ν(t) = ν0 f(t/τ) is ν0 · (ωτ) f̃(ωτ) — a function
+//! of ωτ = s ω_ref τ. The kernel's time scale τ and the shift s are therefore
+//! not separately determined; callers hold τ (or r) fixed and fit s. The memory
+//! time in seconds, τ_m · s · (reference time unit in s), is determined.
+
+use crate::moduli::resolvent_argument;
+use crate::{Affine, ModeSum, ResponseError};
+use nonaffine_core::units::GPA_PER_EV_PER_A3;
+use nonaffine_core::MemoryKernel;
+use nonaffine_reference::lm::levenberg_marquardt;
+use serde::Serialize;
+
+/// `consistent` (C^B and 1/V as derived, one height scale) or `paper` (Eqs. 6–7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitMode {
+    /// E* = scale · [C^B_11 − (1/V) R_xx,xx].
+    Consistent,
+    /// E' = E_A − A Re R_xx,xx, E'' = −B Im R_xx,xx.
+    Paper,
+}
+
+/// A kernel parameter the fit varies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FreeParam {
+    /// Parameter name (as the kernel plugin knows it).
+    pub name: String,
+    /// Unit (in the model's time unit).
+    pub unit: String,
+    /// Starting value.
+    pub start: f64,
+    /// Fit log10 of the value (for positive scale parameters).
+    pub log: bool,
+    /// Smallest allowed value.
+    pub lower: f64,
+    /// Largest allowed value.
+    pub upper: f64,
+}
+
+/// Builds a kernel from values of its free parameters; `None` when refused.
+pub type KernelBuilder = dyn Fn(&[f64]) -> Option<Box<dyn MemoryKernel>> + Sync;
+
+/// A kernel family with its free parameters.
+pub struct KernelModel<'a> {
+    /// Plugin name (`stretched-exp`).
+    pub plugin: String,
+    /// Free parameters, in the order `build` takes them.
+    pub free: Vec<FreeParam>,
+    /// Builds the kernel from values of the free parameters (natural units);
+    /// `None` when the plugin refuses them.
+    pub build: &'a KernelBuilder,
+}
+
+/// Reference curves to fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// ω, rad per reference time unit, ascending.
+    pub omega: Vec<f64>,
+    /// E'(ω), reference modulus unit.
+    pub storage: Vec<f64>,
+    /// E''(ω), reference modulus unit.
+    pub loss: Vec<f64>,
+    /// The reference time unit in seconds (60 for minutes).
+    pub time_unit_seconds: f64,
+    /// Points with E' or E'' below this fraction of their maximum are left out.
+    pub signal_floor: f64,
+}
+
+/// A fitted value with its unit and standard error.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: f64,
+    /// Standard error from s²(JᵀJ)⁻¹ (propagated linearly for log-fitted
+    /// values); NaN when the parameter is not determined.
+    pub std_error: f64,
+    /// Unit.
+    pub unit: String,
+}
+
+/// Coupling regime at the loss peak (brief §3 "Calibration").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    /// max_p ω ν1/ω_p² < 1: the response reduces to the kernel's own shape, the
+    /// spectrum enters through a prefactor.
+    Weak,
+    /// ≥ 1: the soft (boson-peak) modes shape the α-wing.
+    Strong,
+}
+
+/// Result of [`calibrate`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Kernel plugin.
+    pub plugin: String,
+    /// Mode.
+    pub mode: FitMode,
+    /// Kernel parameters, then `log10_time_shift`, then the heights.
+    pub parameters: Vec<Estimate>,
+    /// Number of residuals (storage and loss points).
+    pub points: usize,
+    /// Number of fitted parameters.
+    pub k: usize,
+    /// χ² = Σ (log10 model − log10 reference)² (unit weights).
+    pub chi2: f64,
+    /// Root mean square of the log10 residuals.
+    pub rms_log10: f64,
+    /// R² of the log10 moduli (each curve about its own mean).
+    pub r_squared: f64,
+    /// AIC = n ln(χ²/n) + 2k.
+    pub aic: f64,
+    /// BIC = n ln(χ²/n) + k ln n.
+    pub bic: f64,
+    /// Kernel memory time τ_m converted to seconds through the fitted shift.
+    pub memory_time_s: Option<f64>,
+    /// Model time unit implied by the shift, s (physical: 1.018e-14 s).
+    pub model_time_unit_s: f64,
+    /// ω of the model's loss peak, rad per reference time unit.
+    pub loss_peak_omega: f64,
+    /// max_p ω ν1(ω)/ω_p² at the loss peak.
+    pub coupling_at_peak: f64,
+    /// Regime of the coupling.
+    pub regime: Regime,
+    /// The model on the target grid: (ω_ref, E', E'').
+    pub curve: Vec<(f64, f64, f64)>,
+    /// LM starts tried.
+    pub starts: usize,
+}
+
+struct Problem<'a> {
+    affine: &'a Affine,
+    modes: &'a dyn ModeSum,
+    kernel: &'a KernelModel<'a>,
+    mode: FitMode,
+    omega: Vec<f64>,
+    log_storage: Vec<f64>,
+    log_loss: Vec<f64>,
+}
+
+impl Problem<'_> {
+    fn nk(&self) -> usize {
+        self.kernel.free.len()
+    }
+
+    fn kernel_values(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        self.kernel
+            .free
+            .iter()
+            .zip(theta)
+            .map(|(f, t)| {
+                let v = if f.log { 10f64.powf(*t) } else { *t };
+                (v >= f.lower && v <= f.upper && v.is_finite()).then_some(v)
+            })
+            .collect()
+    }
+
+    /// The unscaled resolvent component S(ω_ref) = R_xx,xx for each grid point.
+    fn sums(
+        &self,
+        kernel: &dyn MemoryKernel,
+        log_shift: f64,
+        omega: &[f64],
+    ) -> Vec<num_complex::Complex64> {
+        let s = 10f64.powf(log_shift);
+        omega
+            .iter()
+            .map(|w| {
+                self.modes
+                    .resolvent_component(resolvent_argument(s * w, kernel), 0, 0)
+            })
+            .collect()
+    }
+
+    /// (E', E'') from sums and heights (log10 values).
+    fn moduli(&self, sums: &[num_complex::Complex64], heights: &[f64]) -> Vec<(f64, f64)> {
+        match self.mode {
+            FitMode::Consistent => {
+                let scale = 10f64.powf(heights[0]);
+                let f = GPA_PER_EV_PER_A3 / self.affine.volume_a3;
+                sums.iter()
+                    .map(|s| {
+                        let e = self.affine.born_gpa[0][0] - f * s;
+                        (scale * e.re, -scale * f * s.im)
+                    })
+                    .collect()
+            }
+            FitMode::Paper => {
+                let (ea, a, b) = (
+                    10f64.powf(heights[0]),
+                    10f64.powf(heights[1]),
+                    10f64.powf(heights[2]),
+                );
+                sums.iter().map(|s| (ea - a * s.re, -b * s.im)).collect()
+            }
+        }
+    }
+
+    fn residuals_of(&self, moduli: &[(f64, f64)]) -> Vec<f64> {
+        let log = |v: f64, reference: f64| {
+            if v > 0.0 {
+                v.log10()
+            } else {
+                reference - 12.0 // non-positive modulus: a large, finite penalty
+            }
+        };
+        let mut r = Vec::with_capacity(2 * moduli.len());
+        for (i, (e1, _)) in moduli.iter().enumerate() {
+            r.push(log(*e1, self.log_storage[i]) - self.log_storage[i]);
+        }
+        for (i, (_, e2)) in moduli.iter().enumerate() {
+            r.push(log(*e2, self.log_loss[i]) - self.log_loss[i]);
+        }
+        r
+    }
+
+    fn residuals(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let kv = self.kernel_values(theta)?;
+        let kernel = (self.kernel.build)(&kv)?;
+        let nk = self.nk();
+        let sums = self.sums(kernel.as_ref(), theta[nk], &self.omega);
+        Some(self.residuals_of(&self.moduli(&sums, &theta[nk + 1..])))
+    }
+
+    /// Heights that best match the reference for given sums (closed forms):
+    /// the mean log offset for a scale, a linear fit of E' for E_A and A.
+    fn start_heights(&self, sums: &[num_complex::Complex64]) -> Option<Vec<f64>> {
+        let n = sums.len() as f64;
+        match self.mode {
+            FitMode::Consistent => {
+                let unit = self.moduli(sums, &[0.0]);
+                let mut offset = 0.0;
+                for (i, (e1, e2)) in unit.iter().enumerate() {
+                    offset += self.log_storage[i] - e1.max(1e-300).log10();
+                    offset += self.log_loss[i] - e2.max(1e-300).log10();
+                }
+                Some(vec![offset / (2.0 * n)])
+            }
+            FitMode::Paper => {
+                let lb = sums
+                    .iter()
+                    .zip(&self.log_loss)
+                    .map(|(s, l)| l - (-s.im).max(1e-300).log10())
+                    .sum::<f64>()
+                    / n;
+                // E'_ref ≈ E_A − A x with x = Re S: least squares line.
+                let xs: Vec<f64> = sums.iter().map(|s| s.re).collect();
+                let ys: Vec<f64> = self.log_storage.iter().map(|l| 10f64.powf(*l)).collect();
+                let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+                let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+                let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+                let a = -sxy / sxx;
+                let ea = my + a * mx;
+                (a > 0.0 && ea > 0.0 && a.is_finite()).then(|| vec![ea.log10(), a.log10(), lb])
+            }
+        }
+    }
+}
+
+/// Fits `kernel` (with the time shift and heights) to `target` through the
+/// spectrum `modes` (brief §3 "Calibration"). Starts: the kernel's start values
+/// with the best `starts` shifts of a scan of log10 s over [−30, 10] in steps of
+/// 0.25 (heights set in closed form at each), each refined by LM.
+pub fn calibrate(
+    affine: &Affine,
+    modes: &dyn ModeSum,
+    kernel: &KernelModel<'_>,
+    mode: FitMode,
+    target: &Target,
+    starts: usize,
+) -> Result<Calibration, ResponseError> {
+    let n = target.omega.len();
+    if target.storage.len() != n || target.loss.len() != n || n < 3 {
+        return Err(ResponseError::Invalid(format!(
+            "reference needs equal-length ω, E', E'' columns with ≥ 3 points; found {n}, {}, {}",
+            target.storage.len(),
+            target.loss.len()
+        )));
+    }
+    let max1 = target.storage.iter().copied().fold(0.0, f64::max);
+    let max2 = target.loss.iter().copied().fold(0.0, f64::max);
+    let keep: Vec<usize> = (0..n)
+        .filter(|&i| {
+            target.omega[i] > 0.0
+                && target.storage[i] > target.signal_floor * max1
+                && target.loss[i] > target.signal_floor * max2
+        })
+        .collect();
+    let problem = Problem {
+        affine,
+        modes,
+        kernel,
+        mode,
+        omega: keep.iter().map(|&i| target.omega[i]).collect(),
+        log_storage: keep.iter().map(|&i| target.storage[i].log10()).collect(),
+        log_loss: keep.iter().map(|&i| target.loss[i].log10()).collect(),
+    };
+    let nk = kernel.free.len();
+    let heights = match mode {
+        FitMode::Consistent => 1,
+        FitMode::Paper => 3,
+    };
+    let k = nk + 1 + heights;
+    if 2 * keep.len() <= k {
+        return Err(ResponseError::Invalid(format!(
+            "only {} reference points carry signal (above {} of the maximum); need more than {k} residuals",
+            keep.len(),
+            target.signal_floor
+        )));
+    }
+    let theta_kernel: Vec<f64> = kernel
+        .free
+        .iter()
+        .map(|f| if f.log { f.start.log10() } else { f.start })
+        .collect();
+    let start_kernel = (kernel.build)(&problem.kernel_values(&theta_kernel).ok_or_else(|| {
+        ResponseError::Invalid("kernel start values outside their bounds".into())
+    })?)
+    .ok_or_else(|| {
+        ResponseError::Invalid(format!(
+            "kernel `{}` refused its start values",
+            kernel.plugin
+        ))
+    })?;
+    // Scan of the shift.
+    let mut scan: Vec<(f64, Vec<f64>)> = Vec::new();
+    for i in 0..=160 {
+        let ls = -30.0 + 0.25 * f64::from(i);
+        let sums = problem.sums(start_kernel.as_ref(), ls, &problem.omega);
+        let Some(h) = problem.start_heights(&sums) else {
+            continue;
+        };
+        let rss: f64 = problem
+            .residuals_of(&problem.moduli(&sums, &h))
+            .iter()
+            .map(|r| r * r)
+            .sum();
+        if rss.is_finite() {
+            let mut theta = theta_kernel.clone();
+            theta.push(ls);
+            theta.extend(h);
+            scan.push((rss, theta));
+        }
+    }
+    // Local minima of the scan, best first.
+    let mut minima: Vec<usize> = (0..scan.len())
+        .filter(|&i| {
+            (i == 0 || scan[i].0 <= scan[i - 1].0)
+                && (i + 1 == scan.len() || scan[i].0 <= scan[i + 1].0)
+        })
+        .collect();
+    minima.sort_by(|a, b| scan[*a].0.total_cmp(&scan[*b].0));
+    minima.truncate(starts.max(1));
+    if minima.is_empty() {
+        return Err(ResponseError::Fit(format!(
+            "kernel `{}`: no shift in 1e-30..1e10 gives positive moduli",
+            kernel.plugin
+        )));
+    }
+    let steps = vec![1e-5; k];
+    let residuals = |t: &[f64]| problem.residuals(t);
+    let mut best = None;
+    for &i in &minima {
+        if let Some(sol) = levenberg_marquardt(&residuals, &scan[i].1, &steps, 2000) {
+            if best
+                .as_ref()
+                .map_or(true, |b: &nonaffine_reference::lm::LmSolution| {
+                    sol.rss < b.rss
+                })
+            {
+                best = Some(sol);
+            }
+        }
+    }
+    let sol = best.ok_or_else(|| {
+        ResponseError::Fit(format!("kernel `{}`: every start failed", kernel.plugin))
+    })?;
+
+    // Estimates in natural units.
+    let se = |i: usize| {
+        sol.covariance
+            .as_ref()
+            .map_or(f64::NAN, |c| c[i][i].max(0.0).sqrt())
+    };
+    let mut parameters = Vec::with_capacity(k);
+    for (i, f) in kernel.free.iter().enumerate() {
+        let (value, std_error) = if f.log {
+            let v = 10f64.powf(sol.x[i]);
+            (v, v * std::f64::consts::LN_10 * se(i))
+        } else {
+            (sol.x[i], se(i))
+        };
+        parameters.push(Estimate {
+            name: f.name.clone(),
+            value,
+            std_error,
+            unit: f.unit.clone(),
+        });
+    }
+    parameters.push(Estimate {
+        name: "log10_time_shift".into(),
+        value: sol.x[nk],
+        std_error: se(nk),
+        unit: "log10(model time units per reference time unit)".into(),
+    });
+    let names: &[&str] = match mode {
+        FitMode::Consistent => &["scale"],
+        FitMode::Paper => &["E_A", "A", "B"],
+    };
+    let units: &[&str] = match mode {
+        FitMode::Consistent => &["reference modulus unit per GPa"],
+        FitMode::Paper => &[
+            "reference modulus unit",
+            "reference modulus unit per eV",
+            "reference modulus unit per eV",
+        ],
+    };
+    for (j, (name, unit)) in names.iter().zip(units).enumerate() {
+        let i = nk + 1 + j;
+        let v = 10f64.powf(sol.x[i]);
+        parameters.push(Estimate {
+            name: (*name).into(),
+            value: v,
+            std_error: v * std::f64::consts::LN_10 * se(i),
+            unit: (*unit).into(),
+        });
+    }
+
+    // Statistics.
+    let m = sol.residuals.len() as f64;
+    let chi2 = sol.rss;
+    let tss = |y: &[f64]| {
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        y.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+    };
+    let r_squared = 1.0 - chi2 / (tss(&problem.log_storage) + tss(&problem.log_loss));
+    let ln_term = m * (chi2 / m).max(1e-300).ln();
+
+    // The model on the whole target grid, the loss peak and the coupling there.
+    let kv = problem
+        .kernel_values(&sol.x)
+        .ok_or_else(|| ResponseError::Fit("optimum outside bounds".into()))?;
+    let kernel_fit = (kernel.build)(&kv)
+        .ok_or_else(|| ResponseError::Fit("kernel refused the optimum".into()))?;
+    let sums = problem.sums(kernel_fit.as_ref(), sol.x[nk], &target.omega);
+    let model = problem.moduli(&sums, &sol.x[nk + 1..]);
+    let curve: Vec<(f64, f64, f64)> = target
+        .omega
+        .iter()
+        .zip(&model)
+        .map(|(w, (e1, e2))| (*w, *e1, *e2))
+        .collect();
+    let peak = curve
+        .iter()
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map_or(f64::NAN, |c| c.0);
+    let shift = 10f64.powf(sol.x[nk]);
+    let omega_model = shift * peak;
+    let coupling_at_peak = modes.lowest_eigenvalue().map_or(f64::NAN, |l| {
+        omega_model * kernel_fit.nu_freq(omega_model).re / l
+    });
+    Ok(Calibration {
+        plugin: kernel.plugin.clone(),
+        mode,
+        parameters,
+        points: sol.residuals.len(),
+        k,
+        chi2,
+        rms_log10: (chi2 / m).sqrt(),
+        r_squared,
+        aic: ln_term + 2.0 * k as f64,
+        bic: ln_term + k as f64 * m.ln(),
+        memory_time_s: kernel_fit
+            .memory_time()
+            .map(|tau| tau * shift * target.time_unit_seconds),
+        model_time_unit_s: shift * target.time_unit_seconds,
+        loss_peak_omega: peak,
+        coupling_at_peak,
+        regime: if coupling_at_peak >= 1.0 {
+            Regime::Strong
+        } else {
+            Regime::Weak
+        },
+        curve,
+        starts: minima.len(),
+    })
+}
