@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo bench -p nonaffine-kww --bench kww`
 //! - `kww/full_grid`: 10 β in [0.15, 1.95] × 33 ω in [1e-8, 1e8] (330 evaluations).
-//! - `kww/sub_grid` and `adaptive/sub_grid`: 4 β × 5 ω in [0.01, 100] (20 evaluations),
+//! - `kww/sub_grid` and `adaptive/sub_grid`: 4 β × 4 ω in [0.01, 10] (16 evaluations),
 //!   the range where the baseline can reach 1e-10 at all; the ratio of their times is
 //!   the speed-up. The baseline's agreement with kww is printed first.
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -113,7 +113,7 @@ fn full_grid() -> Vec<(f64, f64)> {
 fn sub_grid() -> Vec<(f64, f64)> {
     let mut g = Vec::new();
     for beta in [0.5, 0.7, 1.3, 1.7] {
-        for w in [0.01, 0.1, 1.0, 10.0, 100.0] {
+        for w in [0.01, 0.1, 1.0, 10.0] {
             g.push((beta, w));
         }
     }
@@ -151,7 +151,9 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     let mut group = c.benchmark_group("adaptive");
-    group.sample_size(10);
+    group
+        .sample_size(10)
+        .measurement_time(std::time::Duration::from_secs(20));
     group.throughput(Throughput::Elements(sub.len() as u64));
     group.bench_function("sub_grid", |b| {
         b.iter(|| {

@@ -22,6 +22,10 @@
 //! (`tests/`). Outside that ω range results stay finite with the right limits
 //! (for β < 0.2 and ω ≪ 1e-8, s is accurate only in absolute terms, ~1e-16·c).
 //! Negative ω uses c(−ω) = c(ω), s(−ω) = −s(ω).
+//!
+//! The series coefficients (Γ-function ratios) of the β last used are kept per
+//! thread, so sweeps over ω at fixed β, as in fits and frequency grids, pay for
+//! them once.
 
 mod contour;
 mod series;
@@ -111,15 +115,30 @@ pub fn kww_with_method(beta: f64, omega: f64) -> Result<(f64, f64, Method), KwwE
     Ok((c, s, method))
 }
 
+thread_local! {
+    /// Series coefficients of the β last used on this thread.
+    static TABLES: std::cell::RefCell<series::Tables> = std::cell::RefCell::new(series::Tables::new(f64::NAN));
+}
+
 fn positive_omega(beta: f64, omega: f64) -> (f64, f64, Method) {
     let small_first = omega.powf(beta) <= 1.0;
-    let small = || series::small_omega(beta, omega).map(|(c, s)| (c, s, Method::SmallOmegaSeries));
-    let large = || series::large_omega(beta, omega).map(|(c, s)| (c, s, Method::LargeOmegaSeries));
-    let found = if small_first {
-        small().or_else(large)
-    } else {
-        large().or_else(small)
-    };
+    let found = TABLES.with(|cell| {
+        let mut t = cell.borrow_mut();
+        if t.beta() != beta {
+            *t = series::Tables::new(beta);
+        }
+        let small = |t: &mut series::Tables| {
+            series::small_omega(t, omega).map(|(c, s)| (c, s, Method::SmallOmegaSeries))
+        };
+        let large = |t: &mut series::Tables| {
+            series::large_omega(t, omega).map(|(c, s)| (c, s, Method::LargeOmegaSeries))
+        };
+        if small_first {
+            small(&mut t).or_else(|| large(&mut t))
+        } else {
+            large(&mut t).or_else(|| small(&mut t))
+        }
+    });
     found.unwrap_or_else(|| {
         let (c, s) = contour::ray(beta, omega);
         (c, s, Method::Contour)

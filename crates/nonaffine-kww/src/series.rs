@@ -7,7 +7,7 @@
 //! result), and, for the large-ω series at β > 3/2, the exponentially small
 //! saddle-point contribution that the series cannot see is negligible.
 
-use crate::special::{gamma_over_factorial_times_power, sincos_pi};
+use crate::special::{sincos_pi, GammaRatio};
 
 /// Relative size of the first omitted term at which a sum is accepted.
 const TOL: f64 = 1e-17;
@@ -19,6 +19,64 @@ const MAX_TERMS_LARGE: u32 = 150;
 /// Term limit of the small-ω series.
 const MAX_TERMS_SMALL: u32 = 60;
 
+/// Coefficients of both series for one β, computed on first use and kept (the
+/// caller caches one `Tables` per thread, so sweeps over ω at fixed β pay the
+/// Γ-function evaluations once).
+pub(crate) struct Tables {
+    beta: f64,
+    /// Large-ω series: Γ(kβ+1)/k!, −(−1)^k sin(πkβ/2), (−1)^k cos(πkβ/2).
+    large: Vec<(GammaRatio, f64, f64)>,
+    /// Small-ω series: Γ((2k+1)/β)/(2k)!, Γ((2k+2)/β)/(2k+1)!.
+    small: Vec<(GammaRatio, GammaRatio)>,
+}
+
+impl Tables {
+    /// Empty tables for `beta`.
+    pub(crate) fn new(beta: f64) -> Self {
+        Self {
+            beta,
+            large: Vec::new(),
+            small: Vec::new(),
+        }
+    }
+
+    /// The β these tables are for.
+    pub(crate) fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    fn large_term(&mut self, k: u32) -> (GammaRatio, f64, f64) {
+        let beta = self.beta;
+        while self.large.len() <= k as usize {
+            let j = self.large.len() as u32;
+            let jf = f64::from(j);
+            let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+            // sin, cos of πjβ/2; for β > 1 through jβ/2 = j − jδ/2 (δ = 2 − β, exact)
+            // so that the small sines near β = 2 keep their relative accuracy.
+            let (sn, cs) = if beta > 1.0 {
+                let (se, ce) = sincos_pi(jf * (2.0 - beta) * 0.5);
+                (-sign * se, sign * ce)
+            } else {
+                sincos_pi(jf * beta * 0.5)
+            };
+            self.large
+                .push((GammaRatio::new(jf * beta + 1.0, j), -sign * sn, sign * cs));
+        }
+        self.large[k as usize]
+    }
+
+    fn small_term(&mut self, k: u32) -> (GammaRatio, GammaRatio) {
+        while self.small.len() <= k as usize {
+            let n = 2 * self.small.len() as u32;
+            self.small.push((
+                GammaRatio::new(f64::from(n + 1) / self.beta, n),
+                GammaRatio::new(f64::from(n + 2) / self.beta, n + 1),
+            ));
+        }
+        self.small[k as usize]
+    }
+}
+
 /// Large-ω series (term-wise transform of exp(−t^β) = Σ (−t^β)^k/k!):
 ///
 /// c(ω) − i s(ω) = Σ_k (−1)^k Γ(kβ+1)/k! · (iω)^{−kβ−1},
@@ -26,16 +84,18 @@ const MAX_TERMS_SMALL: u32 = 60;
 /// s = Σ_{k≥0} (−1)^k Γ(kβ+1)/k! cos(πkβ/2) ω^{−kβ−1}.
 ///
 /// Convergent for every ω when β < 1 (for ω > 1 when β = 1), asymptotic when β > 1.
-pub(crate) fn large_omega(beta: f64, omega: f64) -> Option<(f64, f64)> {
+pub(crate) fn large_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
+    let beta = t.beta;
     // Sums of ω·c and ω·s (no underflow of the terms at huge ω), divided by ω at the end.
     let x = omega.powf(-beta);
-    let delta = 2.0 - beta; // exact for β in [1, 2] (Sterbenz)
+    let ln_x = -beta * omega.ln();
+    let mut power = 1.0; // x^k
     let (mut c, mut s) = (0.0_f64, 0.0_f64);
     let (mut big_c, mut big_s) = (0.0_f64, 0.0_f64);
     let mut previous = f64::INFINITY;
     for k in 0..MAX_TERMS_LARGE {
-        let kf = f64::from(k);
-        let mag = gamma_over_factorial_times_power(kf * beta + 1.0, k, x, k);
+        let (coef, c_factor, s_factor) = t.large_term(k);
+        let mag = coef.times_power(power, ln_x, k);
         if k >= 2 && mag <= TOL * c.abs().min(s.abs()) {
             return accept(c, s, big_c, big_s)
                 .filter(|_| saddle_negligible(beta, omega, c / omega))
@@ -48,22 +108,13 @@ pub(crate) fn large_omega(beta: f64, omega: f64) -> Option<(f64, f64)> {
             break;
         }
         previous = mag;
-        // sin, cos of πkβ/2; for β > 1 through kβ/2 = k − kδ/2 so that the
-        // small sines near β = 2 keep their relative accuracy.
-        let (sn, cs) = if beta > 1.0 {
-            let (se, ce) = sincos_pi(kf * delta * 0.5);
-            let sign_k = if k % 2 == 0 { 1.0 } else { -1.0 };
-            (-sign_k * se, sign_k * ce)
-        } else {
-            sincos_pi(kf * beta * 0.5)
-        };
-        let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
-        let tc = -sign * mag * sn;
-        let ts = sign * mag * cs;
+        let tc = mag * c_factor;
+        let ts = mag * s_factor;
         c += tc;
         s += ts;
         big_c = big_c.max(tc.abs());
         big_s = big_s.max(ts.abs());
+        power *= x;
     }
     None
 }
@@ -75,15 +126,18 @@ pub(crate) fn large_omega(beta: f64, omega: f64) -> Option<(f64, f64)> {
 /// s = Σ_k (−1)^k ω^{2k+1} Γ((2k+2)/β) / (β (2k+1)!).
 ///
 /// Convergent for every ω when β > 1 (for ω < 1 when β = 1), asymptotic when β < 1.
-pub(crate) fn small_omega(beta: f64, omega: f64) -> Option<(f64, f64)> {
+pub(crate) fn small_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
+    let beta = t.beta;
+    let (ln_w, w2) = (omega.ln(), omega * omega);
+    let mut power = 1.0; // ω^{2k}
     let (mut c, mut s) = (0.0_f64, 0.0_f64);
     let (mut big_c, mut big_s) = (0.0_f64, 0.0_f64);
     let mut previous = f64::INFINITY;
     for k in 0..MAX_TERMS_SMALL {
         let n = 2 * k;
-        let mc = gamma_over_factorial_times_power(f64::from(n + 1) / beta, n, omega, n) / beta;
-        let ms =
-            gamma_over_factorial_times_power(f64::from(n + 2) / beta, n + 1, omega, n + 1) / beta;
+        let (gc, gs) = t.small_term(k);
+        let mc = gc.times_power(power, ln_w, n) / beta;
+        let ms = gs.times_power(power * omega, ln_w, n + 1) / beta;
         let mag = mc.max(ms);
         if k >= 1 && mc <= TOL * c.abs() && ms <= TOL * s.abs() {
             return accept(c, s, big_c, big_s);
@@ -100,6 +154,7 @@ pub(crate) fn small_omega(beta: f64, omega: f64) -> Option<(f64, f64)> {
         s += sign * ms;
         big_c = big_c.max(mc);
         big_s = big_s.max(ms);
+        power *= w2;
     }
     None
 }
