@@ -202,7 +202,8 @@ fn consistent_response_satisfies_kramers_kronig() {
     // E'(ω) − C^B = −(2/π) P∫₀^∞ ω' E''(ω')/(ω'² − ω²) dω' (E'' > 0 convention),
     // on 6001 log-spaced points over 1e-7..1e5 (trapezoid in ln ω, the pole
     // removed by subtraction and its truncated principal value added in closed
-    // form). Stated tolerance: 2e-3 of the relaxation strength C^B − C*(0).
+    // form). Stated tolerance: 1e-3 of the relaxation strength C^B − C*(0)
+    // (measured: 2.0e-4).
     let modes = Modes {
         eigenvalues: vec![0.5, 2.0, 0.05],
         projections: vec![[1.0; 6], [2.0; 6], [0.7; 6]],
@@ -241,10 +242,12 @@ fn consistent_response_satisfies_kramers_kronig() {
         let pv = (((hi - w) / (hi + w)).abs().ln() - ((lo - w) / (lo + w)).abs().ln()) / (2.0 * w);
         let kk = born()[0][0] - 2.0 / std::f64::consts::PI * (trapezoid + f0 * pv);
         let direct = complex_moduli(&affine, &modes, k.as_ref(), w)[0][0].re;
-        worst = worst.max((kk - direct).abs() / strength);
+        let error = (kk - direct).abs() / strength;
+        assert!(error.is_finite(), "ω = {w}: KK {kk}, direct {direct}");
+        worst = worst.max(error);
     }
     assert!(
-        worst < 2e-3,
+        worst < 1e-3,
         "worst KK error {worst} of the relaxation strength {strength}"
     );
 }
