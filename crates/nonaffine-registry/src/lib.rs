@@ -19,9 +19,12 @@ pub fn registry() -> Registry {
     r.kernels.register(kernel_exponential::INFO, kernel_exponential::build);
     r.kernels.register(kernel_stretched_exp::INFO, kernel_stretched_exp::build);
     r.kernels.register(kernel_tabulated::INFO, kernel_tabulated::build);
+    // Spectrum solvers.
+    r.spectrum_solvers.register(spectrum_dense::INFO, spectrum_dense::build);
     // Stages.
     r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
     r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));
+    r.stages.register(nonaffine_spectrum::INFO, Box::new(nonaffine_spectrum::SpectrumStage));
     r
 }
 

@@ -171,7 +171,8 @@ pub fn gamma_shells(frequencies: &[f64], projections: &[[f64; 6]], grid: Grid) -
 }
 
 /// Γ_a(ν) smoothed: Σ_p Ξ̂_{p,a}² G_σ(ν − ν_p) / Σ_p G_σ(ν − ν_p); NaN where
-/// no mode is within 8σ.
+/// the modes within reach weigh less than a tenth of one mode at its centre
+/// (the ratio would only extrapolate there).
 pub fn gamma_smooth(
     frequencies: &[f64],
     projections: &[[f64; 6]],
@@ -179,12 +180,13 @@ pub fn gamma_smooth(
     sigma: f64,
 ) -> Vec<[f64; 6]> {
     let den = gaussian_smooth(frequencies, None, nu, sigma, 1.0);
+    let floor = 0.1 / ((2.0 * std::f64::consts::PI).sqrt() * sigma);
     let mut out = vec![[0.0; 6]; nu.len()];
     for a in 0..6 {
         let w: Vec<f64> = projections.iter().map(|x| x[a] * x[a]).collect();
         let num = gaussian_smooth(frequencies, Some(&w), nu, sigma, 1.0);
         for (k, o) in out.iter_mut().enumerate() {
-            o[a] = if den[k] > 0.0 {
+            o[a] = if den[k] > floor {
                 num[k] / den[k]
             } else {
                 f64::NAN

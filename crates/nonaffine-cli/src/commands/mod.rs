@@ -11,6 +11,7 @@ mod diff;
 mod plugins;
 mod run;
 mod snapshot;
+mod spectrum;
 mod validate;
 
 /// All subcommands.
@@ -24,6 +25,8 @@ pub enum Command {
     Convert(convert::Args),
     /// Run a workflow; stages whose inputs did not change come from the cache.
     Run(run::Args),
+    /// Eigenmodes, VDOS, Γ(ν) and boson peak of Hessian-stage outputs (the spectrum stage alone).
+    Spectrum(spectrum::Args),
     /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
     Validate(validate::Args),
     /// Compare two run folders stage by stage; exit code 1 if anything changed beyond tolerance.
@@ -45,6 +48,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Forces(a) => forces::run(a),
         Command::Convert(a) => convert::run(a),
         Command::Run(a) => run::run(a),
+        Command::Spectrum(a) => spectrum::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Snapshot(a) => snapshot::run(a),

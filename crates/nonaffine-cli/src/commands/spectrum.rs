@@ -1,0 +1,68 @@
+//! `nonaffine spectrum --hessian DIR --solver NAME --out DIR`: the spectrum stage alone.
+
+use anyhow::Context;
+use nonaffine_core::{ParamValue, Params, StageContext, StageInput};
+use nonaffine_workflow::{Bars, Observer};
+use std::path::PathBuf;
+
+/// Arguments of `nonaffine spectrum`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output folder of a Hessian stage: the files of one structure or one
+    /// subfolder per structure (repeat for several folders).
+    #[arg(long, required = true)]
+    hessian: Vec<PathBuf>,
+    /// Solver: dense (all modes), arpack (lowest modes), lanczos (matrix-free), debye (model).
+    #[arg(long, default_value = "dense")]
+    solver: String,
+    /// Output folder (created).
+    #[arg(long)]
+    out: PathBuf,
+    /// More stage or solver parameters as key=value,key=value (see `nonaffine plugins`),
+    /// e.g. `bins=80,modes=200`.
+    #[arg(long, short = 'p', default_value = "")]
+    params: String,
+}
+
+/// Runs the spectrum stage and prints its summary.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut params = Params::from_pairs("spectrum", &args.params)?;
+    params.set("solver", ParamValue::Text(args.solver.clone()));
+    let registry = nonaffine_registry::registry();
+    let stage = registry.stage("spectrum")?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let inputs: Vec<StageInput> = args
+        .hessian
+        .iter()
+        .map(|dir| StageInput {
+            stage: "hessian".into(),
+            kind: "hessian".into(),
+            branch: String::new(),
+            dir: dir.clone(),
+        })
+        .collect();
+    let bars = Bars::new();
+    let bar = bars.started("spectrum");
+    let ctx = StageContext {
+        params: &params,
+        inputs: &inputs,
+        out_dir: &args.out,
+        registry: &registry,
+        progress: bar.as_ref(),
+    };
+    let summary = stage.run(&ctx).with_context(|| {
+        let dirs: Vec<String> = args
+            .hessian
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        format!("spectrum of {}", dirs.join(", "))
+    });
+    drop(bar);
+    let summary = summary?;
+    let text = nonaffine_workflow::yaml::to_string(&summary).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{text}");
+    eprintln!("wrote {}", args.out.join("spectrum.json").display());
+    Ok(())
+}
