@@ -116,6 +116,33 @@ impl Modes {
     }
 }
 
+/// Ξ̂_a = φ · M^{-1/2}Ξ_a for one mode φ (3N components) and the mass-weighted
+/// force fields `xi` (3N rows).
+pub fn project(phi: &[f64], xi: &[[f64; 6]]) -> [f64; 6] {
+    let mut x = [0.0; 6];
+    for (f, row) in phi.iter().zip(xi) {
+        for (xa, r) in x.iter_mut().zip(row) {
+            *xa += f * r;
+        }
+    }
+    x
+}
+
+/// Participation ratio (Σ_i |φ_i|²)² / (N Σ_i |φ_i|⁴) over the N atoms of a
+/// 3N-component mode: 1 when every atom moves equally, 1/N when one atom moves.
+pub fn participation_ratio(phi: &[f64]) -> f64 {
+    let (mut s2, mut s4) = (0.0, 0.0);
+    for atom in phi.chunks_exact(3) {
+        let w = atom[0] * atom[0] + atom[1] * atom[1] + atom[2] * atom[2];
+        s2 += w;
+        s4 += w * w;
+    }
+    if s4 == 0.0 {
+        return 0.0;
+    }
+    s2 * s2 / ((phi.len() / 3) as f64 * s4)
+}
+
 /// A smoothed density of eigenvalues of D (kernel polynomial method), over
 /// all n eigenvalues including zero modes, normalised to n. The grid is
 /// uniform in ω = sqrt(λ) from 0 to the top of the spectrum.
@@ -203,6 +230,16 @@ mod tests {
         let mut seen = Vec::new();
         Diag(vec![1.0, 0.0, 3.0]).for_each_entry(&mut |i, j, v| seen.push((i, j, v)));
         assert_eq!(seen, vec![(0, 0, 1.0), (2, 2, 3.0)]);
+    }
+
+    #[test]
+    fn participation_ratio_limits() {
+        // One atom of four moves: 1/N.
+        let mut phi = vec![0.0; 12];
+        phi[4] = 1.0;
+        assert!((participation_ratio(&phi) - 0.25).abs() < 1e-15);
+        // Every atom moves equally: 1.
+        assert!((participation_ratio(&[0.5; 12]) - 1.0).abs() < 1e-15);
     }
 
     #[test]

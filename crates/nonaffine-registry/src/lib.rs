@@ -21,6 +21,7 @@ pub fn registry() -> Registry {
     r.kernels.register(kernel_tabulated::INFO, kernel_tabulated::build);
     // Spectrum solvers.
     r.spectrum_solvers.register(spectrum_dense::INFO, spectrum_dense::build);
+    r.spectrum_solvers.register(spectrum_arpack::INFO, spectrum_arpack::build);
     // Stages.
     r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
     r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));

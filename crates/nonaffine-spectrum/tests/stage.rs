@@ -15,6 +15,8 @@ fn registry() -> Registry {
     let mut r = Registry::default();
     r.spectrum_solvers
         .register(spectrum_dense::INFO, spectrum_dense::build);
+    r.spectrum_solvers
+        .register(spectrum_arpack::INFO, spectrum_arpack::build);
     r
 }
 
@@ -234,4 +236,30 @@ fn missing_or_wrong_inputs_are_explained() {
         e.contains("negative_modes") && e.contains("error, exclude"),
         "{e}"
     );
+}
+
+/// The lowest-k window by ARPACK gives the dense solver's lowest frequency,
+/// three zero modes and a boson-peak window below its top mode.
+#[test]
+fn arpack_window_agrees_with_dense() {
+    let tmp = tempfile::tempdir().unwrap();
+    network(6).write_dir(&tmp.path().join("h")).unwrap();
+    let (a, d) = (tmp.path().join("a"), tmp.path().join("d"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&d).unwrap();
+    let sa = run(
+        &[&tmp.path().join("h")],
+        "solver=arpack,modes=60,plots=false",
+        &a,
+    )
+    .unwrap();
+    let sd = run(&[&tmp.path().join("h")], "plots=false", &d).unwrap();
+    assert_eq!(sa.0["lowest_thz"], sd.0["lowest_thz"]);
+    assert_eq!(sa.0["zero_modes"], nonaffine_core::SummaryValue::Int(3));
+    assert_eq!(
+        sa.0["modes_kind"],
+        nonaffine_core::SummaryValue::Text("lowest".into())
+    );
+    let rows = read_modes_csv(&a.join("sample/modes.csv")).unwrap();
+    assert_eq!(rows.len(), 60);
 }

@@ -12,6 +12,7 @@
 //! ‖Dφ_p − λ_p φ_p‖ / ‖D‖ over all modes (n products with D) and the largest
 //! |φ_p·φ_q − δ_pq| of up to 64 evenly spaced modes against all modes.
 
+use nonaffine_core::spectrum::{participation_ratio, project};
 use nonaffine_core::{
     Modes, ModesKind, ParamKind, ParamSpec, Params, PluginError, PluginInfo, SolverError,
     SpectrumProblem, SpectrumResult, SpectrumSolver,
@@ -86,21 +87,14 @@ impl SpectrumSolver for DenseSolver {
         let eigenvalues = nonaffine_lapack::symmetric_eigen_in_place(n, &mut a, true)
             .map_err(|e| fail(e.to_string()))?;
 
-        let atoms = n / 3;
         let mut projections = Vec::with_capacity(n);
         let mut participation = Vec::with_capacity(n);
         let mut max_residual: f64 = 0.0;
         let mut dphi = vec![0.0; n];
         for (p, lambda) in eigenvalues.iter().enumerate() {
             let phi = &a[p * n..(p + 1) * n];
-            let mut x = [0.0; 6];
-            for (f, xi) in phi.iter().zip(problem.xi) {
-                for (xa, xia) in x.iter_mut().zip(xi) {
-                    *xa += f * xia;
-                }
-            }
-            projections.push(x);
-            participation.push(participation_ratio(phi, atoms));
+            projections.push(project(phi, problem.xi));
+            participation.push(participation_ratio(phi));
             op.apply(phi, &mut dphi);
             let r2: f64 = dphi
                 .iter()
@@ -140,21 +134,6 @@ fn frobenius(a: &[f64]) -> f64 {
     a.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
-/// Participation ratio (Σ_i |φ_i|²)² / (N Σ_i |φ_i|⁴) over the N atoms of a
-/// 3N-component mode (1 = every atom moves equally, 1/N = one atom moves).
-pub fn participation_ratio(phi: &[f64], atoms: usize) -> f64 {
-    let (mut s2, mut s4) = (0.0, 0.0);
-    for atom in phi.chunks_exact(3) {
-        let w = atom[0] * atom[0] + atom[1] * atom[1] + atom[2] * atom[2];
-        s2 += w;
-        s4 += w * w;
-    }
-    if s4 == 0.0 {
-        return 0.0;
-    }
-    s2 * s2 / (atoms as f64 * s4)
-}
-
 /// Largest |φ_p·φ_q − δ_pq| for up to `samples` evenly spaced p against every q
 /// (column-major eigenvector matrix `v`, n×n).
 fn orthogonality_error(v: &[f64], n: usize, samples: usize) -> f64 {
@@ -170,20 +149,4 @@ fn orthogonality_error(v: &[f64], n: usize, samples: usize) -> f64 {
         }
     }
     worst
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn participation_ratio_limits() {
-        // One atom of four moves: 1/N.
-        let mut phi = vec![0.0; 12];
-        phi[4] = 1.0;
-        assert!((participation_ratio(&phi, 4) - 0.25).abs() < 1e-15);
-        // Every atom moves equally: 1.
-        let even = vec![0.5; 12];
-        assert!((participation_ratio(&even, 4) - 1.0).abs() < 1e-15);
-    }
 }

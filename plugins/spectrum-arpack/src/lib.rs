@@ -1,0 +1,300 @@
+//! The `arpack` spectrum solver (brief §3 "Spectrum"): the lowest k eigenpairs
+//! of D = M^{-1/2} H M^{-1/2} — the boson-peak window — by ARPACK
+//! (crate `nonaffine-arpack`), with the same products as the dense solver
+//! (Ξ̂_{p,a}, participation ratios) for those modes.
+//!
+//! Two modes (parameter `mode`):
+//! - `shift-invert` (default): ARPACK iterates with (D − σ)^{-1}, σ = −`shift`·max|D_ii|
+//!   slightly below zero so D − σ is positive definite; each product is a
+//!   Jacobi-preconditioned conjugate-gradient solve to `inner_tolerance`
+//!   (matrix-free: only D·v products and the diagonal). Few outer iterations.
+//! - `regular`: ARPACK's smallest-algebraic Lanczos on D itself: no inner
+//!   solves, but many restarts when the low end of the spectrum is crowded.
+//!
+//! Which is faster depends on the system: see the crate benchmark
+//! (`cargo bench -p spectrum-arpack`) and the report in the spectrum README.
+//! Diagnostics: largest ‖Dφ − λφ‖/max|λ| of the returned modes, restarts,
+//! products with OP, total D·v products.
+
+use nonaffine_arpack::{eigenpairs, Mode, Options};
+use nonaffine_core::spectrum::{participation_ratio, project};
+use nonaffine_core::{
+    Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo,
+    SolverError, SpectrumProblem, SpectrumResult, SpectrumSolver, SymmetricOperator,
+};
+use std::cell::Cell;
+
+/// Registry entry.
+pub const INFO: PluginInfo = PluginInfo {
+    name: "arpack",
+    version: "1",
+    doc: "The lowest `modes` eigenpairs of the mass-weighted Hessian (the boson-peak window) by \
+          ARPACK: shift-invert about a small negative shift with conjugate-gradient inner solves \
+          (default), or regular smallest-algebraic Lanczos. Memory ~ (ncv + modes)·3N doubles.",
+    params: PARAMS,
+};
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "modes",
+        kind: ParamKind::Integer,
+        unit: "",
+        default: Some("100"),
+        doc: "number of lowest eigenpairs (including the 3 zero modes)",
+    },
+    ParamSpec {
+        name: "mode",
+        kind: ParamKind::Text,
+        unit: "",
+        default: Some("shift-invert"),
+        doc: "shift-invert (CG inner solves about σ < 0) or regular (Lanczos on D)",
+    },
+    ParamSpec {
+        name: "shift",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("1e-4"),
+        doc: "shift-invert: σ = −shift·max|D_ii| (small and positive: just below the zero modes)",
+    },
+    ParamSpec {
+        name: "ncv",
+        kind: ParamKind::Integer,
+        unit: "",
+        default: Some("0"),
+        doc: "Lanczos basis size (0: max(2·modes + 1, 20))",
+    },
+    ParamSpec {
+        name: "tolerance",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("0"),
+        doc: "ARPACK's relative accuracy of the eigenvalues (0: machine precision)",
+    },
+    ParamSpec {
+        name: "inner_tolerance",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("1e-13"),
+        doc: "shift-invert: relative residual of each conjugate-gradient solve",
+    },
+];
+
+/// Builds the solver.
+pub fn build(params: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
+    let shift_invert = match params.text_or("mode", "shift-invert")? {
+        "shift-invert" => true,
+        "regular" => false,
+        other => {
+            return Err(ParamError::new(
+                params.path("mode"),
+                format!("`{other}` is not one of: shift-invert, regular"),
+            )
+            .into())
+        }
+    };
+    let modes = params.count_or("modes", 100)? as usize;
+    if modes == 0 {
+        return Err(ParamError::new(params.path("modes"), "need at least one mode").into());
+    }
+    Ok(Box::new(ArpackSolver {
+        modes,
+        shift_invert,
+        shift: params.positive_or("shift", 1e-4)?,
+        ncv: params.count_or("ncv", 0)? as usize,
+        tolerance: params.number_or("tolerance", 0.0)?.max(0.0),
+        inner_tolerance: params.positive_or("inner_tolerance", 1e-13)?,
+    }))
+}
+
+/// Lowest eigenpairs by ARPACK.
+#[derive(Clone, Debug)]
+pub struct ArpackSolver {
+    /// Eigenpairs wanted.
+    pub modes: usize,
+    /// Shift-invert (true) or regular mode.
+    pub shift_invert: bool,
+    /// σ = −shift·max|D_ii|.
+    pub shift: f64,
+    /// Lanczos basis size (0: automatic).
+    pub ncv: usize,
+    /// ARPACK tolerance (0: machine precision).
+    pub tolerance: f64,
+    /// Relative residual of the inner CG solves.
+    pub inner_tolerance: f64,
+}
+
+impl SpectrumSolver for ArpackSolver {
+    fn name(&self) -> &str {
+        INFO.name
+    }
+
+    fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError> {
+        let op = problem.operator;
+        let n = op.dim();
+        let fail = |message: String| SolverError::Failed {
+            solver: INFO.name.into(),
+            message,
+        };
+        if problem.xi.len() != n {
+            return Err(SolverError::Invalid {
+                solver: INFO.name.into(),
+                message: format!("operator has {n} rows but Ξ has {}", problem.xi.len()),
+            });
+        }
+        if self.modes >= n {
+            return Err(fail(format!(
+                "modes = {} must be below 3N = {n}; use the dense solver for every mode",
+                self.modes
+            )));
+        }
+        let mut diag = vec![0.0; n];
+        op.for_each_entry(&mut |i, j, v| {
+            if i == j {
+                diag[i] = v;
+            }
+        });
+        let scale = diag.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        let options = Options {
+            nev: self.modes,
+            ncv: self.ncv,
+            tol: self.tolerance,
+            ..Options::default()
+        };
+        let products = Cell::new(0usize);
+        let cg_failure: Cell<Option<String>> = Cell::new(None);
+        let pairs = if self.shift_invert {
+            let sigma = -self.shift * scale;
+            let precond: Vec<f64> = diag.iter().map(|d| 1.0 / (d - sigma)).collect();
+            let mut work = CgWork::new(n);
+            eigenpairs(
+                n,
+                Mode::ShiftInvert { sigma },
+                &options,
+                |x, y| match work.solve(op, sigma, &precond, x, y, self.inner_tolerance) {
+                    Ok(k) => products.set(products.get() + k),
+                    Err(e) => cg_failure.set(Some(e)),
+                },
+            )
+        } else {
+            eigenpairs(n, Mode::Regular, &options, |x, y| {
+                op.apply(x, y);
+                products.set(products.get() + 1);
+            })
+        };
+        if let Some(e) = cg_failure.take() {
+            return Err(fail(e));
+        }
+        let pairs = pairs.map_err(|e| fail(e.to_string()))?;
+        let mut projections = Vec::with_capacity(pairs.values.len());
+        let mut participation = Vec::with_capacity(pairs.values.len());
+        let mut max_residual: f64 = 0.0;
+        let mut dphi = vec![0.0; n];
+        for (p, l) in pairs.values.iter().enumerate() {
+            let phi = &pairs.vectors[p * n..(p + 1) * n];
+            projections.push(project(phi, problem.xi));
+            participation.push(participation_ratio(phi));
+            op.apply(phi, &mut dphi);
+            let r: f64 = dphi
+                .iter()
+                .zip(phi)
+                .map(|(d, f)| (d - l * f).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            max_residual = max_residual.max(r);
+        }
+        let top = pairs.values.iter().fold(0.0_f64, |m, l| m.max(l.abs()));
+        Ok(SpectrumResult {
+            modes: Modes {
+                eigenvalues: pairs.values.clone(),
+                projections,
+                participation,
+                kind: Some(ModesKind::Lowest),
+            },
+            density: None,
+            lowest_eigenvalue: None,
+            diagnostics: vec![
+                (
+                    "max_residual_relative".into(),
+                    max_residual / top.max(f64::MIN_POSITIVE),
+                ),
+                ("restarts".into(), pairs.restarts as f64),
+                ("operator_applications".into(), pairs.products as f64),
+                ("matrix_vector_products".into(), products.get() as f64),
+            ],
+        })
+    }
+}
+
+/// Buffers of the conjugate-gradient inner solve.
+struct CgWork {
+    r: Vec<f64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    ap: Vec<f64>,
+}
+
+impl CgWork {
+    fn new(n: usize) -> Self {
+        Self {
+            r: vec![0.0; n],
+            z: vec![0.0; n],
+            p: vec![0.0; n],
+            ap: vec![0.0; n],
+        }
+    }
+
+    /// y = (D − σ)^{-1} x by Jacobi-preconditioned CG to ‖r‖ ≤ tol·‖x‖;
+    /// returns the number of D·v products.
+    fn solve(
+        &mut self,
+        op: &dyn SymmetricOperator,
+        sigma: f64,
+        precond: &[f64],
+        x: &[f64],
+        y: &mut [f64],
+        tol: f64,
+    ) -> Result<usize, String> {
+        let n = x.len();
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
+        y.fill(0.0);
+        self.r.copy_from_slice(x);
+        let target = tol * dot(x, x).sqrt();
+        for ((z, m), r) in self.z.iter_mut().zip(precond).zip(&self.r) {
+            *z = m * r;
+        }
+        self.p.copy_from_slice(&self.z);
+        let mut rz = dot(&self.r, &self.z);
+        let max_iter = 20 * n + 100;
+        for it in 0..max_iter {
+            if dot(&self.r, &self.r).sqrt() <= target {
+                return Ok(it);
+            }
+            op.apply(&self.p, &mut self.ap);
+            for k in 0..n {
+                self.ap[k] -= sigma * self.p[k];
+            }
+            let pap = dot(&self.p, &self.ap);
+            if pap <= 0.0 {
+                return Err(format!(
+                    "D − σ is not positive definite (σ = {sigma:.3e} eV/(Å²·amu)): D has eigenvalues below σ, \
+                     the structure is not at a minimum; use mode: regular to see them, or the dense solver"
+                ));
+            }
+            let alpha = rz / pap;
+            for k in 0..n {
+                y[k] += alpha * self.p[k];
+                self.r[k] -= alpha * self.ap[k];
+                self.z[k] = precond[k] * self.r[k];
+            }
+            let rz_new = dot(&self.r, &self.z);
+            let beta = rz_new / rz;
+            rz = rz_new;
+            for k in 0..n {
+                self.p[k] = self.z[k] + beta * self.p[k];
+            }
+        }
+        Err(format!(
+            "conjugate gradients did not reach relative residual {tol:.1e} in {max_iter} iterations; raise inner_tolerance or use mode: regular"
+        ))
+    }
+}

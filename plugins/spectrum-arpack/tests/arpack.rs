@@ -1,0 +1,126 @@
+//! ARPACK's lowest modes against the dense solver.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nonaffine_core::{Params, SpectrumProblem, SpectrumSolver};
+use nonaffine_spectrum::CsrOperator;
+use nonaffine_springs::{ScalarCubic, SpringNetwork};
+
+fn solver(text: &str) -> Box<dyn SpectrumSolver> {
+    spectrum_arpack::build(&Params::from_pairs("p", text).unwrap()).unwrap()
+}
+
+/// Both modes give the lowest k eigenvalues of the dense solver to 1e-8
+/// relative (of the eigenvalue; absolute near the zero modes), with the same
+/// |Ξ̂| for non-degenerate modes.
+#[test]
+fn lowest_modes_equal_dense_ones() {
+    let products = SpringNetwork {
+        cells: 4,
+        seed: 5,
+        ..SpringNetwork::default()
+    }
+    .products();
+    let (op, xi) = CsrOperator::mass_weighted(&products);
+    let problem = SpectrumProblem {
+        operator: &op,
+        xi: &xi,
+        debye_omega: None,
+    };
+    let dense = spectrum_dense::DenseSolver::default()
+        .solve(&problem)
+        .unwrap();
+    let top = dense.modes.eigenvalues.last().copied().unwrap();
+    for mode in ["shift-invert", "regular"] {
+        let r = solver(&format!("modes=40,mode={mode}"))
+            .solve(&problem)
+            .unwrap();
+        assert_eq!(r.modes.len(), 40, "{mode}");
+        for (p, (a, b)) in r
+            .modes
+            .eigenvalues
+            .iter()
+            .zip(&dense.modes.eigenvalues)
+            .enumerate()
+        {
+            let tol = 1e-8 * b.abs().max(1e-6 * top);
+            assert!((a - b).abs() < tol, "{mode} mode {p}: {a} vs {b}");
+        }
+        let residual = r
+            .diagnostics
+            .iter()
+            .find(|(n, _)| n == "max_residual_relative")
+            .unwrap()
+            .1;
+        assert!(residual < 1e-8, "{mode}: {residual}");
+        // Projections of isolated modes agree up to sign.
+        for p in 3..40 {
+            let l = dense.modes.eigenvalues[p];
+            let isolated = (p == 0 || (l - dense.modes.eigenvalues[p - 1]).abs() > 1e-6 * l)
+                && (l - dense.modes.eigenvalues[p + 1]).abs() > 1e-6 * l;
+            if isolated {
+                for a in 0..6 {
+                    let (x, y) = (
+                        r.modes.projections[p][a].abs(),
+                        dense.modes.projections[p][a].abs(),
+                    );
+                    assert!(
+                        (x - y).abs() < 1e-6 * (1.0 + y),
+                        "{mode} Ξ̂[{p}][{a}] {x} vs {y}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The degenerate low end of the simple-cubic crystal: 3 zero modes, then
+/// the 18-fold (4k/m) sin²(π/M) level.
+#[test]
+fn simple_cubic_low_end_is_analytic() {
+    let model = ScalarCubic {
+        cells: 6,
+        spacing_a: 2.5,
+        stiffness_ev_per_a2: 2.0,
+        mass_amu: 60.0,
+    };
+    let products = model.products(1);
+    let (op, xi) = CsrOperator::mass_weighted(&products);
+    let r = solver("modes=21")
+        .solve(&SpectrumProblem {
+            operator: &op,
+            xi: &xi,
+            debye_omega: None,
+        })
+        .unwrap();
+    let exact = model.analytic_eigenvalues();
+    for (a, b) in r.modes.eigenvalues.iter().zip(&exact) {
+        assert!((a - b).abs() < 1e-10 * exact[20], "{a} vs {b}");
+    }
+}
+
+#[test]
+fn bad_parameters_are_explained() {
+    let e = spectrum_arpack::build(&Params::from_pairs("p", "mode=fast").unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("p.mode") && e.contains("shift-invert, regular"),
+        "{e}"
+    );
+    let products = SpringNetwork {
+        cells: 2,
+        ..SpringNetwork::default()
+    }
+    .products();
+    let (op, xi) = CsrOperator::mass_weighted(&products);
+    let e = solver("modes=96")
+        .solve(&SpectrumProblem {
+            operator: &op,
+            xi: &xi,
+            debye_omega: None,
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("use the dense solver"), "{e}");
+}
