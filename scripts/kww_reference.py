@@ -14,6 +14,7 @@ where the quadrature can resolve it.
 
 Output: CSV beta,w,C,S with 20 significant digits (more than f64 needs).
 Run: python3 scripts/kww_reference.py > crates/nonaffine-kww/tests/data/kww_mpmath_grid.csv
+     python3 scripts/kww_reference.py --random > crates/nonaffine-kww/tests/data/kww_mpmath_random.csv
 """
 import sys
 import mpmath as mp
@@ -88,6 +89,19 @@ def main():
     betas = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2,
              1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.95, 1.99, 1.999, 1.9999, 2.0]
     omegas = [10 ** (-8 + k / 3) for k in range(49)]
+    if len(sys.argv) > 1 and sys.argv[1] == "--random":
+        # Off-grid points: 40 with log-uniform w in [1e-8, 1e8], 80 in [1e-3, 1e2]
+        # (where the quadrature works), beta uniform in [0.1, 2], seed 7.
+        import random
+        random.seed(7)
+        print("beta,w,C,S")
+        for i in range(120):
+            b = random.uniform(0.1, 2.0)
+            w = 10 ** random.uniform(-8, 8) if i < 40 else 10 ** random.uniform(-3, 2)
+            c, s = ray(b, w)
+            print(f"{b!r},{w!r},{mp.nstr(c, 20, min_fixed=1, max_fixed=0)},"
+                  f"{mp.nstr(s, 20, min_fixed=1, max_fixed=0)}")
+        return
     if len(sys.argv) > 1:  # resume: only betas >= argv[1], no header
         betas = [b for b in betas if b >= float(sys.argv[1])]
     else:

@@ -1,7 +1,7 @@
 //! Accuracy of the KWW transform against independent references: the 30-digit
 //! values of ../shared/reference/kww.json (copied to tests/data/kww.json), a
-//! dense 20-digit mpmath grid (tests/data/kww_mpmath_grid.csv, made by
-//! scripts/kww_reference.py), closed forms at β = 1 and β = 2 (Dawson's function,
+//! dense 20-digit mpmath grid and 120 random off-grid points
+//! (tests/data/kww_mpmath_*.csv, made by scripts/kww_reference.py), closed forms at β = 1 and β = 2 (Dawson's function,
 //! implemented here by Rybicki's formula), the ω → 0 and ω → ∞ limits, and a
 //! brute-force real-axis quadrature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -64,6 +64,23 @@ fn dense_mpmath_grid() {
         "mpmath grid: {count} points, max relative error {:.2e} at β={} ω={:e}",
         worst.0, worst.1, worst.2
     );
+}
+
+#[test]
+fn random_off_grid_points() {
+    // 120 (β, ω) drawn off the grid (scripts/kww_reference.py --random), 80 of them
+    // in ω ∈ [1e-3, 1e2] where the quadrature does most of the work.
+    let text = include_str!("data/kww_mpmath_random.csv");
+    let mut worst: f64 = 0.0;
+    for line in text.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let (gc, gs, m) = kww_with_method(f[0], f[1]).unwrap();
+        let e = rel(gc, f[2]).max(rel(gs, f[3]));
+        assert!(e <= 1e-10, "β={} ω={:e} ({m:?}): rel {e:e}", f[0], f[1]);
+        worst = worst.max(e);
+    }
+    assert_eq!(text.lines().count(), 121);
+    println!("random points: max relative error {worst:.2e}");
 }
 
 #[test]
