@@ -856,7 +856,7 @@ fn figures(
     if let Some(d) = debye {
         red.push(Series {
             label: format!("Debye level 3/ν_D³ ({})", d.moduli_source),
-            points: vec![(0.0, d.level()), (grid.nu_max_thz, d.level())],
+            points: centers.iter().map(|x| (*x, d.level())).collect(),
             color: orange,
             style: Style::Dashed,
             band: Vec::new(),

@@ -17,6 +17,8 @@ fn registry() -> Registry {
         .register(spectrum_dense::INFO, spectrum_dense::build);
     r.spectrum_solvers
         .register(spectrum_arpack::INFO, spectrum_arpack::build);
+    r.spectrum_solvers
+        .register(spectrum_lanczos::INFO, spectrum_lanczos::build);
     r
 }
 
@@ -262,4 +264,57 @@ fn arpack_window_agrees_with_dense() {
     );
     let rows = read_modes_csv(&a.join("sample/modes.csv")).unwrap();
     assert_eq!(rows.len(), 60);
+}
+
+/// The matrix-free KPM VDOS follows the dense one: mean absolute difference of
+/// the curves on the grid well below the VDOS scale, same total weight.
+#[test]
+fn lanczos_vdos_follows_dense() {
+    let tmp = tempfile::tempdir().unwrap();
+    SpringNetwork {
+        cells: 5,
+        seed: 3,
+        ..SpringNetwork::default()
+    }
+    .products()
+    .write_dir(&tmp.path().join("h"))
+    .unwrap();
+    let (l, d) = (tmp.path().join("l"), tmp.path().join("d"));
+    std::fs::create_dir_all(&l).unwrap();
+    std::fs::create_dir_all(&d).unwrap();
+    let common = "bins=60,nu_max_thz=8,smoothing_thz=0.25,plots=false";
+    let sl = run(
+        &[&tmp.path().join("h")],
+        &format!("solver=lanczos,steps=30,moments=300,random_vectors=30,{common}"),
+        &l,
+    )
+    .unwrap();
+    run(&[&tmp.path().join("h")], common, &d).unwrap();
+    assert_eq!(
+        sl.0["modes_kind"],
+        nonaffine_core::SummaryValue::Text("quadrature".into())
+    );
+    let column = |dir: &Path, k: usize| -> Vec<f64> {
+        std::fs::read_to_string(dir.join("vdos.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(k).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (kpm, dense) = (column(&l, 3), column(&d, 3));
+    let width = 8.0 / 60.0;
+    let total: f64 = kpm.iter().sum::<f64>() * width;
+    assert!((total - 1.0).abs() < 0.05, "{total}");
+    let peak = dense.iter().copied().fold(0.0, f64::max);
+    let mean_diff = kpm
+        .iter()
+        .zip(&dense)
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f64>()
+        / kpm.len() as f64;
+    assert!(
+        mean_diff < 0.1 * peak,
+        "mean |KPM − dense| = {mean_diff} (peak {peak})"
+    );
 }
