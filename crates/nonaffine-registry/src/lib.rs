@@ -23,6 +23,7 @@ pub fn registry() -> Registry {
     r.spectrum_solvers.register(spectrum_dense::INFO, spectrum_dense::build);
     r.spectrum_solvers.register(spectrum_arpack::INFO, spectrum_arpack::build);
     r.spectrum_solvers.register(spectrum_lanczos::INFO, spectrum_lanczos::build);
+    r.spectrum_solvers.register(spectrum_debye::INFO, spectrum_debye::build);
     // Stages.
     r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
     r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));
