@@ -49,7 +49,8 @@ pub struct FreeParam {
 }
 
 /// Builds a kernel from values of its free parameters; `None` when refused.
-pub type KernelBuilder = dyn Fn(&[f64]) -> Option<Box<dyn MemoryKernel>> + Sync;
+/// May borrow (e.g. the plugin registry) for `'a`.
+pub type KernelBuilder<'a> = dyn Fn(&[f64]) -> Option<Box<dyn MemoryKernel>> + Sync + 'a;
 
 /// A kernel family with its free parameters.
 pub struct KernelModel<'a> {
@@ -59,7 +60,7 @@ pub struct KernelModel<'a> {
     pub free: Vec<FreeParam>,
     /// Builds the kernel from values of the free parameters (natural units);
     /// `None` when the plugin refuses them.
-    pub build: &'a KernelBuilder,
+    pub build: &'a KernelBuilder<'a>,
 }
 
 /// Reference curves to fit.

@@ -22,6 +22,7 @@
 mod calibrate;
 mod modesum;
 mod moduli;
+pub mod stage;
 
 pub use calibrate::{
     calibrate, Calibration, Estimate, FitMode, FreeParam, KernelBuilder, KernelModel, Regime,
@@ -32,6 +33,8 @@ pub use moduli::{
     complex_moduli, paper_moduli, resolvent_argument, uniaxial_modulus, Affine, Isotropic,
     PaperHeights,
 };
+
+pub use stage::{ResponseStage, INFO};
 
 use thiserror::Error;
 

@@ -1,0 +1,806 @@
+//! The `response` workflow stage (brief §3 "Calibration"; paper Figs. 3–4).
+//!
+//! Inputs: one or more `spectrum` stage folders (each `<sample>/modes.csv` and
+//! `<sample>/sample.json` with C^B and V) and one `reference` folder
+//! (`reference.csv`). A sample belongs to the reference temperature written in
+//! its name (`glass_T670K_s0` → 670 K); samples at one temperature are averaged
+//! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
+//! without a temperature in their name serve every temperature.
+//!
+//! For each temperature, each kernel model (`markovian`, `exponential`,
+//! `stretched-exp`, with the boson-peak spectrum) and the `stretched-exp`
+//! kernel with the `debye` control spectrum, and each fit mode, the stage runs
+//! [`crate::calibrate`]. Kernel time scales (τ of `exponential`, r of
+//! `stretched-exp`) are held fixed: they are degenerate with the time shift.
+//!
+//! | file | content |
+//! |---|---|
+//! | `fit.json` | per temperature and model: parameters with units and standard errors, χ², R², AIC, BIC, τ_m (s), regime; the claims table with verdicts and numbers; the paper's values |
+//! | `response.csv` | `temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta`: fitted theory on the reference ω grid |
+//! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (dashed) at every temperature, log10 axes |
+
+use crate::{
+    calibrate, debye_control, Affine, Calibration, Estimate, FitMode, FreeParam, KernelModel,
+    Target,
+};
+use nonaffine_core::{
+    MemoryKernel, Modes, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Registry, Stage,
+    StageContext, StageError, Summary,
+};
+use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
+use nonaffine_spectrum::plot::{Figure, Series, Style};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Registry entry of the stage.
+pub const INFO: PluginInfo = PluginInfo {
+    name: "response",
+    version: "1",
+    doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
+          memory kernels against an upstream `reference` stage: markovian, exponential and \
+          stretched-exp kernels with the boson-peak spectrum, stretched-exp with the debye \
+          control. Writes fit.json (parameters ± errors, χ², R², AIC, the paper's claims with \
+          verdicts), response.csv and Fig. 3/4 analogues.",
+    params: PARAMS,
+};
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp)" },
+    ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims" },
+    ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (no boson-peak excess)" },
+    ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
+    ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("2"), doc: "Levenberg-Marquardt starts per fit (best shifts of the scan)" },
+    ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units" },
+    ParamSpec { name: "markovian_nu0", kind: ParamKind::Number, unit: "1/time", default: Some("1e4"), doc: "start of the Markovian friction ν0, model time units" },
+    ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b" },
+    ParamSpec { name: "r", kind: ParamKind::Number, unit: "time^-b", default: Some("1.2e-6"), doc: "stretched-exp rate r, held fixed (degenerate with the time shift)" },
+    ParamSpec { name: "tau", kind: ParamKind::Number, unit: "time", default: Some("1e8"), doc: "exponential memory time τ, held fixed (degenerate with the time shift)" },
+    ParamSpec { name: "time_unit_s", kind: ParamKind::Number, unit: "s", default: Some("60"), doc: "the reference's time unit in seconds (60: minutes, as the Cu50Zr50 set)" },
+    ParamSpec { name: "signal_floor", kind: ParamKind::Number, unit: "", default: Some("1e-3"), doc: "reference points with E' or E'' below this fraction of their maximum are not fitted" },
+    ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG figures" },
+];
+
+/// The paper's fitted stretched-exp values (Cui et al.), for comparison:
+/// (T in K, b, r in the paper's time unit^-b); ν0 = [`PAPER_NU0`] throughout.
+pub const PAPER_VALUES: [(f64, f64, f64); 3] = [
+    (670.0, 0.72, 1.2e-6),
+    (603.0, 0.58, 7e-6),
+    (536.0, 0.58, 3.4e-6),
+];
+/// The paper's ν0.
+pub const PAPER_NU0: f64 = 0.137;
+/// An AIC difference above this counts as "does not fit as well" (decisive evidence).
+pub const AIC_MARGIN: f64 = 10.0;
+
+/// The `response` stage.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResponseStage;
+
+/// One sample: its modes and affine part.
+struct Sample {
+    name: String,
+    temperature_k: Option<f64>,
+    modes: Modes,
+    affine: Affine,
+}
+
+/// One fit as written to `fit.json`.
+#[derive(Serialize)]
+struct FitRecord {
+    temperature_k: f64,
+    kernel: String,
+    spectrum: &'static str,
+    mode: FitMode,
+    parameters: Vec<Estimate>,
+    fixed: Vec<(String, f64, String)>,
+    points: usize,
+    chi2: f64,
+    rms_log10: f64,
+    r_squared: f64,
+    aic: f64,
+    bic: f64,
+    memory_time_s: Option<f64>,
+    loss_peak_omega: f64,
+    coupling_at_peak: f64,
+    regime: crate::Regime,
+    #[serde(skip)]
+    curve: Vec<(f64, f64, f64)>,
+}
+
+impl FitRecord {
+    fn value(&self, name: &str) -> Option<&Estimate> {
+        self.parameters.iter().find(|e| e.name == name)
+    }
+}
+
+/// One claim of the paper, tested.
+#[derive(Clone, Debug, Serialize)]
+struct Claim {
+    temperature_k: Option<f64>,
+    claim: String,
+    holds: bool,
+    numbers: Vec<(String, f64)>,
+}
+
+#[derive(Serialize)]
+struct FitFile<'a> {
+    samples: Vec<(String, Option<f64>)>,
+    time_unit_s: f64,
+    aic_margin: f64,
+    fits: &'a [FitRecord],
+    claims: &'a [Claim],
+    paper: serde_json::Value,
+    warnings: Vec<String>,
+}
+
+/// Reference curves of one temperature.
+struct Reference {
+    temperature_k: f64,
+    omega: Vec<f64>,
+    storage: Vec<f64>,
+    loss: Vec<f64>,
+}
+
+/// A kernel family: plugin, free parameters, fixed ones.
+struct Family {
+    plugin: String,
+    free: Vec<FreeParam>,
+    fixed: Vec<(String, f64, String)>,
+}
+
+fn family(name: &str, p: &Params) -> Result<Family, StageError> {
+    let nu0 = p.positive_or("nu0", PAPER_NU0)?;
+    let amplitude = |start: f64, unit: &str| FreeParam {
+        name: "nu0".into(),
+        unit: unit.into(),
+        start,
+        log: true,
+        lower: 1e-12,
+        upper: 1e12,
+    };
+    Ok(match name {
+        "markovian" => Family {
+            plugin: name.into(),
+            free: vec![amplitude(p.positive_or("markovian_nu0", 1e4)?, "1/time")],
+            fixed: Vec::new(),
+        },
+        "exponential" => Family {
+            plugin: name.into(),
+            free: vec![amplitude(nu0, "1/time^2")],
+            fixed: vec![("tau".into(), p.positive_or("tau", 1e8)?, "time".into())],
+        },
+        "stretched-exp" => Family {
+            plugin: name.into(),
+            free: vec![
+                amplitude(nu0, "1/time^2"),
+                FreeParam {
+                    name: "b".into(),
+                    unit: String::new(),
+                    start: p.positive_or("b", 0.72)?,
+                    log: false,
+                    lower: 0.1,
+                    upper: 2.0,
+                },
+            ],
+            fixed: vec![("r".into(), p.positive_or("r", 1.2e-6)?, "time^-b".into())],
+        },
+        other => {
+            return Err(ParamError::new(
+                p.path("kernels"),
+                format!("`{other}` is not one of: markovian, exponential, stretched-exp"),
+            )
+            .into())
+        }
+    })
+}
+
+/// Builds the family's kernel through the registry from free-parameter values.
+fn build_kernel(registry: &Registry, f: &Family, values: &[f64]) -> Option<Box<dyn MemoryKernel>> {
+    let mut text = String::new();
+    for (free, v) in f.free.iter().zip(values) {
+        let _ = write!(text, "{}={v:e},", free.name);
+    }
+    for (name, v, _) in &f.fixed {
+        let _ = write!(text, "{name}={v:e},");
+    }
+    let params = Params::from_pairs("fit", text.trim_end_matches(',')).ok()?;
+    registry.kernel(&f.plugin, &params).ok()
+}
+
+impl Stage for ResponseStage {
+    fn info(&self) -> PluginInfo {
+        INFO
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        let p = ctx.params;
+        p.check_known(PARAMS)?;
+        let kernel_names = if p.contains("kernels") {
+            p.texts("kernels")?
+        } else {
+            vec![
+                "markovian".into(),
+                "exponential".into(),
+                "stretched-exp".into(),
+            ]
+        };
+        let families = kernel_names
+            .iter()
+            .map(|k| family(k, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mode_names = if p.contains("modes") {
+            p.texts("modes")?
+        } else {
+            vec!["paper".into()]
+        };
+        let fit_modes = mode_names
+            .iter()
+            .map(|m| match m.as_str() {
+                "paper" => Ok(FitMode::Paper),
+                "consistent" => Ok(FitMode::Consistent),
+                other => Err(ParamError::new(
+                    p.path("modes"),
+                    format!("`{other}` is not one of: paper, consistent"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if fit_modes.is_empty() {
+            return Err(ParamError::new(p.path("modes"), "give at least one fit mode").into());
+        }
+        let control = p.bool_or("debye_control", true)?;
+        let shells = p.count_or("shells", 40)?.max(1) as usize;
+        let starts = p.count_or("starts", 2)?.max(1) as usize;
+        let time_unit_s = p.positive_or("time_unit_s", 60.0)?;
+        let signal_floor = p.number_or("signal_floor", 1e-3)?;
+        let plots = p.bool_or("plots", true)?;
+        let stretched = family("stretched-exp", p)?;
+
+        let samples = read_samples(ctx)?;
+        let references = read_reference(ctx)?;
+        let mut warnings = Vec::new();
+
+        let mut fits: Vec<FitRecord> = Vec::new();
+        let per_t = families.len() + usize::from(control);
+        ctx.progress
+            .set_total((references.len() * per_t * fit_modes.len()) as u64);
+        let mut done = 0;
+        for reference in &references {
+            let t = reference.temperature_k;
+            let (modes, affine) = average(&samples, t, &mut warnings)?;
+            let debye = debye_control(&modes, shells);
+            let target = Target {
+                omega: reference.omega.clone(),
+                storage: reference.storage.clone(),
+                loss: reference.loss.clone(),
+                time_unit_seconds: time_unit_s,
+                signal_floor,
+            };
+            let mut jobs: Vec<(&Family, &'static str, &Modes)> =
+                families.iter().map(|f| (f, "boson_peak", &modes)).collect();
+            if control {
+                jobs.push((&stretched, "debye", &debye));
+            }
+            for (fam, spectrum, m) in jobs {
+                for &mode in &fit_modes {
+                    ctx.progress
+                        .message(&format!("T = {t} K: {} ({spectrum})", fam.plugin));
+                    let builder = |v: &[f64]| build_kernel(ctx.registry, fam, v);
+                    let model = KernelModel {
+                        plugin: fam.plugin.clone(),
+                        free: fam.free.clone(),
+                        build: &builder,
+                    };
+                    match calibrate(&affine, m, &model, mode, &target, starts) {
+                        Ok(c) => fits.push(record(t, fam, spectrum, c)),
+                        Err(e) => warnings.push(format!(
+                            "T = {t} K, {} with the {spectrum} spectrum, {mode:?} mode: {e}",
+                            fam.plugin
+                        )),
+                    }
+                    done += 1;
+                    ctx.progress.set_position(done);
+                }
+            }
+        }
+
+        let claims = claims(&references, &fits, fit_modes[0]);
+        let mut csv =
+            String::from("temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta\n");
+        for f in &fits {
+            let mode = serde_json::to_value(f.mode)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            for (w, e1, e2) in &f.curve {
+                let _ = writeln!(
+                    csv,
+                    "{},{},{},{mode},{w:.10e},{e1:.10e},{e2:.10e},{:.10e}",
+                    f.temperature_k,
+                    f.kernel,
+                    f.spectrum,
+                    e2 / e1
+                );
+            }
+        }
+        write(&ctx.out_dir.join("response.csv"), &csv)?;
+
+        if plots {
+            for (stem, fig) in figures(&references, &fits, fit_modes[0]) {
+                if let Err(e) = fig.write(&ctx.out_dir.join(stem)) {
+                    warnings.push(format!("plot {stem}: {e}"));
+                }
+            }
+        }
+
+        let paper = serde_json::json!({
+            "nu0": PAPER_NU0,
+            "per_temperature": PAPER_VALUES.iter().map(|(t, b, r)| serde_json::json!({
+                "temperature_k": t, "b": b, "r": r
+            })).collect::<Vec<_>>(),
+        });
+        let file = FitFile {
+            samples: samples
+                .iter()
+                .map(|s| (s.name.clone(), s.temperature_k))
+                .collect(),
+            time_unit_s,
+            aic_margin: AIC_MARGIN,
+            fits: &fits,
+            claims: &claims,
+            paper,
+            warnings: warnings.clone(),
+        };
+        let json = serde_json::to_string_pretty(&file)
+            .map_err(|e| StageError::Failed(format!("fit.json: {e}")))?;
+        write(&ctx.out_dir.join("fit.json"), &(json + "\n"))?;
+        Ok(summary(&samples, &fits, &claims, fit_modes[0], &warnings))
+    }
+}
+
+fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRecord {
+    FitRecord {
+        temperature_k: t,
+        kernel: fam.plugin.clone(),
+        spectrum,
+        mode: c.mode,
+        parameters: c.parameters,
+        fixed: fam.fixed.clone(),
+        points: c.points,
+        chi2: c.chi2,
+        rms_log10: c.rms_log10,
+        r_squared: c.r_squared,
+        aic: c.aic,
+        bic: c.bic,
+        memory_time_s: c.memory_time_s,
+        loss_peak_omega: c.loss_peak_omega,
+        coupling_at_peak: c.coupling_at_peak,
+        regime: c.regime,
+        curve: c.curve,
+    }
+}
+
+/// Temperature written in a sample name: `glass_T670K_s0` → 670.
+fn temperature_in_name(name: &str) -> Option<f64> {
+    let bytes = name.as_bytes();
+    for (i, _) in name.match_indices('T') {
+        let rest = &name[i + 1..];
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if boundary && digits > 0 && rest[digits..].starts_with('K') {
+            if let Ok(t) = rest[..digits].parse() {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+/// Every `<sample>/modes.csv` + `sample.json` of the upstream spectrum folders.
+fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
+    let inputs: Vec<_> = ctx.inputs_of_kind("spectrum").collect();
+    if inputs.is_empty() {
+        return Err(StageError::MissingInput("spectrum".into()));
+    }
+    let mut out = Vec::new();
+    for input in inputs {
+        let entries = std::fs::read_dir(&input.dir).map_err(|e| StageError::io(&input.dir, e))?;
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|d| d.join("modes.csv").is_file())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let leaf = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = if input.branch.is_empty() {
+                leaf.clone()
+            } else {
+                format!("{}/{leaf}", input.branch)
+            };
+            let rows = read_modes_csv(&dir.join("modes.csv"))
+                .map_err(|e| StageError::Failed(e.to_string()))?;
+            let json_path = dir.join("sample.json");
+            let text =
+                std::fs::read_to_string(&json_path).map_err(|e| StageError::io(&json_path, e))?;
+            let bad = |what: &str| {
+                StageError::Failed(format!(
+                    "{}: {what}; is this a `spectrum` stage's sample.json?",
+                    json_path.display()
+                ))
+            };
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+            let volume_a3 = value["volume_a3"]
+                .as_f64()
+                .filter(|v| *v > 0.0)
+                .ok_or_else(|| bad("no positive `volume_a3`"))?;
+            let born: [[f64; 6]; 6] = serde_json::from_value(value["born_gpa"].clone())
+                .map_err(|e| bad(&format!("`born_gpa`: {e}")))?;
+            out.push(Sample {
+                temperature_k: temperature_in_name(&leaf),
+                name,
+                modes: response_modes(&rows),
+                affine: Affine {
+                    born_gpa: born,
+                    volume_a3,
+                },
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(StageError::Failed(
+            "no <sample>/modes.csv in the upstream spectrum folders".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// `reference.csv` of the upstream reference stage, grouped by temperature.
+fn read_reference(ctx: &StageContext<'_>) -> Result<Vec<Reference>, StageError> {
+    let input = ctx
+        .inputs_of_kind("reference")
+        .next()
+        .ok_or_else(|| StageError::MissingInput("reference".into()))?;
+    let path = input.dir.join("reference.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
+    let mut out: Vec<Reference> = Vec::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<f64> = line
+            .split(',')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| StageError::Failed(format!("{}:{}: {e}", path.display(), n + 1)))?;
+        if f.len() != 4 {
+            return Err(StageError::Failed(format!(
+                "{}:{}: expected 4 columns (temperature_k, omega, storage, loss), found {}",
+                path.display(),
+                n + 1,
+                f.len()
+            )));
+        }
+        match out.iter_mut().find(|r| r.temperature_k == f[0]) {
+            Some(r) => {
+                r.omega.push(f[1]);
+                r.storage.push(f[2]);
+                r.loss.push(f[3]);
+            }
+            None => out.push(Reference {
+                temperature_k: f[0],
+                omega: vec![f[1]],
+                storage: vec![f[2]],
+                loss: vec![f[3]],
+            }),
+        }
+    }
+    if out.is_empty() {
+        return Err(StageError::Failed(format!("{}: no rows", path.display())));
+    }
+    Ok(out)
+}
+
+/// The sample mean of C* at temperature `t` as one mode sum: projections of
+/// sample i scaled by sqrt(V̄/(n V_i)), so (1/V̄) R = (1/n) Σ_i R_i/V_i, and C^B
+/// and V averaged.
+fn average(
+    samples: &[Sample],
+    t: f64,
+    warnings: &mut Vec<String>,
+) -> Result<(Modes, Affine), StageError> {
+    let mut chosen: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| s.temperature_k.is_some_and(|x| (x - t).abs() < 0.5))
+        .collect();
+    if chosen.is_empty() {
+        chosen = samples
+            .iter()
+            .filter(|s| s.temperature_k.is_none())
+            .collect();
+        if chosen.is_empty() {
+            return Err(StageError::Failed(format!(
+                "no spectrum sample at T = {t} K (sample names carry `_T<temperature>K`); \
+                 capture a glass at {t} K or drop it from the reference"
+            )));
+        }
+        warnings.push(format!(
+            "T = {t} K: no sample named for this temperature; using the {} sample(s) without one",
+            chosen.len()
+        ));
+    }
+    let n = chosen.len() as f64;
+    let volume = chosen.iter().map(|s| s.affine.volume_a3).sum::<f64>() / n;
+    let mut born = [[0.0; 6]; 6];
+    let mut modes = Modes::default();
+    for s in &chosen {
+        for (row, src) in born.iter_mut().zip(&s.affine.born_gpa) {
+            for (c, v) in row.iter_mut().zip(src) {
+                *c += v / n;
+            }
+        }
+        let w = (volume / (n * s.affine.volume_a3)).sqrt();
+        modes.eigenvalues.extend(&s.modes.eigenvalues);
+        modes
+            .projections
+            .extend(s.modes.projections.iter().map(|x| x.map(|v| v * w)));
+    }
+    Ok((
+        modes,
+        Affine {
+            born_gpa: born,
+            volume_a3: volume,
+        },
+    ))
+}
+
+fn find<'a>(
+    fits: &'a [FitRecord],
+    t: f64,
+    kernel: &str,
+    spectrum: &str,
+    mode: FitMode,
+) -> Option<&'a FitRecord> {
+    fits.iter().find(|f| {
+        f.temperature_k == t && f.kernel == kernel && f.spectrum == spectrum && f.mode == mode
+    })
+}
+
+/// The paper's claims, each tested on the fits of `mode`.
+fn claims(references: &[Reference], fits: &[FitRecord], mode: FitMode) -> Vec<Claim> {
+    let mut out = Vec::new();
+    for r in references {
+        let t = r.temperature_k;
+        let Some(st) = find(fits, t, "stretched-exp", "boson_peak", mode) else {
+            continue;
+        };
+        let others: Vec<(&str, &str, &str)> = vec![
+            (
+                "markovian",
+                "boson_peak",
+                "the Markovian kernel does not fit",
+            ),
+            (
+                "exponential",
+                "boson_peak",
+                "the exponential kernel does not fit",
+            ),
+            (
+                "stretched-exp",
+                "debye",
+                "the stretched kernel with the debye spectrum does not fit",
+            ),
+        ];
+        let mut best = true;
+        let mut numbers = vec![("aic_stretched".to_string(), st.aic)];
+        let mut worse = Vec::new();
+        for (kernel, spectrum, text) in others {
+            if let Some(o) = find(fits, t, kernel, spectrum, mode) {
+                let delta = o.aic - st.aic;
+                best &= delta > 0.0;
+                numbers.push((format!("aic_{kernel}_{spectrum}"), o.aic));
+                worse.push(Claim {
+                    temperature_k: Some(t),
+                    claim: format!("{text} (ΔAIC > {AIC_MARGIN} against stretched-exp)"),
+                    holds: delta > AIC_MARGIN,
+                    numbers: vec![
+                        ("delta_aic".into(), delta),
+                        ("r_squared".into(), o.r_squared),
+                        ("r_squared_stretched".into(), st.r_squared),
+                    ],
+                });
+            }
+        }
+        out.push(Claim {
+            temperature_k: Some(t),
+            claim: "the stretched-exp kernel with the boson-peak spectrum fits best by AIC".into(),
+            holds: best,
+            numbers,
+        });
+        out.extend(worse);
+    }
+    // b against T, hottest first.
+    let mut bs: Vec<(f64, f64, f64)> = references
+        .iter()
+        .filter_map(|r| {
+            let f = find(fits, r.temperature_k, "stretched-exp", "boson_peak", mode)?;
+            let b = f.value("b")?;
+            Some((r.temperature_k, b.value, b.std_error))
+        })
+        .collect();
+    bs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if bs.len() >= 2 {
+        let non_increasing = bs.windows(2).all(|w| {
+            let tol = if w[0].2.is_finite() && w[1].2.is_finite() {
+                w[0].2.hypot(w[1].2)
+            } else {
+                0.0
+            };
+            w[1].1 <= w[0].1 + tol
+        });
+        let first = bs[0];
+        let last = bs[bs.len() - 1];
+        let mut numbers = Vec::new();
+        for (t, b, e) in &bs {
+            numbers.push((format!("b_{t}K"), *b));
+            numbers.push((format!("b_{t}K_std_error"), *e));
+        }
+        out.push(Claim {
+            temperature_k: None,
+            claim: "the fitted b falls as T falls (non-increasing within errors, lowest T below highest T)"
+                .into(),
+            holds: non_increasing && last.1 < first.1,
+            numbers,
+        });
+    }
+    out
+}
+
+fn figures(
+    references: &[Reference],
+    fits: &[FitRecord],
+    mode: FitMode,
+) -> Vec<(&'static str, Figure)> {
+    let colors = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)];
+    let lg = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
+    let mut x_range = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in references {
+        for w in &r.omega {
+            x_range.0 = x_range.0.min(lg(*w));
+            x_range.1 = x_range.1.max(lg(*w));
+        }
+    }
+    let panels: [(&'static str, &str, &str, usize); 3] = [
+        (
+            "fig3_storage",
+            "Storage modulus E'(ω) (Fig. 3 analogue)",
+            "log₁₀ E' (reference unit)",
+            1,
+        ),
+        (
+            "fig4_loss",
+            "Loss modulus E''(ω) (Fig. 4 analogue)",
+            "log₁₀ E'' (reference unit)",
+            2,
+        ),
+        ("tan_delta", "Loss tangent tan δ = E''/E'", "log₁₀ tan δ", 3),
+    ];
+    panels
+        .iter()
+        .map(|(stem, title, y_label, col)| {
+            let pick = |e1: f64, e2: f64| match col {
+                1 => e1,
+                2 => e2,
+                _ => e2 / e1,
+            };
+            let mut series = Vec::new();
+            for (k, r) in references.iter().enumerate() {
+                let color = colors[k % colors.len()];
+                series.push(Series {
+                    label: format!("{} K reference", r.temperature_k),
+                    points: r
+                        .omega
+                        .iter()
+                        .zip(r.storage.iter().zip(&r.loss))
+                        .map(|(w, (e1, e2))| (lg(*w), lg(pick(*e1, *e2))))
+                        .collect(),
+                    color,
+                    style: Style::Line,
+                    band: Vec::new(),
+                });
+                if let Some(f) = find(fits, r.temperature_k, "stretched-exp", "boson_peak", mode) {
+                    let b = f.value("b").map_or(f64::NAN, |e| e.value);
+                    series.push(Series {
+                        label: format!("{} K stretched-exp fit, b = {b:.2}", r.temperature_k),
+                        points: f
+                            .curve
+                            .iter()
+                            .map(|(w, e1, e2)| (lg(*w), lg(pick(*e1, *e2))))
+                            .collect(),
+                        color,
+                        style: Style::Dashed,
+                        band: Vec::new(),
+                    });
+                }
+            }
+            (
+                *stem,
+                Figure {
+                    title: (*title).into(),
+                    x_label: "log₁₀ ω (rad per reference time unit)".into(),
+                    y_label: (*y_label).into(),
+                    x_range,
+                    series,
+                    marker: None,
+                },
+            )
+        })
+        .collect()
+}
+
+fn summary(
+    samples: &[Sample],
+    fits: &[FitRecord],
+    claims: &[Claim],
+    mode: FitMode,
+    warnings: &[String],
+) -> Summary {
+    let mut s = Summary::new();
+    s.int("samples", samples.len() as i64)
+        .int("fits", fits.len() as i64)
+        .int("warnings", warnings.len() as i64);
+    let mut temps: Vec<f64> = fits.iter().map(|f| f.temperature_k).collect();
+    temps.dedup();
+    for t in temps {
+        let mut ts = Summary::new();
+        for f in fits
+            .iter()
+            .filter(|f| f.temperature_k == t && f.mode == mode)
+        {
+            let mut fs = Summary::new();
+            for e in &f.parameters {
+                if ["nu0", "b", "log10_time_shift"].contains(&e.name.as_str()) {
+                    fs.float(&e.name, e.value, 3);
+                }
+            }
+            fs.float("aic", f.aic, 3)
+                .float("r_squared", f.r_squared, 3)
+                .text("regime", &format!("{:?}", f.regime).to_lowercase());
+            ts.nested(&format!("{}_{}", f.kernel, f.spectrum), fs);
+        }
+        s.nested(&format!("T{t}K"), ts);
+    }
+    let mut cs = Summary::new();
+    for (i, c) in claims.iter().enumerate() {
+        let key = match c.temperature_k {
+            Some(t) => format!("{i:02} T{t}K {}", c.claim),
+            None => format!("{i:02} {}", c.claim),
+        };
+        cs.text(&key, if c.holds { "holds" } else { "does not hold" });
+    }
+    s.nested("claims", cs);
+    s
+}
+
+fn write(path: &Path, text: &str) -> Result<(), StageError> {
+    std::fs::write(path, text).map_err(|e| StageError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temperature_in_name;
+
+    #[test]
+    fn temperature_is_read_from_sample_names() {
+        assert_eq!(temperature_in_name("glass_T670K_s0"), Some(670.0));
+        assert_eq!(temperature_in_name("seed=1-glass_T603.5K_s1"), Some(603.5));
+        assert_eq!(temperature_in_name("sample"), None);
+        assert_eq!(temperature_in_name("TKX_T12"), None);
+    }
+}
