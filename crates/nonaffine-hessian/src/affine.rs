@@ -119,3 +119,52 @@ pub(crate) fn born_and_stress(model: &Model, volume_a3: f64) -> ([[f64; 6]; 6], 
     }
     (born, s.map(|x| x * scale))
 }
+
+/// Voigt (i, j) index pairs.
+const PAIRS: [(usize, usize); 6] = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)];
+
+/// What a stress–strain measurement in LAMMPS gives for moduli `c_gpa`
+/// (C^B or the relaxed C, this module's convention) at residual stress
+/// `stress_gpa`: M_ba = dσ_b/dh, σ the Cauchy stress (−pressure tensor) in the
+/// deformed box, when the box (and atoms, `change_box … remap`) is deformed by
+/// the upper-triangular F = 1 + h G^a that LAMMPS' restricted triclinic boxes
+/// allow: G = ê_i ê_i for a normal component, ê_y ê_z (y += h z) for yz,
+/// ê_x ê_z for xz, ê_x ê_y for xy.
+///
+/// From σ = J⁻¹ (∂W/∂F) Fᵀ, rotation invariance of W, and
+/// C_ab = C^{Green}_ab + tr(E^a E^b σ):
+/// M_ba = C_ba − tr(E^b E^a σ) − tr(G^a) σ_b + (G^a σ + σ G^aᵀ)_b.
+/// At σ = 0 it is C itself; the difference is linear in σ (GPa), so it matters
+/// for stressed structures only.
+pub fn lammps_stress_derivative(c_gpa: &[[f64; 6]; 6], stress_gpa: &[f64; 6]) -> [[f64; 6]; 6] {
+    let mut sigma = [[0.0; 3]; 3];
+    for (b, &(i, j)) in PAIRS.iter().enumerate() {
+        sigma[i][j] = stress_gpa[b];
+        sigma[j][i] = stress_gpa[b];
+    }
+    let e = |a: usize| -> [[f64; 3]; 3] {
+        let (i, j) = PAIRS[a];
+        let mut m = [[0.0; 3]; 3];
+        let w = if i == j { 1.0 } else { 0.5 };
+        m[i][j] = w;
+        m[j][i] = w;
+        m
+    };
+    let mul = |x: &[[f64; 3]; 3], y: &[[f64; 3]; 3]| -> [[f64; 3]; 3] {
+        std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|k| x[i][k] * y[k][j]).sum()))
+    };
+    let mut out = [[0.0; 6]; 6];
+    for a in 0..6 {
+        let (p, q) = PAIRS[a];
+        let mut g = [[0.0; 3]; 3];
+        g[p][q] = 1.0;
+        let trace_g = g[0][0] + g[1][1] + g[2][2];
+        let gs = mul(&g, &sigma);
+        for (b, &(i, j)) in PAIRS.iter().enumerate() {
+            let ebea_s = mul(&mul(&e(b), &e(a)), &sigma);
+            let trace = ebea_s[0][0] + ebea_s[1][1] + ebea_s[2][2];
+            out[b][a] = c_gpa[b][a] - trace - trace_g * stress_gpa[b] + gs[i][j] + gs[j][i];
+        }
+    }
+    out
+}

@@ -22,6 +22,7 @@
 //! relaxed moduli's conjugate gradient in [`relaxed`].
 //!
 //! A potential without an analytic form is refused ([`HessianError::NoForm`]).
+//! The `hessian` workflow stage is [`HessianStage`] ([`stage`]).
 
 // Index loops mirror the tensor formulas they implement (C_ab, Ξ_{m,a}, 3×3 blocks).
 #![allow(clippy::needless_range_loop)]
@@ -32,6 +33,7 @@ mod compute;
 mod model;
 pub mod products;
 pub mod relaxed;
+pub mod stage;
 
 pub use assemble::AssemblyStats;
 pub use compute::{
@@ -40,3 +42,4 @@ pub use compute::{
 };
 pub use products::{HessianError, HessianProducts, VOIGT};
 pub use relaxed::{relaxed_moduli, PcgOptions, PcgReport, Relaxation};
+pub use stage::{HessianStage, INFO};

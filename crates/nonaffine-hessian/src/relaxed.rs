@@ -134,7 +134,9 @@ fn block_jacobi(h: &CsrMatrix<f64>) -> Vec<Matrix3<f64>> {
 }
 
 /// Solves H u_a = Ξ_a (a = six Voigt components) in the complement of the
-/// translations and returns C = C^B − (1/V) Ξᵀ u in GPa.
+/// translations and returns C = C^B − (1/V) Ξᵀ u in GPa. A component whose
+/// Ξ is round-off only (largest entry ≤ 1e-12 · max|H| · (V/N)^{1/3}) is taken
+/// as exactly zero: it does not relax.
 pub fn relaxed_moduli(
     hessian: &CsrMatrix<f64>,
     xi: &[[f64; 6]],
@@ -159,6 +161,17 @@ pub fn relaxed_moduli(
     let all = [true; 6];
     let mut b = xi.to_vec();
     project(&mut b, &all);
+    // A column that is round-off only (every atom a centre of inversion, as
+    // in a perfect B2 or fcc crystal) is zero: nothing relaxes. Round-off of a
+    // force field is ~1e-16 of max|H| times a bond length; the cut is 1e-12.
+    let h_max = hessian.values().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let spacing = (volume_a3 / (dim / 3).max(1) as f64).cbrt();
+    for a in 0..6 {
+        let largest = b.iter().fold(0.0f64, |m, x| m.max(x[a].abs()));
+        if largest <= 1e-12 * h_max * spacing {
+            b.iter_mut().for_each(|x| x[a] = 0.0);
+        }
+    }
     let b_norm = column_dot(&b, &b).map(f64::sqrt);
     let precond = block_jacobi(hessian);
     let apply_precond = |r: &[[f64; 6]], z: &mut [[f64; 6]], active: &[bool; 6]| {
@@ -268,7 +281,7 @@ pub fn relaxed_moduli(
     for a in 0..6 {
         for c in 0..6 {
             let mut s = 0.0;
-            for (xr, ur) in xi.iter().zip(&x) {
+            for (xr, ur) in b.iter().zip(&x) {
                 s += 0.5 * (xr[a] * ur[c] + xr[c] * ur[a]);
             }
             relaxed_gpa[a][c] -= s * scale;

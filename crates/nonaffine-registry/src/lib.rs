@@ -27,6 +27,7 @@ pub fn registry() -> Registry {
     // Stages.
     r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
     r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));
+    r.stages.register(nonaffine_hessian::INFO, Box::new(nonaffine_hessian::HessianStage));
     r.stages.register(nonaffine_spectrum::INFO, Box::new(nonaffine_spectrum::SpectrumStage));
     r.stages.register(nonaffine_response::INFO, Box::new(nonaffine_response::ResponseStage));
     r

@@ -4,6 +4,7 @@ use clap::Subcommand;
 
 mod convert;
 mod forces;
+mod hessian;
 mod kernel;
 mod kohlrausch;
 mod kww;
@@ -25,6 +26,8 @@ pub enum Command {
     Convert(convert::Args),
     /// Run a workflow; stages whose inputs did not change come from the cache.
     Run(run::Args),
+    /// Analytic Hessian, nonaffine force fields Ξ, Born and relaxed moduli of one structure (the hessian stage alone).
+    Hessian(hessian::Args),
     /// Eigenmodes, VDOS, Γ(ν) and boson peak of Hessian-stage outputs (the spectrum stage alone).
     Spectrum(spectrum::Args),
     /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
@@ -48,6 +51,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Forces(a) => forces::run(a),
         Command::Convert(a) => convert::run(a),
         Command::Run(a) => run::run(a),
+        Command::Hessian(a) => hessian::run(a),
         Command::Spectrum(a) => spectrum::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Diff(a) => diff::run(a),

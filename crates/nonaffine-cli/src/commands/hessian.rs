@@ -1,0 +1,168 @@
+//! `nonaffine hessian`: the analytic Hessian, nonaffine force fields, Born and
+//! relaxed moduli of one structure (the `hessian` stage alone).
+//!
+//! ```text
+//! nonaffine hessian --potential vendor/potentials/CuZr_mm.eam.fs --elements Cu,Zr \
+//!     --structure glass.data --out hessian/
+//! ```
+//! writes `hessian/hessian.mtx` (Matrix Market, lower triangle, eV/Å²),
+//! `xi.csv` (eV/Å), `born.json` (GPa, Å³), `relaxed.json` (GPa),
+//! `structure.data` and `report.json`, and prints a short summary.
+
+use anyhow::{bail, Context};
+use nonaffine_core::{ParamValue, Params};
+use nonaffine_hessian::{compute, HessianOptions, PcgOptions};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Arguments of `nonaffine hessian`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Potential plugin with an analytic form: `eam/fs`, `eam/alloy` or `lj/cut`.
+    #[arg(long, default_value = "eam/fs")]
+    kind: String,
+    /// Potential file (setfl) for the EAM kinds.
+    #[arg(long)]
+    potential: Option<PathBuf>,
+    /// Element names in LAMMPS type order, e.g. `Cu,Zr`: type k of a LAMMPS
+    /// data file is the k-th name.
+    #[arg(long, value_delimiter = ',', required = true)]
+    elements: Vec<String>,
+    /// Structure: `.data`/`.lmp`/`.lammps` (LAMMPS data) or `.xyz`/`.extxyz`.
+    /// It should be minimized (forces ~0) for the relaxed moduli to mean anything.
+    #[arg(long)]
+    structure: PathBuf,
+    /// Output folder (created).
+    #[arg(long)]
+    out: PathBuf,
+    /// Skip the relaxed moduli (the six conjugate-gradient solves).
+    #[arg(long)]
+    no_relaxed: bool,
+    /// Relative residual at which each conjugate-gradient solve stops.
+    #[arg(long, default_value_t = 1e-10)]
+    pcg_tolerance: f64,
+    /// Further plugin parameter `key=value`; a value with commas is a list
+    /// (`epsilon_ev=0.0103,0.01545,0.00515`). Repeat for several.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+/// A number where it parses as one, else text.
+fn scalar(text: &str) -> ParamValue {
+    if let Ok(i) = text.parse::<i64>() {
+        ParamValue::Integer(i)
+    } else if let Ok(x) = text.parse::<f64>() {
+        ParamValue::Number(x)
+    } else {
+        ParamValue::Text(text.to_string())
+    }
+}
+
+fn plugin_params(args: &Args) -> anyhow::Result<Params> {
+    let mut values = BTreeMap::new();
+    values.insert(
+        "elements".to_string(),
+        ParamValue::List(
+            args.elements
+                .iter()
+                .map(|e| ParamValue::Text(e.clone()))
+                .collect(),
+        ),
+    );
+    if let Some(p) = &args.potential {
+        values.insert(
+            "file".to_string(),
+            ParamValue::Text(p.display().to_string()),
+        );
+    }
+    for pair in &args.params {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--param `{pair}` is not of the form key=value"))?;
+        let value = if value.contains(',') {
+            ParamValue::List(value.split(',').map(|v| scalar(v.trim())).collect())
+        } else {
+            scalar(value.trim())
+        };
+        if values.insert(key.trim().to_string(), value).is_some() {
+            bail!("--param {key} is given twice (or repeats --elements/--potential)");
+        }
+    }
+    Ok(Params::new("hessian", values))
+}
+
+/// Computes, writes the folder and prints a summary.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if !(args.pcg_tolerance > 0.0 && args.pcg_tolerance < 1.0) {
+        bail!(
+            "--pcg-tolerance {} must be between 0 and 1",
+            args.pcg_tolerance
+        );
+    }
+    let params = plugin_params(&args)?;
+    let registry = nonaffine_registry::registry();
+    let potential = registry.potential(&args.kind, &params)?;
+    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.elements))?;
+    let options = HessianOptions {
+        relaxed: !args.no_relaxed,
+        pcg: PcgOptions {
+            relative_tolerance: args.pcg_tolerance,
+            ..PcgOptions::default()
+        },
+    };
+    let run = compute(&structure, potential.as_ref(), &options)
+        .with_context(|| format!("Hessian of {}", args.structure.display()))?;
+    run.products
+        .write_dir(&args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    let report_path = args.out.join("report.json");
+    std::fs::write(
+        &report_path,
+        serde_json::to_string_pretty(&run.report)? + "\n",
+    )
+    .with_context(|| format!("writing {}", report_path.display()))?;
+
+    let p = &run.products;
+    let r = &run.report;
+    println!(
+        "{} atoms, {} pairs; H: {} blocks, {} stored entries ({:.1} MB), assembled in {:.3} s",
+        p.structure.len(),
+        r.assembly.pairs,
+        r.assembly.blocks,
+        r.assembly.nnz,
+        r.assembly.bytes as f64 / 1e6,
+        r.timings.hessian_s
+    );
+    println!(
+        "max |Σ_j H_ij| = {:.1e}, max |Σ_i Ξ_i| = {:.1e} (relative); largest force {:.2e} eV/Å",
+        r.assembly.max_row_sum, r.max_xi_sum, r.max_force_ev_per_a
+    );
+    let diag = |c: &[[f64; 6]; 6]| -> String {
+        (0..6)
+            .map(|a| format!("{:.2}", c[a][a]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "Born C^B diagonal (GPa, xx yy zz yz xz xy): {}",
+        diag(&p.born_gpa)
+    );
+    println!(
+        "residual stress (GPa): {}",
+        p.stress_gpa
+            .iter()
+            .map(|s| format!("{s:.4}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if let (Some(c), Some(pcg)) = (&p.relaxed_gpa, &r.pcg) {
+        println!("relaxed C diagonal (GPa): {}", diag(c));
+        println!(
+            "conjugate gradient: {:?} iterations, residuals up to {:.1e}",
+            pcg.iterations,
+            pcg.relative_residuals.iter().fold(0.0f64, |m, x| m.max(*x))
+        );
+    }
+    println!("wrote {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! `nonaffine hessian` end to end: a structure file in, the documented files out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nonaffine_core::{Cell, Species, Structure};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cuzr_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vendor/potentials/CuZr_mm.eam.fs")
+}
+
+/// B2 CuZr, 3×3×3 cubic cells of edge `a` Å, each atom displaced by `jitter` Å
+/// along a fixed pattern.
+fn b2(a: f64, jitter: f64) -> Structure {
+    let n = 3;
+    let l = n as f64 * a;
+    let cell = Cell::orthogonal(l, l, l);
+    let mut positions = Vec::new();
+    let mut types = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            for k in 0..n {
+                for (t, off) in [(0, 0.0), (1, 0.5)] {
+                    let m = positions.len() as f64;
+                    let s = [
+                        (i as f64 + off) / n as f64,
+                        (j as f64 + off) / n as f64,
+                        (k as f64 + off) / n as f64,
+                    ];
+                    let mut x = cell.cartesian(s);
+                    x[0] += jitter * (0.7 * m).sin();
+                    x[1] += jitter * (1.3 * m).cos();
+                    x[2] -= jitter * (0.4 * m).sin();
+                    positions.push(x);
+                    types.push(t);
+                }
+            }
+        }
+    }
+    let species = vec![
+        Species {
+            name: "Cu".into(),
+            mass_amu: 63.546,
+        },
+        Species {
+            name: "Zr".into(),
+            mass_amu: 91.224,
+        },
+    ];
+    let count = positions.len();
+    Structure::new(cell, species, types, positions, vec![[0; 3]; count]).unwrap()
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nonaffine"))
+        .arg("hessian")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A fresh folder for one test under cargo's per-target scratch space.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hessian-cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// (rows, entries) of a Matrix Market coordinate file, lower triangle expanded.
+fn read_mtx(path: &Path) -> (usize, Vec<(usize, usize, f64)>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('%'));
+    let header: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let mut entries = Vec::new();
+    for l in lines {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let (i, j): (usize, usize) = (f[0].parse().unwrap(), f[1].parse().unwrap());
+        assert!(j <= i, "upper-triangle entry in a symmetric file");
+        entries.push((i - 1, j - 1, f[2].parse().unwrap()));
+    }
+    assert_eq!(entries.len(), header[2]);
+    (header[0], entries)
+}
+
+#[test]
+fn writes_the_documented_files_with_translation_invariant_hessian() {
+    let dir = scratch("jittered");
+    let file = dir.join("b2.data");
+    nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.05), "test").unwrap();
+    let out = dir.join("out");
+    let (ok, stdout, stderr) = run(&[
+        "--potential",
+        cuzr_file().to_str().unwrap(),
+        "--elements",
+        "Cu,Zr",
+        "--structure",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-relaxed",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("54 atoms"), "{stdout}");
+    for f in [
+        "hessian.mtx",
+        "xi.csv",
+        "born.json",
+        "structure.data",
+        "report.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    assert!(!out.join("relaxed.json").exists());
+    // Σ_j H_ij = 0 from the file alone (both triangles of each row).
+    let (n, entries) = read_mtx(&out.join("hessian.mtx"));
+    assert_eq!(n, 162);
+    let mut sums = vec![0.0; n];
+    let mut largest = 0.0f64;
+    for (i, j, v) in entries {
+        sums[i] += v;
+        if i != j {
+            sums[j] += v;
+        }
+        largest = largest.max(v.abs());
+    }
+    let worst = sums.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+    assert!(worst <= 1e-10 * largest, "row sum {worst:e}");
+    let xi = std::fs::read_to_string(out.join("xi.csv")).unwrap();
+    assert_eq!(xi.lines().next(), Some("atom,component,xx,yy,zz,yz,xz,xy"));
+    assert_eq!(xi.lines().count(), 1 + 162);
+    let born = json(&out.join("born.json"));
+    let volume = born["volume_a3"].as_f64().unwrap();
+    assert!((volume - (3.0f64 * 3.26).powi(3)).abs() < 1e-9 * volume);
+    for a in 0..6 {
+        for b in 0..6 {
+            assert_eq!(born["born_gpa"][a][b], born["born_gpa"][b][a]);
+        }
+    }
+}
+
+#[test]
+fn a_centrosymmetric_crystal_does_not_relax() {
+    // In perfect B2 every atom is a centre of inversion: Ξ = 0, so the relaxed
+    // moduli equal the Born moduli.
+    let dir = scratch("perfect");
+    let file = dir.join("b2.data");
+    nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.0), "test").unwrap();
+    let out = dir.join("out");
+    let (ok, _, stderr) = run(&[
+        "--potential",
+        cuzr_file().to_str().unwrap(),
+        "--elements",
+        "Cu,Zr",
+        "--structure",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let born = json(&out.join("born.json"));
+    let relaxed = json(&out.join("relaxed.json"));
+    for a in 0..6 {
+        for b in 0..6 {
+            let (x, y) = (
+                born["born_gpa"][a][b].as_f64().unwrap(),
+                relaxed["relaxed_gpa"][a][b].as_f64().unwrap(),
+            );
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "C[{a}][{b}] {x} vs {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_name_what_to_fix() {
+    let dir = scratch("errors");
+    let (ok, _, stderr) = run(&[
+        "--potential",
+        cuzr_file().to_str().unwrap(),
+        "--elements",
+        "Cu,Zr",
+        "--structure",
+        "/nonexistent/glass.data",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("/nonexistent/glass.data"), "{stderr}");
+    let file = dir.join("b2.data");
+    nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.0), "test").unwrap();
+    let (ok, _, stderr) = run(&[
+        "--potential",
+        cuzr_file().to_str().unwrap(),
+        "--elements",
+        "Cu,Al",
+        "--structure",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("Al"), "{stderr}");
+}

@@ -1,0 +1,222 @@
+//! The `hessian` workflow stage.
+//!
+//! Inputs: upstream `quench` stage folders (every `glass_T{T}K_s{k}.data` listed
+//! in their `summary.json`), or one structure file given as `structure_file`.
+//! Each structure gets a subfolder of the stage folder (`T670K_s0/`, or the
+//! file's stem), holding the files of [`HessianProducts::write_dir`] plus
+//! `report.json` (sizes, sum rules, largest force, conjugate-gradient
+//! iterations and residuals, timings; see [`HessianReport`]). With more than
+//! one upstream quench stage, subfolder names start with the branch label.
+
+use crate::{compute, HessianError, HessianOptions, HessianReport, HessianRun, PcgOptions};
+use nonaffine_core::{
+    ParamKind, ParamSpec, PluginInfo, Potential, Stage, StageContext, StageError, Structure,
+    Summary,
+};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Parameters of the `hessian` stage.
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "potential",
+        kind: ParamKind::Map,
+        unit: "",
+        default: None,
+        doc: "potential plugin with an analytic form: {plugin: eam/fs, file: ..., elements: [Cu, Zr]} (eam/alloy, lj/cut also)",
+    },
+    ParamSpec {
+        name: "structure_file",
+        kind: ParamKind::Path,
+        unit: "",
+        default: Some("(none: upstream quench stages)"),
+        doc: "a structure (LAMMPS data or extxyz, types named by the potential's elements) instead of upstream quench stages",
+    },
+    ParamSpec {
+        name: "relaxed",
+        kind: ParamKind::Bool,
+        unit: "",
+        default: Some("true"),
+        doc: "also compute the relaxed elastic constants C = C^B − (1/V) Ξᵀ H⁺ Ξ (six conjugate-gradient solves)",
+    },
+    ParamSpec {
+        name: "pcg_tolerance",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("1e-10"),
+        doc: "relative residual ‖H u − Ξ‖/‖Ξ‖ at which each conjugate-gradient solve stops",
+    },
+];
+
+/// Stage description.
+pub const INFO: PluginInfo = PluginInfo {
+    name: "hessian",
+    version: "1",
+    doc: "Analytic Hessian H = ∂²U/∂x∂x (sparse, all embedding terms), nonaffine force fields \
+          Ξ = ∂f/∂η, Born moduli C^B = (1/V)∂²U/∂η², residual stress and, optionally, the relaxed \
+          moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (brief §3, paper Appendix C). \
+          Writes hessian.mtx, xi.csv, born.json, relaxed.json, report.json per structure.",
+    params: PARAMS,
+};
+
+/// The `hessian` stage.
+pub struct HessianStage;
+
+#[derive(Deserialize)]
+struct QuenchSummary {
+    captures: Vec<QuenchCapture>,
+}
+
+#[derive(Deserialize)]
+struct QuenchCapture {
+    data_file: String,
+}
+
+/// `(subfolder name, structure file)` of every input structure.
+fn structure_files(ctx: &StageContext<'_>) -> Result<Vec<(String, PathBuf)>, StageError> {
+    let mut out = Vec::new();
+    if ctx.params.contains("structure_file") {
+        let path = ctx.params.path_value("structure_file")?;
+        let stem = path
+            .file_stem()
+            .map(|s| sanitize(&s.to_string_lossy()))
+            .unwrap_or_else(|| "structure".into());
+        out.push((stem, path));
+    }
+    let quenches: Vec<_> = ctx.inputs_of_kind("quench").collect();
+    for (k, input) in quenches.iter().enumerate() {
+        let path = input.dir.join("summary.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
+        let summary: QuenchSummary = serde_json::from_str(&text).map_err(|e| {
+            StageError::Failed(format!(
+                "{}: {e}; is this a `quench` stage's output?",
+                path.display()
+            ))
+        })?;
+        let prefix = if quenches.len() == 1 && out.is_empty() {
+            String::new()
+        } else if input.branch.is_empty() {
+            format!("{}-{k}-", sanitize(&input.stage))
+        } else {
+            format!("{}-", sanitize(&input.branch))
+        };
+        for c in summary.captures {
+            let stem = Path::new(&c.data_file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = stem.strip_prefix("glass_").unwrap_or(&stem);
+            out.push((
+                format!("{prefix}{}", sanitize(name)),
+                input.dir.join(&c.data_file),
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err(StageError::Failed(
+            "no structures: add a `quench` stage to this stage's inputs or set `structure_file`"
+                .into(),
+        ));
+    }
+    Ok(out)
+}
+
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The summary entries of one structure: sizes, checks and a few rounded moduli.
+pub fn structure_summary(run: &HessianRun) -> Summary {
+    let p = &run.products;
+    let r = &run.report;
+    let diag: Vec<f64> = (0..6).map(|a| p.born_gpa[a][a]).collect();
+    let mut s = Summary::new();
+    s.int("n_atoms", p.structure.len() as i64)
+        .int("nnz", r.assembly.nnz as i64)
+        .int("blocks", r.assembly.blocks as i64)
+        .int("pairs", r.assembly.pairs as i64)
+        .floats("born_diagonal_gpa", &diag, 4)
+        .float("born_c12_gpa", p.born_gpa[0][1], 4)
+        .floats("stress_gpa", &p.stress_gpa, 2)
+        .text(
+            "translation_sum_rule",
+            if r.assembly.max_row_sum <= 1e-10 && r.max_xi_sum <= 1e-10 {
+                "holds (|Σ_j H_ij|, |Σ_i Ξ_i| ≤ 1e-10 of max)"
+            } else {
+                "VIOLATED"
+            },
+        );
+    if let Some(c) = p.relaxed_gpa {
+        s.float("relaxed_c11_gpa", c[0][0], 4)
+            .float("relaxed_c12_gpa", c[0][1], 4)
+            .float("relaxed_c44_gpa", c[3][3], 4);
+    }
+    s
+}
+
+fn failed(name: &str, e: HessianError) -> StageError {
+    StageError::Failed(format!("{name}: {e}"))
+}
+
+/// Reads `path`, computes and writes one structure's folder.
+fn one(
+    name: &str,
+    path: &Path,
+    potential: &dyn Potential,
+    options: &HessianOptions,
+    out: &Path,
+) -> Result<HessianRun, StageError> {
+    let structure: Structure = nonaffine_io::read_structure(path, Some(potential.elements()))
+        .map_err(|e| StageError::Failed(e.to_string()))?;
+    let run = compute(&structure, potential, options).map_err(|e| failed(name, e))?;
+    let dir = out.join(name);
+    run.products.write_dir(&dir).map_err(|e| failed(name, e))?;
+    write_report(&dir.join("report.json"), &run.report)?;
+    Ok(run)
+}
+
+fn write_report(path: &Path, report: &HessianReport) -> Result<(), StageError> {
+    let text =
+        serde_json::to_string_pretty(report).map_err(|e| StageError::Failed(e.to_string()))?;
+    std::fs::write(path, text + "\n").map_err(|e| StageError::io(path, e))
+}
+
+impl Stage for HessianStage {
+    fn info(&self) -> PluginInfo {
+        INFO
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        ctx.params.check_known(PARAMS)?;
+        let (plugin, pot_params) = ctx.params.plugin("potential")?;
+        let potential = ctx.registry.potential(&plugin, &pot_params)?;
+        let options = HessianOptions {
+            relaxed: ctx.params.bool_or("relaxed", true)?,
+            pcg: PcgOptions {
+                relative_tolerance: ctx.params.positive_or("pcg_tolerance", 1e-10)?,
+                ..PcgOptions::default()
+            },
+        };
+        let files = structure_files(ctx)?;
+        ctx.progress.set_total(files.len() as u64);
+        let mut summary = Summary::new();
+        summary
+            .int("structures", files.len() as i64)
+            .text("potential", potential.name());
+        for (k, (name, path)) in files.iter().enumerate() {
+            ctx.progress.message(name);
+            let run = one(name, path, potential.as_ref(), &options, ctx.out_dir)?;
+            summary.nested(name, structure_summary(&run));
+            ctx.progress.set_position(k as u64 + 1);
+        }
+        Ok(summary)
+    }
+}
