@@ -11,25 +11,55 @@ pub fn registry() -> Registry {
     #[allow(unused_mut)]
     let mut r = Registry::default();
     // Potentials.
-    r.potentials.register(potential_eam::fs::INFO, potential_eam::fs::build);
-    r.potentials.register(potential_eam::alloy::INFO, potential_eam::alloy::build);
-    r.potentials.register(potential_lj::INFO, potential_lj::build);
+    r.potentials
+        .register(potential_eam::fs::INFO, potential_eam::fs::build);
+    r.potentials
+        .register(potential_eam::alloy::INFO, potential_eam::alloy::build);
+    r.potentials
+        .register(potential_lj::INFO, potential_lj::build);
     // Memory kernels.
-    r.kernels.register(kernel_markovian::INFO, kernel_markovian::build);
-    r.kernels.register(kernel_exponential::INFO, kernel_exponential::build);
-    r.kernels.register(kernel_stretched_exp::INFO, kernel_stretched_exp::build);
-    r.kernels.register(kernel_tabulated::INFO, kernel_tabulated::build);
+    r.kernels
+        .register(kernel_markovian::INFO, kernel_markovian::build);
+    r.kernels
+        .register(kernel_exponential::INFO, kernel_exponential::build);
+    r.kernels
+        .register(kernel_stretched_exp::INFO, kernel_stretched_exp::build);
+    r.kernels
+        .register(kernel_tabulated::INFO, kernel_tabulated::build);
     // Spectrum solvers.
-    r.spectrum_solvers.register(spectrum_dense::INFO, spectrum_dense::build);
-    r.spectrum_solvers.register(spectrum_arpack::INFO, spectrum_arpack::build);
-    r.spectrum_solvers.register(spectrum_lanczos::INFO, spectrum_lanczos::build);
-    r.spectrum_solvers.register(spectrum_debye::INFO, spectrum_debye::build);
+    r.spectrum_solvers
+        .register(spectrum_dense::INFO, spectrum_dense::build);
+    r.spectrum_solvers
+        .register(spectrum_arpack::INFO, spectrum_arpack::build);
+    r.spectrum_solvers
+        .register(spectrum_lanczos::INFO, spectrum_lanczos::build);
+    r.spectrum_solvers
+        .register(spectrum_debye::INFO, spectrum_debye::build);
     // Stages.
-    r.stages.register(nonaffine_memory::INFO, Box::new(nonaffine_memory::KernelStage));
-    r.stages.register(nonaffine_reference::INFO, Box::new(nonaffine_reference::ReferenceStage));
-    r.stages.register(nonaffine_hessian::INFO, Box::new(nonaffine_hessian::HessianStage));
-    r.stages.register(nonaffine_spectrum::INFO, Box::new(nonaffine_spectrum::SpectrumStage));
-    r.stages.register(nonaffine_response::INFO, Box::new(nonaffine_response::ResponseStage));
+    r.stages.register(
+        nonaffine_memory::INFO,
+        Box::new(nonaffine_memory::KernelStage),
+    );
+    r.stages.register(
+        nonaffine_reference::INFO,
+        Box::new(nonaffine_reference::ReferenceStage),
+    );
+    r.stages.register(
+        nonaffine_quench::INFO,
+        Box::new(nonaffine_quench::QuenchStage),
+    );
+    r.stages.register(
+        nonaffine_hessian::INFO,
+        Box::new(nonaffine_hessian::HessianStage),
+    );
+    r.stages.register(
+        nonaffine_spectrum::INFO,
+        Box::new(nonaffine_spectrum::SpectrumStage),
+    );
+    r.stages.register(
+        nonaffine_response::INFO,
+        Box::new(nonaffine_response::ResponseStage),
+    );
     r
 }
 

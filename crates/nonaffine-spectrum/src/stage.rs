@@ -57,7 +57,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "smoothing_thz", kind: ParamKind::Number, unit: "THz", default: Some("0"), doc: "standard deviation of the Gaussian smoothing (0: two shell widths)" },
     ParamSpec { name: "zero_tolerance", kind: ParamKind::Number, unit: "", default: Some("1e-8"), doc: "eigenvalues with |λ| below this times max|D_ii| are zero modes" },
     ParamSpec { name: "negative_modes", kind: ParamKind::Text, unit: "", default: Some("error"), doc: "what to do with negative eigenvalues beyond round-off: error (fail, naming the sample) or exclude (leave them out and report them)" },
-    ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: None, doc: "element names of the structure's atom types, when its data file has no type comments" },
+    ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: Some("(from the data file)"), doc: "element names of the structure's atom types, when its data file has no type comments" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG plots" },
 ];
 

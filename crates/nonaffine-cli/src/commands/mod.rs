@@ -3,13 +3,14 @@
 use clap::Subcommand;
 
 mod convert;
+mod diff;
 mod forces;
 mod hessian;
 mod kernel;
 mod kohlrausch;
 mod kww;
-mod diff;
 mod plugins;
+mod quench;
 mod run;
 mod snapshot;
 mod spectrum;
@@ -24,12 +25,14 @@ pub enum Command {
     Forces(forces::Args),
     /// Convert a structure between LAMMPS data and extended XYZ (format by extension).
     Convert(convert::Args),
-    /// Run a workflow; stages whose inputs did not change come from the cache.
-    Run(run::Args),
+    /// Melt, cool and minimize a glass with LAMMPS (the quench stage alone).
+    Quench(quench::Args),
     /// Analytic Hessian, nonaffine force fields Ξ, Born and relaxed moduli of one structure (the hessian stage alone).
     Hessian(hessian::Args),
     /// Eigenmodes, VDOS, Γ(ν) and boson peak of Hessian-stage outputs (the spectrum stage alone).
     Spectrum(spectrum::Args),
+    /// Run a workflow; stages whose inputs did not change come from the cache.
+    Run(run::Args),
     /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
     Validate(validate::Args),
     /// Compare two run folders stage by stage; exit code 1 if anything changed beyond tolerance.
@@ -50,9 +53,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Plugins(a) => plugins::run(a),
         Command::Forces(a) => forces::run(a),
         Command::Convert(a) => convert::run(a),
-        Command::Run(a) => run::run(a),
+        Command::Quench(a) => quench::run(a),
         Command::Hessian(a) => hessian::run(a),
         Command::Spectrum(a) => spectrum::run(a),
+        Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Snapshot(a) => snapshot::run(a),

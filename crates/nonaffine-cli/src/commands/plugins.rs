@@ -14,9 +14,18 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let r = nonaffine_registry::registry();
     let groups: Vec<(&str, Vec<PluginInfo>)> = vec![
-        ("potentials", r.potentials.entries().iter().map(|(i, _)| *i).collect()),
-        ("kernels", r.kernels.entries().iter().map(|(i, _)| *i).collect()),
-        ("stages", r.stages.entries().iter().map(|(i, _)| *i).collect()),
+        (
+            "potentials",
+            r.potentials.entries().iter().map(|(i, _)| *i).collect(),
+        ),
+        (
+            "kernels",
+            r.kernels.entries().iter().map(|(i, _)| *i).collect(),
+        ),
+        (
+            "stages",
+            r.stages.entries().iter().map(|(i, _)| *i).collect(),
+        ),
     ];
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = groups
@@ -31,8 +40,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for i in infos {
             println!("  {} (v{}): {}", i.name, i.version, i.doc);
             for p in i.params {
-                let unit = if p.unit.is_empty() { String::new() } else { format!(" [{}]", p.unit) };
-                let default = p.default.map(|d| format!(" (default {d})")).unwrap_or_default();
+                let unit = if p.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", p.unit)
+                };
+                let default = p
+                    .default
+                    .map(|d| format!(" (default {d})"))
+                    .unwrap_or_default();
                 println!("      {}{unit}{default}: {}", p.name, p.doc);
             }
         }
