@@ -155,6 +155,9 @@ fn seupd_meaning(info: i64) -> &'static str {
     }
 }
 
+/// Serialises every ARPACK solve in the process (ARPACK is not thread-safe).
+static ARPACK_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The `nev` eigenpairs of the symmetric n×n operator that `mode` selects:
 /// the smallest (Regular) or those nearest σ (ShiftInvert). `op(x, y)` must
 /// set y = A·x (Regular) or y = (A − σ)^{-1}·x (ShiftInvert).
@@ -164,6 +167,11 @@ pub fn eigenpairs(
     options: &Options,
     mut op: impl FnMut(&[f64], &mut [f64]),
 ) -> Result<EigenPairs, ArpackError> {
+    // ARPACK keeps state in Fortran SAVE variables (e.g. dgetv0's seed): two
+    // solves on different threads corrupt each other, so one runs at a time.
+    let _serial = ARPACK_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let nev = options.nev;
     if n < 2 || nev == 0 || nev >= n {
         return Err(ArpackError::Invalid(format!(
