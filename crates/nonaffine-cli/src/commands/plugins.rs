@@ -23,6 +23,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             r.kernels.entries().iter().map(|(i, _)| *i).collect(),
         ),
         (
+            "spectrum solvers",
+            r.spectrum_solvers
+                .entries()
+                .iter()
+                .map(|(i, _)| *i)
+                .collect(),
+        ),
+        (
             "stages",
             r.stages.entries().iter().map(|(i, _)| *i).collect(),
         ),
