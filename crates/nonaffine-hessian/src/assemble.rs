@@ -20,9 +20,13 @@
 //! independent and each is summed in a fixed order, so the result does not
 //! depend on the number of threads.
 //!
-//! Blocks (m, n) and (n, m) are summed in different rows, so they agree to
-//! round-off only; a last pass replaces both by their mean (the difference
-//! is reported as [`AssemblyStats::asymmetry`]), making H exactly symmetric.
+//! H is exactly symmetric by construction, with no symmetrizing pass: blocks
+//! (m, n) and (n, m) are summed in different rows, but from the same terms in
+//! the same order (bonds in neighbour-list order, then k in increasing order
+//! over the common neighbours), and every term is evaluated so that its
+//! transpose is the same floating-point number: K_ij = A·(e_i e_j) + B δ_ij,
+//! F''_k·(b_{k,m,i} b_{k,n,j}), and ψ', ψ'' as φ' + (F'_m ρ'_mn + F'_n ρ'_nm)
+//! ([`crate::model`]). The tests check H == Hᵀ bit for bit.
 
 use crate::model::Model;
 use nalgebra_sparse::CsrMatrix;
@@ -41,8 +45,6 @@ pub struct AssemblyStats {
     pub nnz: usize,
     /// Bytes held by the CSR arrays (values, column indices, row offsets).
     pub bytes: usize,
-    /// Largest |H_ij − H_ji| before symmetrization, relative to max |H_ij|.
-    pub asymmetry: f64,
     /// Largest |Σ_j H_ij| (translation invariance), relative to max |H_ij|.
     pub max_row_sum: f64,
 }
@@ -123,14 +125,14 @@ fn sum_row(model: &Model, m: usize, s: &mut Scratch) {
             let Some(bkm) = model.grad_at(k, m) else {
                 continue;
             };
-            let c = [f2 * bkm[0], f2 * bkm[1], f2 * bkm[2]];
             let (atoms, vecs) = model.grad_of(k);
             for (&n, bkn) in atoms.iter().zip(vecs) {
                 let slot = s.touch(n);
                 let blk = &mut s.blocks[slot];
                 for i in 0..3 {
                     for j in 0..3 {
-                        blk[3 * i + j] += c[i] * bkn[j];
+                        // F''·(b_i b_j): the transposed term rounds identically.
+                        blk[3 * i + j] += f2 * (bkm[i] * bkn[j]);
                     }
                 }
             }
@@ -210,7 +212,6 @@ pub(crate) fn assemble(model: &Model) -> (CsrMatrix<f64>, AssemblyStats) {
             },
         );
 
-    let asymmetry_abs = symmetrize(&counts, &offsets, &cols, &mut values);
     let max_abs = values
         .par_iter()
         .fold(|| 0.0f64, |m, v| m.max(v.abs()))
@@ -232,54 +233,10 @@ pub(crate) fn assemble(model: &Model) -> (CsrMatrix<f64>, AssemblyStats) {
         nnz,
         bytes: nnz * (std::mem::size_of::<f64>() + std::mem::size_of::<usize>())
             + offsets.len() * std::mem::size_of::<usize>(),
-        asymmetry: rel(asymmetry_abs),
         max_row_sum: rel(max_row_sum),
     };
     // The arrays are sorted, duplicate-free and in range by construction.
     let h = CsrMatrix::try_from_csr_data(3 * n, 3 * n, offsets, cols, values)
         .unwrap_or_else(|e| unreachable!("Hessian CSR data are valid by construction: {e}"));
     (h, stats)
-}
-
-/// Replaces blocks (m, n) and (n, m)ᵀ by their mean; returns the largest
-/// difference found. The block pattern is symmetric by construction (the
-/// neighbour relation is).
-fn symmetrize(counts: &[usize], offsets: &[usize], cols: &[usize], values: &mut [f64]) -> f64 {
-    let mut worst = 0.0f64;
-    for (m, &cm) in counts.iter().enumerate() {
-        let row_m = offsets[3 * m];
-        for j in 0..cm {
-            let n = cols[row_m + 3 * j] / 3;
-            if n > m {
-                break;
-            }
-            // Position of block (n, m) in block row n.
-            let row_n = offsets[3 * n];
-            let cn = counts[n];
-            let (mut lo, mut hi) = (0usize, cn);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if cols[row_n + 3 * mid] / 3 < m {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            debug_assert!(lo < cn && cols[row_n + 3 * lo] / 3 == m);
-            for alpha in 0..3 {
-                for beta in 0..3 {
-                    let p = row_m + 3 * cm * alpha + 3 * j + beta;
-                    let q = row_n + 3 * cn * beta + 3 * lo + alpha;
-                    if n == m && beta <= alpha {
-                        continue;
-                    }
-                    worst = worst.max((values[p] - values[q]).abs());
-                    let mean = 0.5 * (values[p] + values[q]);
-                    values[p] = mean;
-                    values[q] = mean;
-                }
-            }
-        }
-    }
-    worst
 }

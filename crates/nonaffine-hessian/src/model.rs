@@ -98,7 +98,8 @@ impl Bond {
         let mut k = [0.0; 9];
         for i in 0..3 {
             for j in 0..3 {
-                k[3 * i + j] = a * e[i] * e[j];
+                // A·(e_i e_j): exactly symmetric, and unchanged by e → −e.
+                k[3 * i + j] = a * (e[i] * e[j]);
             }
             k[4 * i] += b;
         }
@@ -225,9 +226,14 @@ impl Model {
                         let inert = [phi.d1, phi.d2, rho_mk.d1, rho_mk.d2, rho_km.d1, rho_km.d2]
                             .iter()
                             .all(|x| *x == 0.0);
-                        (!inert).then(|| Bond {
-                            psi1: phi.d1 + f1[m] * rho_mk.d1 + f1[k] * rho_km.d1,
-                            psi2: phi.d2 + f1[m] * rho_mk.d2 + f1[k] * rho_km.d2,
+                        // ψ' = φ' + (F'_m ρ'_mk + F'_k ρ'_km): the bracket is the
+                        // same floating-point sum seen from either end (a + b = b + a
+                        // exactly), so both bonds of a pair get bit-identical ψ', ψ''.
+                        let e1 = f1[m] * rho_mk.d1 + f1[k] * rho_km.d1;
+                        let e2 = f1[m] * rho_mk.d2 + f1[k] * rho_km.d2;
+                        (!inert).then_some(Bond {
+                            psi1: phi.d1 + e1,
+                            psi2: phi.d2 + e2,
                             rho1: rho_mk.d1,
                             ..*b
                         })

