@@ -1,0 +1,74 @@
+//! Dense diagonalization: LAPACK dsyevd (OpenBLAS) against nalgebra's pure-Rust
+//! SymmetricEigen on the same mass-weighted spring-network matrices, and the
+//! matrices written for `benches/eigh_numpy.py` (numpy/scipy `eigh`, run by
+//! `benches/compare_numpy.sh` right after this bench).
+//!
+//! `cargo bench -p spectrum-dense --bench dense`
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nonaffine_core::{SpectrumProblem, SpectrumSolver};
+use nonaffine_spectrum::CsrOperator;
+use nonaffine_springs::SpringNetwork;
+use spectrum_dense::DenseSolver;
+use std::time::Duration;
+
+fn network(cells: usize) -> (CsrOperator, Vec<[f64; 6]>) {
+    let p = SpringNetwork {
+        cells,
+        seed: 11,
+        ..SpringNetwork::default()
+    }
+    .products();
+    CsrOperator::mass_weighted(&p)
+}
+
+fn write_for_numpy(cells: usize, op: &CsrOperator) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/spectrum-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = op.0.nrows();
+    let mut dense = vec![0.0f64; n * n];
+    for (i, j, v) in op.0.triplet_iter() {
+        dense[i * n + j] = *v;
+    }
+    let bytes: Vec<u8> = dense.iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(dir.join(format!("dense_{cells}.f64")), bytes).unwrap();
+}
+
+fn bench(c: &mut Criterion) {
+    eprintln!(
+        "BLAS: {}, {} threads",
+        nonaffine_lapack::openblas_config(),
+        nonaffine_lapack::blas_threads()
+    );
+    let mut g = c.benchmark_group("dense");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    for cells in [6usize, 8] {
+        let (op, xi) = network(cells);
+        write_for_numpy(cells, &op);
+        let atoms = 4 * cells * cells * cells;
+        g.bench_function(format!("dsyevd_N{atoms}"), |b| {
+            b.iter(|| {
+                DenseSolver::default()
+                    .solve(&SpectrumProblem {
+                        operator: &op,
+                        xi: &xi,
+                        debye_omega: None,
+                    })
+                    .unwrap()
+            })
+        });
+        if cells == 6 {
+            let dense = nalgebra_sparse::convert::serial::convert_csr_dense(&op.0);
+            g.bench_function(format!("nalgebra_symmetric_eigen_N{atoms}"), |b| {
+                b.iter(|| dense.clone().symmetric_eigen())
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
