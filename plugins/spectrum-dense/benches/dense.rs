@@ -3,7 +3,8 @@
 //! matrices written for `benches/eigh_numpy.py` (numpy/scipy `eigh`, run by
 //! `benches/compare_numpy.sh` right after this bench).
 //!
-//! `cargo bench -p spectrum-dense --bench dense`
+//! `cargo bench -p spectrum-dense --bench dense` (N = 864; `SPECTRUM_BENCH_LARGE=1` adds N = 2048),
+//! then `python3 plugins/spectrum-dense/benches/eigh_numpy.py`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -45,7 +46,13 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(20));
-    for cells in [6usize, 8] {
+    // N = 2048 (3N = 6144) takes minutes per sample on 2 cores: opt in.
+    let sizes: &[usize] = if std::env::var_os("SPECTRUM_BENCH_LARGE").is_some() {
+        &[6, 8]
+    } else {
+        &[6]
+    };
+    for &cells in sizes {
         let (op, xi) = network(cells);
         write_for_numpy(cells, &op);
         let atoms = 4 * cells * cells * cells;
