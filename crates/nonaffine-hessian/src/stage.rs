@@ -3,7 +3,7 @@
 //! Inputs: upstream `quench` stage folders (every `glass_T{T}K_s{k}.data` listed
 //! in their `summary.json`), or one structure file given as `structure_file`.
 //! Each structure gets a subfolder of the stage folder (`T670K_s0/`, or the
-//! file's stem), holding the files of [`HessianProducts::write_dir`] plus
+//! file's stem), holding the files of [`crate::HessianProducts::write_dir`] plus
 //! `report.json` (sizes, sum rules, largest force, conjugate-gradient
 //! iterations and residuals, timings; see [`HessianReport`]). With more than
 //! one upstream quench stage, subfolder names start with the branch label.
