@@ -10,7 +10,7 @@
 //!
 //! Checks (always run, returned as diagnostics): the largest residual
 //! ‖Dφ_p − λ_p φ_p‖ / ‖D‖ over all modes (n products with D) and the largest
-//! |φ_p·φ_q − δ_pq| of up to 64 evenly spaced modes against all modes.
+//! |φ_p·φ_q − δ_pq| of up to 16 evenly spaced modes against all modes.
 
 use nonaffine_core::spectrum::{participation_ratio, project};
 use nonaffine_core::{
@@ -103,7 +103,7 @@ impl SpectrumSolver for DenseSolver {
                 .sum();
             max_residual = max_residual.max(r2.sqrt());
         }
-        let orthogonality = orthogonality_error(&a, n, 64);
+        let orthogonality = orthogonality_error(&a, n, 16);
         let scale = eigenvalues
             .iter()
             .fold(0.0_f64, |m, l| m.max(l.abs()))
