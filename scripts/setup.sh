@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages nonaffine needs, when any is missing.
 # LAMMPS (library, potentials, the `lmp` reference binary), ARPACK, OpenBLAS/LAPACK,
-# libclang (bindgen), pkg-config and OpenMPI (`mpirun` for parallel LAMMPS workers).
+# libclang (bindgen), pkg-config, OpenMPI (`mpirun` for parallel LAMMPS workers)
+# and DejaVu fonts (plot labels).
 set -euo pipefail
 packages=(liblammps-dev lammps-data lammps libarpack2-dev libopenblas-dev liblapack-dev
-          libclang-dev pkg-config openmpi-bin)
+          libclang-dev pkg-config openmpi-bin fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
