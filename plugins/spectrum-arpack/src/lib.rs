@@ -14,6 +14,7 @@
 //!   lowest 50 of a 2048-atom network took 2105 D·v products in regular mode
 //!   against 276 outer × ~177 CG = 48 817 products in shift-invert (≈ 4× slower).
 //!   A sparse factorization would change that balance; none is used here.
+//!
 //! Diagnostics: largest ‖Dφ − λφ‖/max|λ| of the returned modes, restarts,
 //! products with OP, total D·v products.
 

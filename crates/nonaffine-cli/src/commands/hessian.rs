@@ -10,9 +10,8 @@
 //! `structure.data` and `report.json`, and prints a short summary.
 
 use anyhow::{bail, Context};
-use nonaffine_core::{ParamValue, Params};
+use nonaffine_core::Params;
 use nonaffine_hessian::{compute, HessianOptions, PcgOptions};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Arguments of `nonaffine hessian`.
@@ -47,48 +46,13 @@ pub struct Args {
     params: Vec<String>,
 }
 
-/// A number where it parses as one, else text.
-fn scalar(text: &str) -> ParamValue {
-    if let Ok(i) = text.parse::<i64>() {
-        ParamValue::Integer(i)
-    } else if let Ok(x) = text.parse::<f64>() {
-        ParamValue::Number(x)
-    } else {
-        ParamValue::Text(text.to_string())
-    }
-}
-
 fn plugin_params(args: &Args) -> anyhow::Result<Params> {
-    let mut values = BTreeMap::new();
-    values.insert(
-        "elements".to_string(),
-        ParamValue::List(
-            args.elements
-                .iter()
-                .map(|e| ParamValue::Text(e.clone()))
-                .collect(),
-        ),
-    );
-    if let Some(p) = &args.potential {
-        values.insert(
-            "file".to_string(),
-            ParamValue::Text(p.display().to_string()),
-        );
-    }
-    for pair in &args.params {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--param `{pair}` is not of the form key=value"))?;
-        let value = if value.contains(',') {
-            ParamValue::List(value.split(',').map(|v| scalar(v.trim())).collect())
-        } else {
-            scalar(value.trim())
-        };
-        if values.insert(key.trim().to_string(), value).is_some() {
-            bail!("--param {key} is given twice (or repeats --elements/--potential)");
-        }
-    }
-    Ok(Params::new("hessian", values))
+    super::potential_args::potential_params(
+        "hessian",
+        &args.elements,
+        args.potential.as_deref(),
+        &args.params,
+    )
 }
 
 /// Computes, writes the folder and prints a summary.

@@ -10,6 +10,7 @@ mod kernel;
 mod kohlrausch;
 mod kww;
 mod plugins;
+mod potential_args;
 mod quench;
 mod run;
 mod snapshot;
