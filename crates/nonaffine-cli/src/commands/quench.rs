@@ -64,10 +64,8 @@ pub fn read_params(path: &Path, origin: &str) -> anyhow::Result<Params> {
 
 fn resolve_paths(key: &str, value: &mut ParamValue, base: &Path) {
     match value {
-        ParamValue::Text(s) if is_path_key(key) => {
-            if Path::new(s.as_str()).is_relative() {
-                *s = base.join(s.as_str()).display().to_string();
-            }
+        ParamValue::Text(s) if is_path_key(key) && Path::new(s.as_str()).is_relative() => {
+            *s = base.join(s.as_str()).display().to_string();
         }
         ParamValue::Map(m) => m.iter_mut().for_each(|(k, v)| resolve_paths(k, v, base)),
         ParamValue::List(items) => items.iter_mut().for_each(|v| resolve_paths(key, v, base)),
