@@ -28,6 +28,12 @@ pub(crate) struct Tables {
     large: Vec<(GammaRatio, f64, f64)>,
     /// Small-ω series: Γ((2k+1)/β)/(2k)!, Γ((2k+2)/β)/(2k+1)!.
     small: Vec<(GammaRatio, GammaRatio)>,
+    /// Γ(1 + 1/β) = c(0), the area under e^{−t^β}, for [`small_omega_bounds`].
+    area: f64,
+    /// n! for the next row of `large` (n = its length) and of `small`
+    /// (n = twice its length), kept as running products.
+    large_factorial: f64,
+    small_factorial: f64,
 }
 
 impl Tables {
@@ -37,6 +43,9 @@ impl Tables {
             beta,
             large: Vec::new(),
             small: Vec::new(),
+            large_factorial: 1.0,
+            small_factorial: 1.0,
+            area: libm::tgamma(1.0 + 1.0 / beta),
         }
     }
 
@@ -59,8 +68,9 @@ impl Tables {
             } else {
                 sincos_pi(jf * beta * 0.5)
             };
-            self.large
-                .push((GammaRatio::new(jf * beta + 1.0, j), -sign * sn, sign * cs));
+            let coef = GammaRatio::new(jf * beta + 1.0, j, self.large_factorial);
+            self.large.push((coef, -sign * sn, sign * cs));
+            self.large_factorial *= jf + 1.0;
         }
         self.large[k as usize]
     }
@@ -68,10 +78,13 @@ impl Tables {
     fn small_term(&mut self, k: u32) -> (GammaRatio, GammaRatio) {
         while self.small.len() <= k as usize {
             let n = 2 * self.small.len() as u32;
+            let even = self.small_factorial;
+            let odd = even * f64::from(n + 1);
             self.small.push((
-                GammaRatio::new(f64::from(n + 1) / self.beta, n),
-                GammaRatio::new(f64::from(n + 2) / self.beta, n + 1),
+                GammaRatio::new(f64::from(n + 1) / self.beta, n, even),
+                GammaRatio::new(f64::from(n + 2) / self.beta, n + 1, odd),
             ));
+            self.small_factorial = odd * f64::from(n + 2);
         }
         self.small[k as usize]
     }
@@ -93,6 +106,7 @@ pub(crate) fn large_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
     let (mut c, mut s) = (0.0_f64, 0.0_f64);
     let (mut big_c, mut big_s) = (0.0_f64, 0.0_f64);
     let mut previous = f64::INFINITY;
+    let (bound_c, bound_s) = large_omega_bounds(t.area, omega);
     for k in 0..MAX_TERMS_LARGE {
         let (coef, c_factor, s_factor) = t.large_term(k);
         let mag = coef.times_power(power, ln_x, k);
@@ -114,6 +128,9 @@ pub(crate) fn large_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
         s += ts;
         big_c = big_c.max(tc.abs());
         big_s = big_s.max(ts.abs());
+        if cancels_too_much(big_c, big_s, bound_c, bound_s) {
+            return None;
+        }
         power *= x;
     }
     None
@@ -133,6 +150,7 @@ pub(crate) fn small_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
     let (mut c, mut s) = (0.0_f64, 0.0_f64);
     let (mut big_c, mut big_s) = (0.0_f64, 0.0_f64);
     let mut previous = f64::INFINITY;
+    let (bound_c, bound_s) = small_omega_bounds(t.area, omega);
     for k in 0..MAX_TERMS_SMALL {
         let n = 2 * k;
         let (gc, gs) = t.small_term(k);
@@ -154,9 +172,34 @@ pub(crate) fn small_omega(t: &mut Tables, omega: f64) -> Option<(f64, f64)> {
         s += sign * ms;
         big_c = big_c.max(mc);
         big_s = big_s.max(ms);
+        if cancels_too_much(big_c, big_s, bound_c, bound_s) {
+            return None;
+        }
         power *= w2;
     }
     None
+}
+
+/// Upper bounds on |c| and |s|, given `area` = Γ(1 + 1/β), that hold for every ω > 0 (e^{−t^β} is positive
+/// and decreasing from 1): both ≤ ∫₀^∞ e^{−t^β} dt = Γ(1 + 1/β), and, integrating
+/// by parts, |c| ≤ 1/ω and 0 ≤ s ≤ 2/ω.
+fn small_omega_bounds(area: f64, omega: f64) -> (f64, f64) {
+    (area.min(1.0 / omega), area.min(2.0 / omega))
+}
+
+/// The bounds of [`small_omega_bounds`] on ω·c and ω·s, the sums the large-ω
+/// series forms.
+fn large_omega_bounds(area: f64, omega: f64) -> (f64, f64) {
+    let (c, s) = small_omega_bounds(area, omega);
+    (omega * c, omega * s)
+}
+
+/// Whether the largest term so far already rules out acceptance: [`accept`]
+/// needs it ≤ [`MAX_CANCELLATION`] × |result|, and |result| ≤ its bound (with a
+/// factor 2 to spare for rounding). Refusing here instead of after the last
+/// term changes no result, only the cost of a refusal.
+fn cancels_too_much(big_c: f64, big_s: f64, bound_c: f64, bound_s: f64) -> bool {
+    big_c > 2.0 * MAX_CANCELLATION * bound_c || big_s > 2.0 * MAX_CANCELLATION * bound_s
 }
 
 fn accept(c: f64, s: f64, big_c: f64, big_s: f64) -> Option<(f64, f64)> {

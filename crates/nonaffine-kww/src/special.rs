@@ -1,25 +1,27 @@
 //! Small special functions the series need: Γ-ratios and sin/cos of π·y
 //! evaluated without losing relative accuracy near their zeros.
 
-/// A series coefficient Γ(x)/n! kept both as a value (about 1 ulp per factor,
-/// from `libm::tgamma`, where it fits in f64) and as a logarithm (through
-/// `libm::lgamma`) for when it, or its product with a power, leaves f64's range.
+/// A series coefficient Γ(x)/n! kept as a value (about 1 ulp per factor, from
+/// `libm::tgamma` and the exact or correctly rounded n!, where both fit in f64);
+/// its logarithm (through `libm::lgamma`) is formed only when the value, or its
+/// product with a power, leaves f64's range, which is rare and keeps building a
+/// table cheap.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct GammaRatio {
     value: f64,
-    ln: f64,
+    x: f64,
+    n: u32,
 }
 
 impl GammaRatio {
-    /// Γ(x)/n! for x > 0.
-    pub(crate) fn new(x: f64, n: u32) -> Self {
-        let ln = libm::lgamma(x) - libm::lgamma(f64::from(n) + 1.0);
-        let value = if x < 170.0 && n < 170 {
-            libm::tgamma(x) / factorial(n)
+    /// Γ(x)/n! for x > 0, given `factorial` = n! as f64 (infinite for n ≥ 171).
+    pub(crate) fn new(x: f64, n: u32, factorial: f64) -> Self {
+        let value = if x < 170.0 && factorial.is_finite() {
+            libm::tgamma(x) / factorial
         } else {
             f64::NAN
         };
-        Self { value, ln }
+        Self { value, x, n }
     }
 
     /// Γ(x)/n! · y^k given `power` = y^k (as computed by the caller) and ln y.
@@ -33,14 +35,10 @@ impl GammaRatio {
         {
             direct
         } else {
-            (self.ln + f64::from(k) * ln_y).exp()
+            let ln = libm::lgamma(self.x) - libm::lgamma(f64::from(self.n) + 1.0);
+            (ln + f64::from(k) * ln_y).exp()
         }
     }
-}
-
-/// n! as f64 (exact up to 22!, correctly rounded products beyond), n < 171.
-fn factorial(n: u32) -> f64 {
-    (2..=n).fold(1.0, |acc, i| acc * f64::from(i))
 }
 
 /// (sin πy, cos πy), reduced to |y| ≤ 1/4 first so that results near the zeros
@@ -96,16 +94,21 @@ mod tests {
         assert!(((s - want) / want).abs() < 1e-7, "{s} {want}");
     }
 
+    /// n! by the same running product the series tables keep.
+    fn factorial(n: u32) -> f64 {
+        (2..=n).fold(1.0, |acc, i| acc * f64::from(i))
+    }
+
     #[test]
     fn gamma_ratio_known_values() {
         // Γ(5)/3! · 2^3 = 24/6·8 = 32.
-        let g = GammaRatio::new(5.0, 3);
+        let g = GammaRatio::new(5.0, 3, factorial(3));
         assert!((g.times_power(8.0, 2f64.ln(), 3) - 32.0).abs() < 1e-13);
         // Large arguments go through lgamma: Γ(201)/200! = 1.
-        let v = GammaRatio::new(201.0, 200).times_power(1.0, 0.0, 0);
+        let v = GammaRatio::new(201.0, 200, factorial(200)).times_power(1.0, 0.0, 0);
         assert!((v - 1.0).abs() < 1e-12, "{v}");
         // Overflowing value times a tiny power: Γ(300)/10! · (1e-200)^2 through logs.
-        let v = GammaRatio::new(300.0, 10).times_power(0.0, -200.0 * 10f64.ln(), 2);
+        let v = GammaRatio::new(300.0, 10, factorial(10)).times_power(0.0, -200.0 * 10f64.ln(), 2);
         let want = (libm::lgamma(300.0) - libm::lgamma(11.0) - 400.0 * 10f64.ln()).exp();
         assert!(((v - want) / want).abs() < 1e-12, "{v} {want}");
     }
