@@ -107,6 +107,7 @@ mod plan;
 mod progress;
 mod report;
 mod run;
+mod store;
 mod workflow;
 pub mod yaml;
 

@@ -101,14 +101,14 @@ pub(crate) fn write_manifest(workflow: &Workflow, report: &RunReport) -> Result<
                 kind: o.record.parts.kind.clone(),
                 version: o.record.parts.version.clone(),
                 key: o.record.key.clone(),
-                status: if o.status == Status::Cached {
-                    "cached"
-                } else {
-                    "ran"
+                status: match o.status {
+                    Status::Cached => "cached",
+                    Status::Stored => "stored",
+                    Status::Ran(_) => "ran",
                 }
                 .to_string(),
                 reason: match &o.status {
-                    Status::Cached => None,
+                    Status::Cached | Status::Stored => None,
                     Status::Ran(r) => Some(r.to_string()),
                 },
                 seconds: o.record.seconds,
@@ -195,6 +195,7 @@ pub(crate) fn write_markdown(workflow: &Workflow, report: &RunReport) -> Result<
     for o in &report.outcomes {
         let status = match &o.status {
             Status::Cached => "cached".to_string(),
+            Status::Stored => "from the store".to_string(),
             Status::Ran(r) => format!("ran: {r}"),
         };
         let _ = writeln!(

@@ -17,6 +17,7 @@ use crate::cache::{self, FileRecord, InputRecord, KeyParts, StageRecord};
 use crate::error::RunError;
 use crate::plan::{Job, Plan};
 use crate::progress::Observer;
+use crate::store::Store;
 use crate::workflow::Workflow;
 use crate::{report, yaml};
 use nonaffine_core::params::nearest;
@@ -40,6 +41,9 @@ pub struct RunOptions {
     pub force: Vec<String>,
     /// How many jobs may run at once (independent branches); 0 or 1: one at a time.
     pub jobs: usize,
+    /// Content-addressed store shared between run folders and workflows
+    /// (`<store>/<key>/`); `None`: outputs are reused only within `out_dir`.
+    pub store: Option<PathBuf>,
 }
 
 /// Why a job ran.
@@ -71,6 +75,9 @@ impl fmt::Display for Reason {
 pub enum Status {
     /// Taken from the cache.
     Cached,
+    /// Not in the run folder, but linked from the shared store (made by
+    /// another run or workflow with the same key).
+    Stored,
     /// Run, and why.
     Ran(Reason),
 }
@@ -123,7 +130,7 @@ impl RunReport {
     pub fn ran(&self) -> Vec<String> {
         self.outcomes
             .iter()
-            .filter(|o| o.status != Status::Cached)
+            .filter(|o| matches!(o.status, Status::Ran(_)))
             .map(StageOutcome::label)
             .collect()
     }
@@ -132,7 +139,7 @@ impl RunReport {
     pub fn cached(&self) -> Vec<String> {
         self.outcomes
             .iter()
-            .filter(|o| o.status == Status::Cached)
+            .filter(|o| !matches!(o.status, Status::Ran(_)))
             .map(StageOutcome::label)
             .collect()
     }
@@ -143,6 +150,11 @@ impl RunReport {
             .iter()
             .map(|o| match &o.status {
                 Status::Cached => format!("{}: fresh (key {})\n", o.label(), &o.record.key[..12]),
+                Status::Stored => format!(
+                    "{}: from the store (key {})\n",
+                    o.label(),
+                    &o.record.key[..12]
+                ),
                 Status::Ran(reason) => format!("{}: ran, {reason}\n", o.label()),
             })
             .collect()
@@ -163,6 +175,7 @@ impl fmt::Display for RunReport {
         for o in &self.outcomes {
             let (status, time) = match o.status {
                 Status::Cached => ("cached", format!("({:.2})", o.record.seconds)),
+                Status::Stored => ("stored", format!("({:.2})", o.record.seconds)),
                 Status::Ran(_) => ("ran", format!("{:.2}", o.record.seconds)),
             };
             writeln!(f, "{:<width$}  {status:<6}  {time:>9}", o.label())?;
@@ -262,6 +275,8 @@ struct Prepared<'w> {
 
 enum Decision {
     Fresh(Box<StageRecord>),
+    /// In the shared store under the same key.
+    Stored,
     Run(Reason),
 }
 
@@ -317,44 +332,71 @@ pub fn run(
         out.display()
     );
 
+    let store = options.store.as_ref().map(Store::new);
+    if let Some(store) = &store {
+        store.remove_leftovers();
+    }
+    let counter = AtomicUsize::new(0);
     let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for job in &plan.jobs {
-        let p = prepare(workflow, registry, job, &prepared, &forced, out)?;
+        let p = prepare(
+            workflow,
+            registry,
+            job,
+            &prepared,
+            &forced,
+            out,
+            store.as_ref(),
+        )?;
         prepared.push(p);
     }
 
+    let mut records = Vec::with_capacity(prepared.len());
+    for (p, job) in prepared.iter().zip(&plan.jobs) {
+        let record = match &p.decision {
+            Decision::Fresh(record) => {
+                tracing::info!("{}: fresh, from cache", p.label);
+                if let Some(store) = &store {
+                    store.put(&p.key, &out.join(&p.rel_dir), &counter)?;
+                }
+                observer.finished(&outcome(
+                    workflow,
+                    job,
+                    p,
+                    Status::Cached,
+                    record.as_ref().clone(),
+                ));
+                Some(record.as_ref().clone())
+            }
+            Decision::Stored => {
+                let Some(store) = &store else {
+                    records.push(None);
+                    continue;
+                };
+                let dir = out.join(&p.rel_dir);
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let tmp =
+                    dir.with_file_name(format!("{}.tmp-{}-{n}", job.dir_name, std::process::id()));
+                let record = store.fetch(&p.key, &tmp, &p.name, &p.branch)?;
+                replace_dir(&tmp, &dir, &counter)?;
+                tracing::info!("{}: same key in the store, linked", p.label);
+                observer.finished(&outcome(workflow, job, p, Status::Stored, record.clone()));
+                Some(record)
+            }
+            Decision::Run(_) => None,
+        };
+        records.push(record);
+    }
     let board = Mutex::new(Board {
-        records: prepared
-            .iter()
-            .map(|p| match &p.decision {
-                Decision::Fresh(r) => Some(r.as_ref().clone()),
-                Decision::Run(_) => None,
-            })
-            .collect(),
-        taken: prepared
-            .iter()
-            .map(|p| matches!(p.decision, Decision::Fresh(_)))
-            .collect(),
+        taken: records.iter().map(Option::is_some).collect(),
+        records,
         error: None,
     });
-    for (p, job) in prepared.iter().zip(&plan.jobs) {
-        if let Decision::Fresh(record) = &p.decision {
-            tracing::info!("{}: fresh, from cache", p.label);
-            observer.finished(&outcome(
-                workflow,
-                job,
-                p,
-                Status::Cached,
-                record.as_ref().clone(),
-            ));
-        }
-    }
     let to_run = prepared
         .iter()
         .filter(|p| matches!(p.decision, Decision::Run(_)))
         .count();
     let wake = Condvar::new();
-    let counter = AtomicUsize::new(0);
     let worker = || loop {
         let j = {
             let Ok(mut b) = board.lock() else { return };
@@ -408,6 +450,7 @@ pub fn run(
             out,
             observer,
             &counter,
+            store.as_ref(),
         );
         let Ok(mut b) = board.lock() else { return };
         match result {
@@ -447,6 +490,7 @@ pub fn run(
         };
         let status = match &p.decision {
             Decision::Fresh(_) => Status::Cached,
+            Decision::Stored => Status::Stored,
             Decision::Run(reason) => Status::Ran(reason.clone()),
         };
         outcomes.push(outcome(workflow, job, p, status, record));
@@ -487,6 +531,7 @@ fn prepare<'w>(
     done: &[Prepared<'_>],
     forced: &[usize],
     out: &Path,
+    store: Option<&Store>,
 ) -> Result<Prepared<'w>, RunError> {
     let decl = &workflow.stages[job.stage];
     let stage = registry.stage(&decl.kind).map_err(|e| RunError::Stage {
@@ -537,6 +582,15 @@ fn prepare<'w>(
         Some(Ok(old)) if old.key == key => Decision::Fresh(Box::new(old)),
         Some(Ok(old)) => Decision::Run(Reason::Changed(parts.changes_from(&old.parts))),
     };
+    let in_store = || store.is_some_and(|s| s.lookup(&key).is_some());
+    let decision = match decision {
+        Decision::Run(Reason::NoPrevious | Reason::Changed(_) | Reason::Unreadable(_))
+            if !forced.contains(&job.stage) && in_store() =>
+        {
+            Decision::Stored
+        }
+        d => d,
+    };
     Ok(Prepared {
         name: decl.name.clone(),
         branch: job.branch.clone(),
@@ -561,11 +615,12 @@ fn execute(
     out: &Path,
     observer: &dyn Observer,
     counter: &AtomicUsize,
+    store: Option<&Store>,
 ) -> Result<StageRecord, RunError> {
     let decl = &workflow.stages[job.stage];
     let reason = match &p.decision {
         Decision::Run(r) => r.clone(),
-        Decision::Fresh(_) => Reason::NoPrevious,
+        Decision::Fresh(_) | Decision::Stored => Reason::NoPrevious,
     };
     tracing::info!("{}: running ({reason})", p.label);
     let dir = out.join(&p.rel_dir);
@@ -632,6 +687,9 @@ fn execute(
     })?;
     write(&tmp.join("stage.json"), record_text.as_bytes())?;
     replace_dir(&tmp, &dir, counter)?;
+    if let Some(store) = store {
+        store.put(&p.key, &dir, counter)?;
+    }
     tracing::info!("{}: done in {seconds:.2} s", p.label);
     observer.finished(&outcome(
         workflow,

@@ -4,7 +4,7 @@ use anyhow::Context;
 use indicatif::MultiProgress;
 use nonaffine_workflow::{Bars, RunOptions, Workflow};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `nonaffine run`.
 #[derive(clap::Args)]
@@ -20,6 +20,13 @@ pub struct Args {
     /// Say for every stage why it ran or that it was fresh.
     #[arg(long)]
     explain: bool,
+    /// Shared store of finished stage outputs, reused across run folders and
+    /// workflows [default: `.store` beside the run folder, e.g. runs/.store].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+    store: Option<PathBuf>,
+    /// Reuse outputs only from this run folder.
+    #[arg(long)]
+    no_store: bool,
     /// Run up to N independent jobs (sweep branches) at once.
     #[arg(long, short = 'j', default_value_t = 1)]
     jobs: usize,
@@ -58,6 +65,14 @@ fn init_logging(bars: &Bars) {
         .try_init();
 }
 
+/// `.store` beside the run folder: runs under one parent share their outputs.
+fn default_store(out_dir: &Path) -> PathBuf {
+    match out_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(".store"),
+        _ => PathBuf::from(".store"),
+    }
+}
+
 /// Loads, validates and runs the workflow; prints the run summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let registry = nonaffine_registry::registry();
@@ -67,10 +82,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("runs").join(&workflow.name));
     let bars = Bars::new();
     init_logging(&bars);
+    let store = if args.no_store {
+        None
+    } else {
+        Some(args.store.unwrap_or_else(|| default_store(&out_dir)))
+    };
     let options = RunOptions {
         out_dir,
         force: args.force,
         jobs: args.jobs,
+        store,
     };
     let report = nonaffine_workflow::run(&workflow, &registry, &options, &bars)
         .with_context(|| format!("running workflow {}", args.workflow.display()))?;

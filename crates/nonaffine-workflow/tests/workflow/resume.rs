@@ -52,6 +52,7 @@ fn kill_mid_stage_and_resume() {
                     .map(str::to_string)
                     .collect(),
                 jobs: 1,
+                store: None,
             },
             &Quiet,
         )

@@ -31,6 +31,7 @@ impl Case {
             out_dir: self.out(),
             force: force.iter().map(|s| s.to_string()).collect(),
             jobs: self.jobs,
+            store: None,
         };
         run(&wf, &reg, &options, &Quiet).unwrap()
     }
@@ -179,6 +180,7 @@ fn force_reruns_a_stage_and_its_descendants() {
         out_dir: case.out(),
         force: vec!["bb".into()],
         jobs: 1,
+        store: None,
     };
     let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
     assert_eq!(
@@ -200,6 +202,7 @@ fn new_stage_version_reruns_and_says_so() {
             out_dir: case.out(),
             force: vec![],
             jobs: 1,
+            store: None,
         },
         &Quiet,
     )
@@ -338,6 +341,7 @@ fn a_failing_stage_names_itself_and_leaves_nothing_behind() {
         out_dir: case.out(),
         force: vec![],
         jobs: 1,
+        store: None,
     };
     let e = run(&wf, &reg, &options, &Quiet).unwrap_err();
     assert_eq!(e.to_string(), "stage `boom` failed: deliberate failure");
@@ -499,6 +503,7 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
         out_dir: case.out(),
         force: vec![],
         jobs: 1,
+        store: None,
     };
     let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
     assert!(
@@ -508,4 +513,68 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
     // A lock left by a dead process is taken over.
     std::fs::write(case.out().join(".lock"), u32::MAX.to_string()).unwrap();
     assert_eq!(case.run(&[]).ran().len(), 4);
+}
+
+/// Runs the case's workflow into `out` with the shared store `store`.
+fn run_with_store(case: &Case, out: &str, store: &str, force: &[&str]) -> RunReport {
+    let reg = registry();
+    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
+    let options = RunOptions {
+        out_dir: case.dir.path().join(out),
+        force: force.iter().map(|s| s.to_string()).collect(),
+        jobs: 1,
+        store: Some(case.dir.path().join(store)),
+    };
+    run(&wf, &reg, &options, &Quiet).unwrap()
+}
+
+#[test]
+fn the_store_shares_outputs_between_run_folders_and_workflows() {
+    let case = chain_case();
+    let first = run_with_store(&case, "one", "store", &[]);
+    assert_eq!(first.ran(), vec!["a", "b", "c", "x"]);
+
+    // Another run folder, and a renamed stage with the same inputs: nothing is
+    // computed again (calls.log of the new folder stays empty), the values are
+    // the stored ones and stage.json names the new stage.
+    case.edit(&CHAIN.replace("  c:\n", "  c2:\n"));
+    let second = run_with_store(&case, "two", "store", &[]);
+    assert!(second.ran().is_empty(), "{}", second.explain());
+    assert!(
+        second.explain().contains("c2: from the store"),
+        "{}",
+        second.explain()
+    );
+    assert!(calls(&case.dir.path().join("two")).is_empty());
+    let two = case.dir.path().join("two/stages");
+    assert_eq!(
+        std::fs::read_to_string(two.join("c2/_/value.txt")).unwrap(),
+        "16\n"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(two.join("c2/_/stage.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["stage"], "c2");
+    // The first folder's record is untouched by the rewrite.
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(case.dir.path().join("one/stages/c/_/stage.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["stage"], "c");
+
+    // A changed parameter computes only what the store lacks; a forced stage
+    // is computed even though the store has it.
+    case.edit(&CHAIN.replace("factor: 2 }", "factor: 3 }"));
+    let third = run_with_store(&case, "three", "store", &["x"]);
+    assert_eq!(third.ran(), vec!["b", "c", "x"]);
+    assert_eq!(third.cached(), vec!["a"]);
+    assert_eq!(
+        calls(&case.dir.path().join("three")),
+        vec!["double b/_", "double c/_", "source x/_"]
+    );
+    // Leftovers of a run killed while storing are removed.
+    let stale = case.dir.path().join("store/deadbeef.tmp-999999999-0");
+    std::fs::create_dir_all(&stale).unwrap();
+    run_with_store(&case, "three", "store", &[]);
+    assert!(!stale.exists());
 }
