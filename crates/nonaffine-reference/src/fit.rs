@@ -1,5 +1,6 @@
 //! Levenberg–Marquardt fit of σ(t) = σ0 exp(−(t/τ)^β) (+ σ∞) to stress-relaxation data.
 
+use crate::lm::levenberg_marquardt;
 use crate::ReferenceError;
 
 /// A fitted Kohlrausch function with standard errors (same units as the data).
@@ -13,7 +14,8 @@ pub struct KohlrauschFit {
     pub beta: f64,
     /// σ∞ (0 and not fitted unless requested).
     pub sigma_inf: f64,
-    /// Standard errors of (σ0, τ, β, σ∞) from s²(JᵀJ)⁻¹, s² = RSS/(n − p); σ∞'s is 0 when not fitted.
+    /// Standard errors of (σ0, τ, β, σ∞) from s²(JᵀJ)⁻¹, s² = RSS/(n − p) (see
+    /// [`crate::lm::LmSolution::covariance`]); σ∞'s is 0 when not fitted.
     pub std_errors: [f64; 4],
     /// Residual sum of squares.
     pub rss: f64,
@@ -24,8 +26,8 @@ pub struct KohlrauschFit {
 }
 
 /// Fits σ0 exp(−(t/τ)^β) (+ σ∞ when `fit_sigma_inf`) by Levenberg–Marquardt
-/// (Marquardt's diagonal scaling, analytic Jacobian), from starting values read off
-/// the data (σ0 from the first point, τ where the decay crosses 1/e, β = 0.7).
+/// ([`crate::lm::levenberg_marquardt`]), from starting values read off the data
+/// (σ0 from the first point, τ where the decay crosses 1/e, β = 0.7).
 /// β is kept in (0, 2] and τ > 0 by rejecting steps that leave them.
 pub fn fit_kohlrausch(
     times: &[f64],
@@ -72,131 +74,47 @@ pub fn fit_kohlrausch(
         .map(|&i| times[i])
         .filter(|&t| t > 0.0)
         .unwrap_or_else(|| times[order[n / 2]].max(f64::MIN_POSITIVE));
-    let mut x = [sigma0, tau0, 0.7, sigma_inf0];
+    let x0 = [sigma0, tau0, 0.7, sigma_inf0];
 
-    let model = |x: &[f64; 4], t: f64| -> (f64, [f64; 4]) {
-        let r = t / x[1];
-        let u = if r > 0.0 { r.powf(x[2]) } else { 0.0 };
-        let e = (-u).exp();
-        let log_r = if r > 0.0 { r.ln() } else { 0.0 };
-        (
-            x[0] * e + x[3],
-            [e, x[0] * e * u * x[2] / x[1], -x[0] * e * u * log_r, 1.0],
+    // Residuals of (σ0, τ, β[, σ∞]); `None` outside τ > 0, 0 < β ≤ 2.
+    let residuals = |x: &[f64]| -> Option<Vec<f64>> {
+        let (sigma0, tau, beta) = (x[0], x[1], x[2]);
+        let sigma_inf = x.get(3).copied().unwrap_or(0.0);
+        (tau > 0.0 && beta > 0.0 && beta <= 2.0).then(|| {
+            times
+                .iter()
+                .zip(stress)
+                .map(|(&t, &s)| sigma_inf + sigma0 * (-(t / tau).powf(beta)).exp() - s)
+                .collect()
+        })
+    };
+    // Forward-difference steps: ~1e-7 of each parameter's scale.
+    let scale = sigma0.abs().max(sigma_inf0.abs()).max(f64::MIN_POSITIVE);
+    let steps = [1e-7 * scale, 1e-7 * tau0, 1e-7, 1e-7 * scale];
+    let solution =
+        levenberg_marquardt(&residuals, &x0[..p], &steps[..p], 500).ok_or_else(|| {
+            ReferenceError::Fit("the starting values lie outside τ > 0, 0 < β ≤ 2".into())
+        })?;
+    let covariance = solution.covariance.ok_or_else(|| {
+        ReferenceError::Fit(
+            "singular normal matrix at the optimum (parameters not determined by the data)".into(),
         )
-    };
-    let rss_of = |x: &[f64; 4]| -> f64 {
-        times
-            .iter()
-            .zip(stress)
-            .map(|(&t, &s)| (s - model(x, t).0).powi(2))
-            .sum()
-    };
-    let normal = |x: &[f64; 4]| -> ([[f64; 4]; 4], [f64; 4]) {
-        let mut a = [[0.0; 4]; 4];
-        let mut g = [0.0; 4];
-        for (&t, &s) in times.iter().zip(stress) {
-            let (f, j) = model(x, t);
-            for i in 0..p {
-                g[i] += j[i] * (s - f);
-                for k in 0..p {
-                    a[i][k] += j[i] * j[k];
-                }
-            }
-        }
-        (a, g)
-    };
-
-    let mut rss = rss_of(&x);
-    let mut lambda = 1e-3;
-    let mut iterations = 0;
-    for it in 0..500 {
-        iterations = it + 1;
-        let (a, g) = normal(&x);
-        let mut improved = false;
-        while lambda < 1e16 {
-            let mut m = a;
-            for (i, row) in m.iter_mut().enumerate().take(p) {
-                row[i] += lambda * a[i][i].max(1e-300);
-            }
-            let Some(step) = solve(&m, &g, p) else {
-                lambda *= 10.0;
-                continue;
-            };
-            let mut trial = x;
-            for i in 0..p {
-                trial[i] += step[i];
-            }
-            let valid = trial[1] > 0.0 && trial[2] > 0.0 && trial[2] <= 2.0;
-            let trial_rss = if valid { rss_of(&trial) } else { f64::INFINITY };
-            if trial_rss < rss {
-                let relative = (rss - trial_rss) / rss.max(f64::MIN_POSITIVE);
-                x = trial;
-                rss = trial_rss;
-                lambda = (lambda / 10.0).max(1e-12);
-                improved = relative > 1e-15;
-                break;
-            }
-            lambda *= 10.0;
-        }
-        if !improved {
-            break;
-        }
-    }
-    let (a, _) = normal(&x);
-    let dof = (n - p) as f64;
-    let s2 = rss / dof;
+    })?;
     let mut std_errors = [0.0; 4];
     for (i, e) in std_errors.iter_mut().enumerate().take(p) {
-        let mut unit = [0.0; 4];
-        unit[i] = 1.0;
-        let col = solve(&a, &unit, p).ok_or_else(|| {
-            ReferenceError::Fit(
-                "singular normal matrix at the optimum (parameters not determined by the data)"
-                    .into(),
-            )
-        })?;
-        *e = (s2 * col[i]).max(0.0).sqrt();
+        *e = covariance[i][i].max(0.0).sqrt();
     }
+    let x = &solution.x;
     Ok(KohlrauschFit {
         sigma0: x[0],
         tau: x[1],
         beta: x[2],
-        sigma_inf: x[3],
+        sigma_inf: x.get(3).copied().unwrap_or(0.0),
         std_errors,
-        rss,
+        rss: solution.rss,
         points: n,
-        iterations,
+        iterations: solution.iterations,
     })
-}
-
-/// Solves the leading p×p block of m·y = b by Gaussian elimination with partial pivoting.
-fn solve(m: &[[f64; 4]; 4], b: &[f64; 4], p: usize) -> Option<[f64; 4]> {
-    let mut a = *m;
-    let mut y = *b;
-    for col in 0..p {
-        let pivot = (col..p).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-300 || !a[pivot][col].is_finite() {
-            return None;
-        }
-        a.swap(col, pivot);
-        y.swap(col, pivot);
-        let pivot_row = a[col];
-        for row in col + 1..p {
-            let f = a[row][col] / pivot_row[col];
-            for (v, pv) in a[row].iter_mut().zip(pivot_row).take(p).skip(col) {
-                *v -= f * pv;
-            }
-            y[row] -= f * y[col];
-        }
-    }
-    for col in (0..p).rev() {
-        let mut v = y[col];
-        for k in col + 1..p {
-            v -= a[col][k] * y[k];
-        }
-        y[col] = v / a[col][col];
-    }
-    y.iter().all(|v| v.is_finite()).then_some(y)
 }
 
 #[cfg(test)]

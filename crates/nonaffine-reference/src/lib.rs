@@ -12,8 +12,9 @@
 //! - [`ReferenceSet::load`]: the YAML format of `vendor/reference/*.yaml`
 //!   (the paper's three Cu50Zr50 fits ship as `cu50zr50-kohlrausch.yaml`).
 //! - [`ReferenceStage`]: the `reference` workflow stage.
-//! - [`lm::levenberg_marquardt`]: a general LM solver with standard errors, for
-//!   black-box models (the response calibration).
+//! - [`lm::levenberg_marquardt`]: the crate's one Levenberg–Marquardt solver,
+//!   with covariance (standard errors), for black-box models: the Kohlrausch fit
+//!   above and the response calibration of `nonaffine-response`.
 
 mod data;
 mod fit;

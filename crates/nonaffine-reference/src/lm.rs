@@ -1,7 +1,7 @@
 //! A small general Levenberg–Marquardt least-squares solver (Marquardt's diagonal
 //! scaling, forward-difference Jacobian), for fits whose model is a black box:
-//! the response calibration of `nonaffine-response` fits a mode sum through a
-//! memory kernel. Invalid parameter vectors (the residual function returns
+//! [`crate::fit_kohlrausch`], and the response calibration of
+//! `nonaffine-response`, which fits a mode sum through a memory kernel. Invalid parameter vectors (the residual function returns
 //! `None`) are treated as rejected steps, which keeps parameters inside their
 //! domain without a transform.
 
