@@ -18,7 +18,9 @@
 //! potential plugin interpolates with, so H equals finite differences of the
 //! forces (the project's and LAMMPS'). The conventions for strain, stress and
 //! moduli are in [`affine`]; the Hessian's sparse assembly in [`assemble`]; the
-//! relaxed moduli's conjugate gradient in [`relaxed`].
+//! relaxed moduli's conjugate gradient in [`relaxed`]. For glasses too large to
+//! store H, [`MatrixFreeHessian`] ([`matrix_free`]) applies D = M^{-1/2} H M^{-1/2}
+//! to vectors from the pair list, with memory linear in N.
 //!
 //! A potential without an analytic form is refused ([`HessianError::NoForm`]).
 //! The `hessian` workflow stage is [`HessianStage`] ([`stage`]).
@@ -42,6 +44,7 @@
 pub mod affine;
 pub mod assemble;
 mod compute;
+pub mod matrix_free;
 pub mod model;
 pub mod products;
 pub mod relaxed;
@@ -52,6 +55,7 @@ pub use compute::{
     compute, compute_with_form, AnalyticDerivatives, HessianOptions, HessianReport, HessianRun,
     Timings,
 };
+pub use matrix_free::MatrixFreeHessian;
 pub use products::{HessianError, HessianProducts, VOIGT};
 pub use relaxed::{relaxed_moduli, PcgOptions, PcgReport, Relaxation};
 pub use stage::{HessianStage, INFO};

@@ -114,6 +114,18 @@ impl Bond {
     }
 }
 
+/// Refuses a structure with a species index the form does not define.
+pub(crate) fn check_species(form: &dyn EamForm, structure: &Structure) -> Result<(), HessianError> {
+    let count = form.species_count();
+    match structure.types.iter().position(|&t| t >= count) {
+        Some(atom) => Err(HessianError::Invalid(format!(
+            "atom {atom} has species index {} but the potential defines {count} species",
+            structure.types[atom]
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Per-structure data of the analytic derivatives (see the module docs).
 pub(crate) struct Model {
     /// Number of atoms.
@@ -143,13 +155,7 @@ impl Model {
     /// Evaluates the model of `structure` (species indexed as the form's).
     pub fn new(form: &dyn EamForm, structure: &Structure) -> Result<Self, HessianError> {
         let n = structure.len();
-        let count = form.species_count();
-        if let Some(atom) = structure.types.iter().position(|&t| t >= count) {
-            return Err(HessianError::Invalid(format!(
-                "atom {atom} has species index {} but the potential defines {count} species",
-                structure.types[atom]
-            )));
-        }
+        check_species(form, structure)?;
         let list = NeighborList::build(structure, form.cutoff())?;
         let embedding = form.has_embedding();
         let t = &structure.types;

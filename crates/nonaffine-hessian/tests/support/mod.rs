@@ -159,6 +159,31 @@ pub fn dense(m: &CsrMatrix<f64>) -> DMatrix<f64> {
     d
 }
 
+/// y = m x for a sparse m.
+pub fn csr_times(m: &CsrMatrix<f64>, x: &[f64]) -> Vec<f64> {
+    m.row_iter()
+        .map(|row| {
+            row.col_indices()
+                .iter()
+                .zip(row.values())
+                .map(|(&j, v)| v * x[j])
+                .sum()
+        })
+        .collect()
+}
+
+/// n entries uniform in [−1, 1) from `seed`.
+pub fn random_vector(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng(seed);
+    (0..n).map(|_| rng.sym()).collect()
+}
+
+/// ‖a − b‖ / ‖b‖ (Euclidean).
+pub fn relative_difference(a: &[f64], b: &[f64]) -> f64 {
+    let norm = |x: &mut dyn Iterator<Item = f64>| x.map(|v| v * v).sum::<f64>().sqrt();
+    norm(&mut a.iter().zip(b).map(|(x, y)| x - y)) / norm(&mut b.iter().copied())
+}
+
 /// D = M^{-1/2} H M^{-1/2} of a dense H with per-atom masses.
 pub fn mass_weight(h: &DMatrix<f64>, masses: &[f64]) -> DMatrix<f64> {
     let w: Vec<f64> = masses.iter().flat_map(|m| [1.0 / m.sqrt(); 3]).collect();
