@@ -1,11 +1,33 @@
 //! Small special functions the series need: Γ-ratios and sin/cos of π·y
 //! evaluated without losing relative accuracy near their zeros.
 
-/// A series coefficient Γ(x)/n! kept as a value (about 1 ulp per factor, from
-/// `libm::tgamma` and the exact or correctly rounded n!, where both fit in f64);
-/// its logarithm (through `libm::lgamma`) is formed only when the value, or its
-/// product with a power, leaves f64's range, which is rare and keeps building a
-/// table cheap.
+/// Below this argument Γ(x) comes from `libm::tgamma`; at and above it from
+/// [`gamma_stirling`], several times cheaper at the same accuracy (a few ulp).
+const STIRLING_FROM: f64 = 10.0;
+
+/// Γ(x) for 10 ≤ x < 170 by Stirling's series,
+/// Γ(x) = √(2π) x^{x−1/2} e^{−x} e^{S(x)}, S(x) = Σ B₂ₖ/(2k(2k−1) x^{2k−1}),
+/// with S truncated after x⁻¹³ (the next term is 3e-17 at x = 10). The power
+/// is taken as (x^{(x−1/2)/2})² so that it cannot overflow, and each factor is
+/// formed separately (x − 1/2 is exact for x ≥ 1): the result is within a few
+/// ulp, where exp(ln Γ(x)) would lose ln Γ(x) · 1e-16 (up to 7e-14).
+fn gamma_stirling(x: f64) -> f64 {
+    let r = 1.0 / x;
+    let r2 = r * r;
+    // B₂/2 = 1/12, B₄/12 = −1/360, B₆/30 = 1/1260, B₈/56 = −1/1680,
+    // B₁₀/90 = 1/1188, B₁₂/132 = −691/360360, B₁₄/182 = 1/156.
+    let tail = 1.0 / 1188.0 + r2 * (-691.0 / 360_360.0 + r2 / 156.0);
+    let s = r
+        * (1.0 / 12.0
+            + r2 * (-1.0 / 360.0 + r2 * (1.0 / 1260.0 + r2 * (-1.0 / 1680.0 + r2 * tail))));
+    let half_power = x.powf(0.5 * (x - 0.5));
+    (std::f64::consts::TAU.sqrt() * half_power * (-x).exp()) * half_power * s.exp()
+}
+
+/// A series coefficient Γ(x)/n! kept as a value (from Γ(x), see
+/// [`STIRLING_FROM`], and the exact or correctly rounded n!, where both fit in
+/// f64); its logarithm (through `libm::lgamma`) is formed only when the value,
+/// or its product with a power, leaves f64's range.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct GammaRatio {
     value: f64,
@@ -16,10 +38,12 @@ pub(crate) struct GammaRatio {
 impl GammaRatio {
     /// Γ(x)/n! for x > 0, given `factorial` = n! as f64 (infinite for n ≥ 171).
     pub(crate) fn new(x: f64, n: u32, factorial: f64) -> Self {
-        let value = if x < 170.0 && factorial.is_finite() {
+        let value = if !factorial.is_finite() || x >= 170.0 {
+            f64::NAN
+        } else if x < STIRLING_FROM {
             libm::tgamma(x) / factorial
         } else {
-            f64::NAN
+            gamma_stirling(x) / factorial
         };
         Self { value, x, n }
     }
@@ -97,6 +121,28 @@ mod tests {
     /// n! by the same running product the series tables keep.
     fn factorial(n: u32) -> f64 {
         (2..=n).fold(1.0, |acc, i| acc * f64::from(i))
+    }
+
+    #[test]
+    fn stirling_gamma_matches_factorials_and_libm() {
+        // Γ(n + 1) = n!, exact in f64 up to 22!.
+        for n in 9..=22 {
+            let g = gamma_stirling(f64::from(n) + 1.0);
+            let want = factorial(n);
+            assert!(
+                ((g - want) / want).abs() < 2e-15,
+                "Γ({}) = {g} vs {want}",
+                n + 1
+            );
+        }
+        // An independent implementation (musl's tgamma as ported by `libm`).
+        let mut worst: f64 = 0.0;
+        for i in 0..=1500 {
+            let x = 10.0 + 0.1061 * f64::from(i);
+            let (g, want) = (gamma_stirling(x), libm::tgamma(x));
+            worst = worst.max(((g - want) / want).abs());
+        }
+        assert!(worst < 4e-15, "worst relative difference {worst:e}");
     }
 
     #[test]
