@@ -20,6 +20,7 @@
 //! eV/(Å²·amu); Ξ̂ in eV/(Å·amu^{1/2}); moduli in GPa.
 
 mod calibrate;
+mod families;
 mod modesum;
 mod moduli;
 pub mod stage;

@@ -7,11 +7,17 @@
 //! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
 //! without a temperature in their name serve every temperature.
 //!
-//! For each temperature, each kernel model (`markovian`, `exponential`,
-//! `stretched-exp`, with the boson-peak spectrum) and the `stretched-exp`
-//! kernel with the `debye` control spectrum, and each fit mode, the stage runs
-//! [`crate::calibrate`]. Kernel time scales (τ of `exponential`, r of
-//! `stretched-exp`) are held fixed: they are degenerate with the time shift.
+//! Kernels: each upstream `kernel` stage is one fitted family, its parameter
+//! values the start values (a `tabulated` or other non-parametric kernel keeps
+//! its tabulated shape, `kernel.csv`, and fits an amplitude scale only). Without
+//! kernel inputs the `kernels` parameter names the families and `nu0`, `b`, ...
+//! give the start values; given beside kernel inputs they must agree with them.
+//!
+//! For each temperature, each kernel family (with the boson-peak spectrum) and
+//! the `stretched-exp` family with the `debye` control spectrum, and each fit
+//! mode, the stage runs [`crate::calibrate`]. Kernel time scales (τ of
+//! `exponential`, r of `stretched-exp`) are held fixed: they are degenerate with
+//! the time shift.
 //!
 //! | file | content |
 //! |---|---|
@@ -19,13 +25,13 @@
 //! | `response.csv` | `temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta`: fitted theory on the reference ω grid |
 //! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (dashed) at every temperature, log10 axes |
 
+use crate::families::{self, Family, Starts, PARAMETRIC};
 use crate::{
-    calibrate, debye_control, Affine, Calibration, Estimate, FitMode, FreeParam, KernelModel,
-    Target,
+    calibrate, debye_control, Affine, Calibration, Estimate, FitMode, KernelModel, Target,
 };
 use nonaffine_core::{
-    MemoryKernel, Modes, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Registry, Stage,
-    StageContext, StageError, Summary,
+    Modes, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError,
+    Summary,
 };
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::plot::{Figure, Series, Style};
@@ -38,24 +44,24 @@ pub const INFO: PluginInfo = PluginInfo {
     name: "response",
     version: "1",
     doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
-          memory kernels against an upstream `reference` stage: markovian, exponential and \
-          stretched-exp kernels with the boson-peak spectrum, stretched-exp with the debye \
+          the upstream `kernel` stages (or the `kernels` list) against an upstream `reference` \
+          stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
           control. Writes fit.json (parameters ± errors, χ², R², AIC, the paper's claims with \
           verdicts), response.csv and Fig. 3/4 analogues.",
     params: PARAMS,
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp)" },
+    ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "without upstream kernel stages: the kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp); with them it must list the same plugins" },
     ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims" },
     ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (no boson-peak excess)" },
     ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
     ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("2"), doc: "Levenberg-Marquardt starts per fit (best shifts of the scan)" },
-    ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units" },
-    ParamSpec { name: "markovian_nu0", kind: ParamKind::Number, unit: "1/time", default: Some("1e4"), doc: "start of the Markovian friction ν0, model time units" },
-    ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b" },
-    ParamSpec { name: "r", kind: ParamKind::Number, unit: "time^-b", default: Some("1.2e-6"), doc: "stretched-exp rate r, held fixed (degenerate with the time shift)" },
-    ParamSpec { name: "tau", kind: ParamKind::Number, unit: "time", default: Some("1e8"), doc: "exponential memory time τ, held fixed (degenerate with the time shift)" },
+    ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units, when no kernel stage gives it" },
+    ParamSpec { name: "markovian_nu0", kind: ParamKind::Number, unit: "1/time", default: Some("1e4"), doc: "start of the Markovian friction ν0, model time units, when no kernel stage gives it" },
+    ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b, when no kernel stage gives it" },
+    ParamSpec { name: "r", kind: ParamKind::Number, unit: "time^-b", default: Some("1.2e-6"), doc: "stretched-exp rate r, held fixed (degenerate with the time shift), when no kernel stage gives it" },
+    ParamSpec { name: "tau", kind: ParamKind::Number, unit: "time", default: Some("1e8"), doc: "exponential memory time τ, held fixed (degenerate with the time shift), when no kernel stage gives it" },
     ParamSpec { name: "time_unit_s", kind: ParamKind::Number, unit: "s", default: Some("60"), doc: "the reference's time unit in seconds (60: minutes, as the Cu50Zr50 set)" },
     ParamSpec { name: "signal_floor", kind: ParamKind::Number, unit: "", default: Some("1e-3"), doc: "reference points with E' or E'' below this fraction of their maximum are not fitted" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG figures" },
@@ -90,6 +96,9 @@ struct Sample {
 struct FitRecord {
     temperature_k: f64,
     kernel: String,
+    kernel_stage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
     spectrum: &'static str,
     mode: FitMode,
     parameters: Vec<Estimate>,
@@ -142,72 +151,6 @@ struct Reference {
     loss: Vec<f64>,
 }
 
-/// A kernel family: plugin, free parameters, fixed ones.
-struct Family {
-    plugin: String,
-    free: Vec<FreeParam>,
-    fixed: Vec<(String, f64, String)>,
-}
-
-fn family(name: &str, p: &Params) -> Result<Family, StageError> {
-    let nu0 = p.positive_or("nu0", PAPER_NU0)?;
-    let amplitude = |start: f64, unit: &str| FreeParam {
-        name: "nu0".into(),
-        unit: unit.into(),
-        start,
-        log: true,
-        lower: 1e-12,
-        upper: 1e12,
-    };
-    Ok(match name {
-        "markovian" => Family {
-            plugin: name.into(),
-            free: vec![amplitude(p.positive_or("markovian_nu0", 1e4)?, "1/time")],
-            fixed: Vec::new(),
-        },
-        "exponential" => Family {
-            plugin: name.into(),
-            free: vec![amplitude(nu0, "1/time^2")],
-            fixed: vec![("tau".into(), p.positive_or("tau", 1e8)?, "time".into())],
-        },
-        "stretched-exp" => Family {
-            plugin: name.into(),
-            free: vec![
-                amplitude(nu0, "1/time^2"),
-                FreeParam {
-                    name: "b".into(),
-                    unit: String::new(),
-                    start: p.positive_or("b", 0.72)?,
-                    log: false,
-                    lower: 0.1,
-                    upper: 2.0,
-                },
-            ],
-            fixed: vec![("r".into(), p.positive_or("r", 1.2e-6)?, "time^-b".into())],
-        },
-        other => {
-            return Err(ParamError::new(
-                p.path("kernels"),
-                format!("`{other}` is not one of: markovian, exponential, stretched-exp"),
-            )
-            .into())
-        }
-    })
-}
-
-/// Builds the family's kernel through the registry from free-parameter values.
-fn build_kernel(registry: &Registry, f: &Family, values: &[f64]) -> Option<Box<dyn MemoryKernel>> {
-    let mut text = String::new();
-    for (free, v) in f.free.iter().zip(values) {
-        let _ = write!(text, "{}={v:e},", free.name);
-    }
-    for (name, v, _) in &f.fixed {
-        let _ = write!(text, "{name}={v:e},");
-    }
-    let params = Params::from_pairs("fit", text.trim_end_matches(',')).ok()?;
-    registry.kernel(&f.plugin, &params).ok()
-}
-
 impl Stage for ResponseStage {
     fn info(&self) -> PluginInfo {
         INFO
@@ -216,19 +159,30 @@ impl Stage for ResponseStage {
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let p = ctx.params;
         p.check_known(PARAMS)?;
-        let kernel_names = if p.contains("kernels") {
-            p.texts("kernels")?
-        } else {
-            vec![
-                "markovian".into(),
-                "exponential".into(),
-                "stretched-exp".into(),
-            ]
+        let starts = Starts {
+            nu0: p.positive_or("nu0", PAPER_NU0)?,
+            markovian_nu0: p.positive_or("markovian_nu0", 1e4)?,
+            b: p.positive_or("b", 0.72)?,
+            r: p.positive_or("r", 1.2e-6)?,
+            tau: p.positive_or("tau", 1e8)?,
         };
-        let families = kernel_names
-            .iter()
-            .map(|k| family(k, p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let upstream = families::from_inputs(ctx)?;
+        let (families, stretched) = if upstream.is_empty() {
+            let names = if p.contains("kernels") {
+                p.texts("kernels")?
+            } else {
+                PARAMETRIC.iter().map(|s| (*s).to_string()).collect()
+            };
+            let stretched = families::parametric("stretched-exp", "stretched-exp", &starts);
+            (families::from_params(&names, &starts, p)?, stretched)
+        } else {
+            check_agreement(p, &upstream)?;
+            let stretched = upstream
+                .iter()
+                .find(|f| f.plugin == "stretched-exp")
+                .cloned();
+            (upstream, stretched)
+        };
         let mode_names = if p.contains("modes") {
             p.texts("modes")?
         } else {
@@ -254,14 +208,25 @@ impl Stage for ResponseStage {
         let time_unit_s = p.positive_or("time_unit_s", 60.0)?;
         let signal_floor = p.number_or("signal_floor", 1e-3)?;
         let plots = p.bool_or("plots", true)?;
-        let stretched = family("stretched-exp", p)?;
 
         let samples = read_samples(ctx)?;
         let references = read_reference(ctx)?;
         let mut warnings = Vec::new();
+        let control = match (&stretched, control) {
+            (Some(f), true) => Some(f),
+            (None, true) => {
+                warnings.push(
+                    "no `stretched-exp` kernel among the upstream kernel stages: the debye \
+                     control (stretched-exp with the debye spectrum) was not fitted"
+                        .into(),
+                );
+                None
+            }
+            (_, false) => None,
+        };
 
         let mut fits: Vec<FitRecord> = Vec::new();
-        let per_t = families.len() + usize::from(control);
+        let per_t = families.len() + usize::from(control.is_some());
         ctx.progress
             .set_total((references.len() * per_t * fit_modes.len()) as u64);
         let mut done = 0;
@@ -278,14 +243,14 @@ impl Stage for ResponseStage {
             };
             let mut jobs: Vec<(&Family, &'static str, &Modes)> =
                 families.iter().map(|f| (f, "boson_peak", &modes)).collect();
-            if control {
-                jobs.push((&stretched, "debye", &debye));
+            if let Some(f) = control {
+                jobs.push((f, "debye", &debye));
             }
             for (fam, spectrum, m) in jobs {
                 for &mode in &fit_modes {
                     ctx.progress
                         .message(&format!("T = {t} K: {} ({spectrum})", fam.plugin));
-                    let builder = |v: &[f64]| build_kernel(ctx.registry, fam, v);
+                    let builder = |v: &[f64]| fam.build(ctx.registry, v);
                     let model = KernelModel {
                         plugin: fam.plugin.clone(),
                         free: fam.free.clone(),
@@ -305,8 +270,9 @@ impl Stage for ResponseStage {
         }
 
         let claims = claims(&references, &fits, fit_modes[0]);
-        let mut csv =
-            String::from("temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta\n");
+        let mut csv = String::from(
+            "temperature_k,model,kernel_stage,spectrum,mode,omega,storage,loss,tan_delta\n",
+        );
         for f in &fits {
             let mode = serde_json::to_value(f.mode)
                 .ok()
@@ -315,9 +281,10 @@ impl Stage for ResponseStage {
             for (w, e1, e2) in &f.curve {
                 let _ = writeln!(
                     csv,
-                    "{},{},{},{mode},{w:.10e},{e1:.10e},{e2:.10e},{:.10e}",
+                    "{},{},{},{},{mode},{w:.10e},{e1:.10e},{e2:.10e},{:.10e}",
                     f.temperature_k,
                     f.kernel,
+                    f.kernel_stage,
                     f.spectrum,
                     e2 / e1
                 );
@@ -358,10 +325,81 @@ impl Stage for ResponseStage {
     }
 }
 
+/// With upstream kernel stages, the fallback keys (`kernels`, start values)
+/// may only be given when they agree with them: one source of truth.
+fn check_agreement(p: &Params, upstream: &[Family]) -> Result<(), StageError> {
+    let listed = || {
+        upstream
+            .iter()
+            .map(|f| format!("{} ({})", f.plugin, f.label))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if p.contains("kernels") {
+        let mut given = p.texts("kernels")?;
+        let mut have: Vec<String> = upstream.iter().map(|f| f.plugin.clone()).collect();
+        given.sort();
+        have.sort();
+        if given != have {
+            return Err(ParamError::new(
+                p.path("kernels"),
+                format!(
+                    "lists [{}] but the upstream kernel stages are [{}]; drop `kernels` (the \
+                     kernel stages in `inputs` decide) or make them agree",
+                    given.join(", "),
+                    listed()
+                ),
+            )
+            .into());
+        }
+    }
+    // (response key, plugin, kernel parameter)
+    let keys = [
+        ("nu0", "exponential", "nu0"),
+        ("nu0", "stretched-exp", "nu0"),
+        ("markovian_nu0", "markovian", "nu0"),
+        ("b", "stretched-exp", "b"),
+        ("r", "stretched-exp", "r"),
+        ("tau", "exponential", "tau"),
+    ];
+    for (key, plugin, name) in keys {
+        if !p.contains(key) {
+            continue;
+        }
+        let given = p.number(key)?;
+        for f in upstream.iter().filter(|f| f.plugin == plugin) {
+            let have = f
+                .free
+                .iter()
+                .map(|x| (x.name.as_str(), x.start))
+                .chain(f.fixed.iter().map(|x| (x.0.as_str(), x.1)))
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v);
+            if let Some(have) = have {
+                if (have - given).abs() > 1e-12 * have.abs().max(given.abs()) {
+                    return Err(ParamError::new(
+                        p.path(key),
+                        format!(
+                            "is {given:e} but kernel stage `{}` has {name} = {have:e}; drop \
+                             `{key}` (the kernel stages in `inputs` give the start values) or \
+                             make them agree",
+                            f.label
+                        ),
+                    )
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRecord {
     FitRecord {
         temperature_k: t,
         kernel: fam.plugin.clone(),
+        kernel_stage: fam.label.clone(),
+        note: fam.note(),
         spectrum,
         mode: c.mode,
         parameters: c.parameters,
@@ -772,7 +810,7 @@ fn summary(
             fs.float("aic", f.aic, 3)
                 .float("r_squared", f.r_squared, 3)
                 .text("regime", &format!("{:?}", f.regime).to_lowercase());
-            ts.nested(&format!("{}_{}", f.kernel, f.spectrum), fs);
+            ts.nested(&format!("{}_{}", f.kernel_stage, f.spectrum), fs);
         }
         s.nested(&format!("T{t}K"), ts);
     }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use nonaffine_core::{NoProgress, Params, Registry, Stage, StageContext, StageInput};
+use nonaffine_core::{MemoryKernel, NoProgress, Params, Registry, Stage, StageContext, StageInput};
 use nonaffine_response::{paper_moduli, PaperHeights, ResponseStage};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -81,7 +81,17 @@ fn write_reference(dir: &Path) {
 }
 
 fn run(out: &Path, root: &Path) -> nonaffine_core::Summary {
-    let inputs = vec![
+    let params = Params::from_pairs("test", &format!("r={R},plots=false,starts=2")).unwrap();
+    run_with(out, root, &params, &[]).unwrap()
+}
+
+fn run_with(
+    out: &Path,
+    root: &Path,
+    params: &Params,
+    kernels: &[&str],
+) -> Result<nonaffine_core::Summary, nonaffine_core::StageError> {
+    let mut inputs = vec![
         StageInput {
             stage: "spectrum".into(),
             kind: "spectrum".into(),
@@ -95,16 +105,136 @@ fn run(out: &Path, root: &Path) -> nonaffine_core::Summary {
             dir: root.join("reference"),
         },
     ];
-    let params = Params::from_pairs("test", &format!("r={R},plots=false,starts=2")).unwrap();
+    inputs.extend(kernels.iter().map(|k| StageInput {
+        stage: (*k).into(),
+        kind: "kernel".into(),
+        branch: String::new(),
+        dir: root.join(k),
+    }));
     let registry = registry();
     let ctx = StageContext {
-        params: &params,
+        params,
         inputs: &inputs,
         out_dir: out,
         registry: &registry,
         progress: &NoProgress,
     };
-    ResponseStage.run(&ctx).unwrap()
+    ResponseStage.run(&ctx)
+}
+
+/// A `kernel` stage folder: stage.json with `params`, and for a table kernel
+/// its kernel.csv.
+fn write_kernel(dir: &Path, params: serde_json::Value, table: Option<&dyn MemoryKernel>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let json = serde_json::json!({ "kind": "kernel", "params": params });
+    std::fs::write(dir.join("stage.json"), json.to_string()).unwrap();
+    if let Some(k) = table {
+        let mut csv = String::from("omega,nu1,nu2\n");
+        for i in 0..=140 {
+            let w = 10f64.powf(-12.0 + 0.1 * f64::from(i));
+            let z = k.nu_freq(w);
+            writeln!(csv, "{w:e},{:e},{:e}", z.re, -z.im).unwrap();
+        }
+        std::fs::write(dir.join("kernel.csv"), csv).unwrap();
+    }
+}
+
+fn fit_of<'a>(
+    fit: &'a serde_json::Value,
+    t: f64,
+    stage: &str,
+    spectrum: &str,
+) -> &'a serde_json::Value {
+    fit["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["temperature_k"] == t && f["kernel_stage"] == stage && f["spectrum"] == spectrum
+        })
+        .unwrap_or_else(|| panic!("no fit of {stage} with {spectrum} at {t} K"))
+}
+
+fn value(rec: &serde_json::Value, name: &str) -> f64 {
+    rec["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap()
+}
+
+/// Upstream kernel stages define the fitted families: their values are the
+/// start values, the stretched one also feeds the debye control, and a
+/// tabulated kernel keeps its shape. The table here is ν̃ of the generating
+/// kernel (b = 0.7 at 600 K) halved, so its fit must find the amplitude
+/// scale 2 and the generating shift.
+#[test]
+fn kernel_stage_inputs_define_the_families() {
+    let root = tempfile::tempdir().unwrap();
+    write_spectrum(&root.path().join("spectrum"));
+    write_reference(&root.path().join("reference"));
+    write_kernel(
+        &root.path().join("kernel_stretched"),
+        serde_json::json!({ "plugin": "stretched-exp", "nu0": 0.137, "b": 0.6, "r": R }),
+        None,
+    );
+    write_kernel(
+        &root.path().join("kernel_markovian"),
+        serde_json::json!({ "plugin": "markovian", "nu0": 1e3, "points": 101 }),
+        None,
+    );
+    let half = common::kernel("stretched-exp", &format!("nu0=0.0685,b=0.7,r={R}"));
+    write_kernel(
+        &root.path().join("kernel_table"),
+        serde_json::json!({ "plugin": "tabulated", "file": "sha256:0" }),
+        Some(half.as_ref()),
+    );
+    let kernels = ["kernel_markovian", "kernel_stretched", "kernel_table"];
+    let out = root.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let params = Params::from_pairs("test", "plots=false,starts=2").unwrap();
+    run_with(&out, root.path(), &params, &kernels).unwrap();
+
+    let fit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    // 2 temperatures × (3 kernels + the debye control).
+    assert_eq!(fit["fits"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        fit_of(&fit, 600.0, "kernel_stretched", "debye")["kernel"],
+        "stretched-exp"
+    );
+    let b = value(fit_of(&fit, 600.0, "kernel_stretched", "boson_peak"), "b");
+    assert!((b - 0.7).abs() < 0.03, "b = {b}, generated 0.7 (start 0.6)");
+    let table = fit_of(&fit, 600.0, "kernel_table", "boson_peak");
+    assert!(table["note"].as_str().unwrap().contains("amplitude"));
+    let scale = value(table, "scale");
+    let shift = value(table, "log10_time_shift");
+    assert!(
+        (scale / 2.0 - 1.0).abs() < 0.03,
+        "scale = {scale}, expected 2"
+    );
+    assert!(
+        (shift - LOG_SHIFT).abs() < 0.02,
+        "log10 shift = {shift}, expected {LOG_SHIFT}"
+    );
+    assert!(table["r_squared"].as_f64().unwrap() > 0.999, "{table:#}");
+    let csv = std::fs::read_to_string(out.join("response.csv")).unwrap();
+    assert!(csv.lines().any(|l| l.contains(",tabulated,kernel_table,")));
+
+    // The fallback keys must agree with the kernel stages when given beside them.
+    let conflict = Params::from_pairs("test", "plots=false,b=0.5").unwrap();
+    let e = run_with(&out, root.path(), &conflict, &kernels)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("b") && e.contains("kernel_stretched"), "{e}");
+    let listed = Params::from_pairs("test", "plots=false,kernels=[markovian]").unwrap();
+    let e = run_with(&out, root.path(), &listed, &kernels)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("kernels") && e.contains("kernel_table"), "{e}");
 }
 
 #[test]
