@@ -6,10 +6,16 @@
 //! - `kww/sub_grid` and `adaptive/sub_grid`: 4 β × 4 ω in [0.01, 10] (16 evaluations),
 //!   the range where the baseline can reach 1e-10 at all; the ratio of their times is
 //!   the speed-up. The baseline's agreement with kww is printed first.
+//!
+//! Criterion times wall-clock; on a shared machine the thread gets only part of a
+//! core. So the same three loops are also timed in this thread's CPU time (Linux
+//! `/proc/thread-self/schedstat`, over ≥ 2 s each) and printed as evaluations per
+//! CPU-second, i.e. on one core, with the share of wall time the thread was running.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
+use std::time::Instant;
 
 const XK: [f64; 8] = [
     0.991_455_371_120_812_6,
@@ -121,6 +127,63 @@ fn sub_grid() -> Vec<(f64, f64)> {
     g
 }
 
+/// CPU time this thread has run, in ns (Linux; the kernel updates it at scheduler
+/// ticks, so it is good to a few ms). `None` where /proc is missing.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// (evaluations per CPU-second, share of wall time on a CPU) for `pass`, which
+/// evaluates `points` values, repeated in doubling batches until ≥ 2 s of CPU time.
+fn per_cpu_second(points: usize, pass: impl Fn()) -> Option<(f64, f64)> {
+    let (cpu0, wall0) = (thread_cpu_ns()?, Instant::now());
+    let (mut passes, mut batch) = (0_u64, 1_u64);
+    loop {
+        for _ in 0..batch {
+            pass();
+        }
+        passes += batch;
+        batch *= 2;
+        let cpu = (thread_cpu_ns()? - cpu0) as f64 * 1e-9;
+        if cpu >= 2.0 {
+            let evaluations = (passes * points as u64) as f64;
+            return Some((evaluations / cpu, cpu / wall0.elapsed().as_secs_f64()));
+        }
+    }
+}
+
+fn one_core_figures(full: &[(f64, f64)], sub: &[(f64, f64)]) {
+    let kww_pass = |grid: &[(f64, f64)]| {
+        for &(beta, w) in grid {
+            black_box(nonaffine_kww::kww(black_box(beta), black_box(w)).unwrap());
+        }
+    };
+    let figures = (
+        per_cpu_second(full.len(), || kww_pass(full)),
+        per_cpu_second(sub.len(), || kww_pass(sub)),
+        per_cpu_second(sub.len(), || {
+            for &(beta, w) in sub {
+                black_box(baseline(black_box(beta), black_box(w)));
+            }
+        }),
+    );
+    match figures {
+        (Some(f), Some(k), Some(a)) => println!(
+            "one core (thread CPU time): kww full grid {:.3e} evaluations/s; sub-grid kww {:.3e}/s, \
+             adaptive {:.3e}/s, ratio {:.0}; the thread ran {:.0}%, {:.0}%, {:.0}% of wall time",
+            f.0,
+            k.0,
+            a.0,
+            k.0 / a.0,
+            100.0 * f.1,
+            100.0 * k.1,
+            100.0 * a.1
+        ),
+        _ => println!("one-core figures need /proc/thread-self/schedstat (Linux)"),
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let sub = sub_grid();
     let mut worst: f64 = 0.0;
@@ -132,6 +195,7 @@ fn bench(c: &mut Criterion) {
     println!("adaptive baseline vs kww on the sub-grid: max relative difference {worst:.1e}");
 
     let full = full_grid();
+    one_core_figures(&full, &sub);
     let mut group = c.benchmark_group("kww");
     group.sample_size(10);
     group.throughput(Throughput::Elements(full.len() as u64));
