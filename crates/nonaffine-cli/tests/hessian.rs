@@ -99,9 +99,9 @@ fn read_mtx(path: &Path) -> (usize, Vec<(usize, usize, f64)>) {
     (header[0], entries)
 }
 
-#[test]
-fn writes_the_documented_files_with_translation_invariant_hessian() {
-    let dir = scratch("jittered");
+/// `nonaffine hessian --no-relaxed` of the jittered B2 crystal into `dir/out`:
+/// (success, stdout, stderr, output folder).
+fn hessian_of_jittered_b2(dir: &Path) -> (bool, String, String, PathBuf) {
     let file = dir.join("b2.data");
     nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.05), "test").unwrap();
     let out = dir.join("out");
@@ -116,6 +116,13 @@ fn writes_the_documented_files_with_translation_invariant_hessian() {
         out.to_str().unwrap(),
         "--no-relaxed",
     ]);
+    (ok, stdout, stderr, out)
+}
+
+#[test]
+fn writes_the_documented_files_with_translation_invariant_hessian() {
+    let dir = scratch("jittered");
+    let (ok, stdout, stderr, out) = hessian_of_jittered_b2(&dir);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("54 atoms"), "{stdout}");
     for f in [
@@ -219,4 +226,50 @@ fn errors_name_what_to_fix() {
     ]);
     assert!(!ok);
     assert!(stderr.contains("Al"), "{stderr}");
+}
+
+/// `nonaffine spectrum --solver lanczos` of `hess` into `out`, matrix-free,
+/// with the grid parameter given as `grid`.
+fn lanczos_spectrum(hess: &Path, out: &Path, grid: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_nonaffine"))
+        .args(["spectrum", "--solver", "lanczos", "--hessian"])
+        .arg(hess)
+        .arg("--out")
+        .arg(out)
+        .args(["-p", "steps=4,moments=32", "-p"])
+        .arg(format!("random_vectors=1,grid={grid}"))
+        .args([
+            "-p",
+            "operator=matrix-free,negative_modes=exclude,plots=false",
+        ])
+        .arg("--potential")
+        .arg(cuzr_file())
+        .args(["--elements", "Cu,Zr"])
+        .output()
+        .unwrap()
+}
+
+/// `nonaffine spectrum` on the folder `nonaffine hessian` wrote: repeated
+/// `-p`, a bracketed list, and the matrix-free operator from `--potential`.
+#[test]
+fn spectrum_command_takes_repeated_params_and_the_matrix_free_operator() {
+    let dir = scratch("spectrum");
+    let (ok, _, stderr, hess) = hessian_of_jittered_b2(&dir);
+    assert!(ok, "{stderr}");
+    let out = dir.join("spectrum");
+    // `grid` is an integer: the bracketed list reaches the solver, which refuses it by key.
+    let refused = lanczos_spectrum(&hess, &out, "[100]");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("spectrum.grid"), "{stderr}");
+    let done = lanczos_spectrum(&hess, &out, "100");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let report = json(&out.join("spectrum.json"));
+    assert_eq!(report["operator"], "matrix-free");
+    assert_eq!(report["samples"][0]["diagnostics"][1][0], "block_steps");
+    assert_eq!(report["samples"][0]["diagnostics"][1][1], 4.0);
 }

@@ -27,6 +27,20 @@ pub enum ParamValue {
 }
 
 impl ParamValue {
+    /// A scalar from command-line text: `true`/`false`, an integer, a number,
+    /// else text.
+    pub fn from_text(text: &str) -> Self {
+        if let Ok(b) = text.parse::<bool>() {
+            ParamValue::Bool(b)
+        } else if let Ok(i) = text.parse::<i64>() {
+            ParamValue::Integer(i)
+        } else if let Ok(x) = text.parse::<f64>() {
+            ParamValue::Number(x)
+        } else {
+            ParamValue::Text(text.to_string())
+        }
+    }
+
     fn kind_name(&self) -> &'static str {
         match self {
             ParamValue::Bool(_) => "a boolean",
@@ -101,24 +115,53 @@ impl Params {
         }
     }
 
-    /// Parses `k=v,k=v` (`true`/`false`, numbers where they parse, text otherwise), for the CLI.
+    /// Parses `k=v,k=v` for the CLI: `true`/`false`, numbers where they parse,
+    /// text otherwise. A list is written in brackets, `shifts=[1,2,3]`
+    /// (commas inside brackets do not separate pairs), or by repeating a key,
+    /// `shifts=1,shifts=2` (the values are collected in order).
     pub fn from_pairs(origin: &str, text: &str) -> Result<Self, ParamError> {
-        let mut values = BTreeMap::new();
-        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut values: BTreeMap<String, ParamValue> = BTreeMap::new();
+        for pair in split_top_level(origin, text)? {
             let (k, v) = pair.split_once('=').ok_or_else(|| {
                 ParamError::new(origin, format!("`{pair}` is not of the form key=value"))
             })?;
+            let key = k.trim().to_string();
             let v = v.trim();
-            let value = if let Ok(b) = v.parse::<bool>() {
-                ParamValue::Bool(b)
-            } else if let Ok(i) = v.parse::<i64>() {
-                ParamValue::Integer(i)
-            } else if let Ok(x) = v.parse::<f64>() {
-                ParamValue::Number(x)
-            } else {
-                ParamValue::Text(v.to_string())
+            let value = match v.strip_prefix('[') {
+                Some(inner) => {
+                    let inner = inner.strip_suffix(']').ok_or_else(|| {
+                        ParamError::new(
+                            format!("{origin}.{key}"),
+                            format!("`{v}`: a list needs a closing `]`"),
+                        )
+                    })?;
+                    ParamValue::List(
+                        inner
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|x| !x.is_empty())
+                            .map(ParamValue::from_text)
+                            .collect(),
+                    )
+                }
+                None => ParamValue::from_text(v),
             };
-            values.insert(k.trim().to_string(), value);
+            let merged = match (values.remove(&key), value) {
+                (None, value) => value,
+                (Some(ParamValue::List(mut old)), ParamValue::List(new)) => {
+                    old.extend(new);
+                    ParamValue::List(old)
+                }
+                (Some(ParamValue::List(mut old)), new) => {
+                    old.push(new);
+                    ParamValue::List(old)
+                }
+                (Some(old), ParamValue::List(new)) => {
+                    ParamValue::List(std::iter::once(old).chain(new).collect())
+                }
+                (Some(old), new) => ParamValue::List(vec![old, new]),
+            };
+            values.insert(key, merged);
         }
         Ok(Self::new(origin, values))
     }
@@ -361,6 +404,38 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Splits `k=v,k=[a,b],…` at the commas outside brackets; empty pieces dropped.
+fn split_top_level<'a>(origin: &str, text: &'a str) -> Result<Vec<&'a str>, ParamError> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (at, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    ParamError::new(
+                        origin,
+                        format!("unmatched `]` at character {at} of `{text}`"),
+                    )
+                })?
+            }
+            ',' if depth == 0 => {
+                out.push(text[start..at].trim());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(ParamError::new(
+            origin,
+            format!("`{text}`: a list needs a closing `]`"),
+        ));
+    }
+    out.push(text[start..].trim());
+    Ok(out.into_iter().filter(|p| !p.is_empty()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +448,31 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn pairs_with_lists_in_brackets_and_repeated_keys() {
+        let p =
+            Params::from_pairs("cli", "bins=80, shifts=[1,2.5, x],plots=false,k=1,k=2").unwrap();
+        assert_eq!(p.count_or("bins", 0).unwrap(), 80);
+        assert_eq!(
+            p.values()["shifts"],
+            ParamValue::List(vec![
+                ParamValue::Integer(1),
+                ParamValue::Number(2.5),
+                ParamValue::Text("x".into())
+            ])
+        );
+        assert!(!p.bool_or("plots", true).unwrap());
+        assert_eq!(p.numbers("k").unwrap(), vec![1.0, 2.0]);
+        assert_eq!(
+            Params::from_pairs("cli", "k=[]").unwrap().values()["k"],
+            ParamValue::List(vec![])
+        );
+        for bad in ["k=[1,2", "k=1]", "k"] {
+            let e = Params::from_pairs("cli", bad).unwrap_err();
+            assert_eq!(e.key.split('.').next(), Some("cli"), "{bad}: {e}");
+        }
     }
 
     #[test]

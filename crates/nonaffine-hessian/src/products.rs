@@ -183,12 +183,36 @@ impl HessianProducts {
     /// Reads what [`HessianProducts::write_dir`] wrote; `names` name the
     /// structure's types when its data file has no element comments.
     pub fn read_dir(dir: &Path, names: Option<&[String]>) -> Result<Self, HessianError> {
+        Self::read_dir_with(dir, names, true)
+    }
+
+    /// [`HessianProducts::read_dir`] without reading `hessian.mtx`: `hessian`
+    /// is then a 3N×3N matrix with no stored entries, for callers that apply
+    /// H matrix-free ([`crate::MatrixFreeHessian`]) and need only the
+    /// structure, Ξ and the moduli (memory linear in N).
+    pub fn read_dir_without_matrix(
+        dir: &Path,
+        names: Option<&[String]>,
+    ) -> Result<Self, HessianError> {
+        Self::read_dir_with(dir, names, false)
+    }
+
+    fn read_dir_with(
+        dir: &Path,
+        names: Option<&[String]>,
+        matrix: bool,
+    ) -> Result<Self, HessianError> {
         let p = dir.join("structure.data");
         let structure = nonaffine_io::read_lammps_data(&p, names).map_err(|e| file_err(&p, e))?;
-        let p = dir.join("hessian.mtx");
-        let coo: CooMatrix<f64> = nalgebra_sparse::io::load_coo_from_matrix_market_file(&p)
-            .map_err(|e| file_err(&p, e))?;
-        let hessian = CsrMatrix::from(&coo);
+        let hessian = if matrix {
+            let p = dir.join("hessian.mtx");
+            let coo: CooMatrix<f64> = nalgebra_sparse::io::load_coo_from_matrix_market_file(&p)
+                .map_err(|e| file_err(&p, e))?;
+            CsrMatrix::from(&coo)
+        } else {
+            let n3 = 3 * structure.len();
+            CsrMatrix::zeros(n3, n3)
+        };
         let p = dir.join("xi.csv");
         let text = std::fs::read_to_string(&p).map_err(|e| file_err(&p, e))?;
         let mut xi = Vec::new();

@@ -89,4 +89,12 @@ fn files_read_back_bit_for_bit() {
     assert_eq!(back.born_gpa, run.products.born_gpa);
     assert_eq!(back.stress_gpa, run.products.stress_gpa);
     assert_eq!(back.relaxed_gpa, None);
+    // Without the matrix: everything else, and an empty 3N×3N H.
+    let light =
+        HessianProducts::read_dir_without_matrix(dir.path(), Some(&["Cu".into(), "Zr".into()]))
+            .unwrap();
+    assert_eq!(light.xi, run.products.xi);
+    assert_eq!(light.structure.positions, run.products.structure.positions);
+    assert_eq!(light.hessian.nnz(), 0);
+    assert_eq!(light.hessian.nrows(), run.products.hessian.nrows());
 }

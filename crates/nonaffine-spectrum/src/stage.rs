@@ -8,12 +8,18 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `spectrum.json` | solver, settings, per-sample mode census (zero/negative counts), lowest/highest ν (THz), Debye model, boson peak, relaxed moduli from the modes, timings, warnings; sample averages |
+//! | `spectrum.json` | solver, operator, total zero/negative-mode counts, seconds per phase (load, operator, solve, analysis, averages and plots, total), settings, per-sample mode census, lowest/highest ν (THz), Debye model, boson peak, relaxed moduli from the modes, timings, warnings; sample averages |
 //! | `vdos.csv` | `nu_thz`, histogram and Gaussian-smoothed VDOS (1/THz) with their spread over samples, D(ν)/ν² (1/THz³) with spread, Debye VDOS |
 //! | `gamma.csv` | `nu_thz`, Γ_a(ν) shell means and smoothed (eV²/(Å²·amu)), averaged over samples |
 //! | `vdos.{png,svg}`, `boson_peak.{png,svg}`, `gamma.{png,svg}` | plots of the averages |
 //! | `<sample>/modes.csv` | ω_p² and Ξ̂_{p,a} per mode for the response stage (see [`crate::modes_file`]) |
 //! | `<sample>/sample.json`, `<sample>/vdos.csv`, `<sample>/gamma.csv` | the same per sample |
+//!
+//! D reaches the solver as the stored sparse matrix (`operator: stored`, the
+//! default: `hessian.mtx`) or matrix-free (`operator: matrix-free` with the
+//! Hessian stage's `potential`: [`nonaffine_hessian::MatrixFreeHessian`]
+//! computes D·v from the pair list, `hessian.mtx` is not read, memory is linear
+//! in N; Ξ from the potential must equal `xi.csv` to 1e-6 or the stage stops).
 //!
 //! Zero modes (|λ| ≤ `zero_tolerance`·max|D_ii|) are excluded and counted (three
 //! for a periodic solid). Negative modes beyond that mean the structure is not
@@ -30,9 +36,9 @@ use crate::plot::{Figure, Series, Style};
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
     ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginInfo, SpectrumProblem,
-    SpectrumResult, Stage, StageContext, StageError, Summary,
+    SpectrumResult, Stage, StageContext, StageError, Summary, SymmetricOperator,
 };
-use nonaffine_hessian::HessianProducts;
+use nonaffine_hessian::{HessianProducts, MatrixFreeHessian};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,6 +65,8 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "negative_modes", kind: ParamKind::Text, unit: "", default: Some("error"), doc: "what to do with negative eigenvalues beyond round-off: error (fail, naming the sample) or exclude (leave them out and report them)" },
     ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: Some("(from the data file)"), doc: "element names of the structure's atom types, when its data file has no type comments" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG plots" },
+    ParamSpec { name: "operator", kind: ParamKind::Text, unit: "", default: Some("stored"), doc: "how D·v is computed: stored (the Hessian stage's hessian.mtx, sparse) or matrix-free (from the pair list on the fly with `potential`, memory linear in N; for lanczos/arpack on large glasses — dense would build D from 3N products)" },
+    ParamSpec { name: "potential", kind: ParamKind::Map, unit: "", default: Some("(none)"), doc: "with operator: matrix-free, the Hessian stage's potential: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}; its Ξ must equal the stage's xi.csv" },
 ];
 
 /// The `spectrum` stage.
@@ -102,10 +110,26 @@ pub struct SampleReport {
     pub participation_low_and_all: Option<[f64; 2]>,
     /// Solver diagnostics.
     pub diagnostics: Vec<(String, f64)>,
-    /// Solver wall time, s.
-    pub solve_seconds: f64,
+    /// How D·v was computed: `stored` (CSR) or `matrix-free`.
+    pub operator: &'static str,
+    /// Wall time of each phase, s.
+    pub timings: Timings,
     /// Problems worth a look.
     pub warnings: Vec<String>,
+}
+
+/// Wall-clock seconds of each phase of one sample.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// Reading the Hessian stage's files.
+    pub load_s: f64,
+    /// Building D (mass weighting the CSR matrix, or the matrix-free pair list).
+    pub operator_s: f64,
+    /// The solver.
+    pub solve_s: f64,
+    /// Mode census, completeness, relaxed moduli, Debye model; then (on the
+    /// common grid) VDOS, Γ, boson peak and this sample's files.
+    pub analysis_s: f64,
 }
 
 struct Sample {
@@ -121,6 +145,14 @@ struct Sample {
 #[derive(Serialize)]
 struct SpectrumFile<'a> {
     solver: &'a str,
+    /// `stored` or `matrix-free`.
+    operator: &'static str,
+    /// Zero modes (translations) over all samples.
+    zero_modes: usize,
+    /// Negative modes beyond round-off over all samples (excluded).
+    negative_modes: usize,
+    /// Seconds per phase summed over samples, plus the averages and plots and the total.
+    timings_s: TotalTimings,
     grid: Grid,
     smoothing_thz: f64,
     samples: Vec<&'a SampleReport>,
@@ -131,12 +163,26 @@ struct SpectrumFile<'a> {
     warnings: Vec<String>,
 }
 
+/// Seconds per phase of the whole stage.
+#[derive(Serialize)]
+struct TotalTimings {
+    load: f64,
+    operator: f64,
+    solve: f64,
+    /// Per-sample analysis (census, curves, files).
+    analysis: f64,
+    /// Sample averages, their files and the plots.
+    averages_and_plots: f64,
+    total: f64,
+}
+
 impl Stage for SpectrumStage {
     fn info(&self) -> PluginInfo {
         INFO
     }
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        let started = Instant::now();
         let p = ctx.params;
         let solver_name = p.text_or("solver", "dense")?.to_string();
         let own: Vec<&str> = PARAMS.iter().map(|s| s.name).collect();
@@ -170,15 +216,72 @@ impl Stage for SpectrumStage {
             None
         };
         let plots = p.bool_or("plots", true)?;
+        let matrix_free = match p.text_or("operator", "stored")? {
+            "stored" => false,
+            "matrix-free" => true,
+            other => {
+                return Err(ParamError::new(
+                    p.path("operator"),
+                    format!("`{other}` is not one of: stored, matrix-free"),
+                )
+                .into())
+            }
+        };
+        let potential = if matrix_free {
+            if !p.contains("potential") {
+                return Err(ParamError::new(
+                    p.path("potential"),
+                    "operator: matrix-free computes D·v from the potential: give the Hessian stage's \
+                     potential, e.g. {plugin: eam/fs, file: CuZr_mm.eam.fs, elements: [Cu, Zr]}",
+                )
+                .into());
+            }
+            let (plugin, pot_params) = p.plugin("potential")?;
+            Some(ctx.registry.potential(&plugin, &pot_params)?)
+        } else {
+            None
+        };
 
         let dirs = structure_dirs(ctx)?;
         ctx.progress.set_total(dirs.len() as u64);
         let mut samples = Vec::new();
         for (k, (name, dir)) in dirs.iter().enumerate() {
             ctx.progress.message(&format!("{name}: {solver_name}"));
-            let products = HessianProducts::read_dir(dir, elements.as_deref())
-                .map_err(|e| StageError::Failed(e.to_string()))?;
-            let sample = solve_sample(name, dir, &products, solver.as_ref(), zero_tol)?;
+            let clock = Instant::now();
+            let read = if potential.is_some() {
+                HessianProducts::read_dir_without_matrix
+            } else {
+                HessianProducts::read_dir
+            };
+            let products =
+                read(dir, elements.as_deref()).map_err(|e| StageError::Failed(e.to_string()))?;
+            let load_s = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let xi = products.xi_mass_weighted();
+            let (operator, kind, scale): (Box<dyn SymmetricOperator>, _, _) = match &potential {
+                Some(pot) => {
+                    let op = MatrixFreeHessian::from_potential(&products.structure, pot.as_ref())
+                        .map_err(|e| StageError::Failed(format!("{}: {e}", dir.display())))?;
+                    check_force_fields(dir, &op.force_fields_mass_weighted(), &xi)?;
+                    let scale = op.max_diagonal();
+                    (Box::new(op), "matrix-free", scale)
+                }
+                None => {
+                    let op = CsrOperator(products.mass_weighted());
+                    let scale = op.max_diagonal();
+                    (Box::new(op), "stored", scale)
+                }
+            };
+            let built = Built {
+                operator: operator.as_ref(),
+                kind,
+                scale,
+                xi,
+                load_s,
+                operator_s: clock.elapsed().as_secs_f64(),
+            };
+            let sample = solve_sample(name, dir, &products, built, solver.as_ref(), zero_tol)?;
+            drop(operator);
             if sample.report.census.negative > 0 && negative == "error" {
                 let c = &sample.report.census;
                 return Err(StageError::Failed(format!(
@@ -227,6 +330,7 @@ impl Stage for SpectrumStage {
         let mut curves = Curves::default();
         let mut warnings = Vec::new();
         for s in &mut samples {
+            let clock = Instant::now();
             let c = sample_curves(s, grid, &centers, sigma);
             s.report.boson_peak = boson_peak(
                 &centers,
@@ -254,6 +358,7 @@ impl Stage for SpectrumStage {
                 &vdos_csv(&centers, &[&c], s.report.debye.as_ref()),
             )?;
             write(&dir.join("gamma.csv"), &gamma_csv(&centers, &[&c]))?;
+            s.report.timings.analysis_s += clock.elapsed().as_secs_f64();
             write_json(&dir.join("sample.json"), &s.report)?;
             warnings.extend(
                 s.report
@@ -263,6 +368,7 @@ impl Stage for SpectrumStage {
             );
             curves.push(c);
         }
+        let averages_clock = Instant::now();
         let all: Vec<&SampleCurves> = curves.0.iter().collect();
         let debye_mean = mean(
             samples
@@ -327,8 +433,21 @@ impl Stage for SpectrumStage {
             }
         }
 
+        let phase =
+            |f: &dyn Fn(&Timings) -> f64| samples.iter().map(|s| f(&s.report.timings)).sum();
         let file = SpectrumFile {
             solver: &solver_name,
+            operator: samples[0].report.operator,
+            zero_modes: samples.iter().map(|s| s.report.census.zero).sum(),
+            negative_modes: samples.iter().map(|s| s.report.census.negative).sum(),
+            timings_s: TotalTimings {
+                load: phase(&|t| t.load_s),
+                operator: phase(&|t| t.operator_s),
+                solve: phase(&|t| t.solve_s),
+                analysis: phase(&|t| t.analysis_s),
+                averages_and_plots: averages_clock.elapsed().as_secs_f64(),
+                total: started.elapsed().as_secs_f64(),
+            },
             grid,
             smoothing_thz: sigma,
             samples: samples.iter().map(|s| &s.report).collect(),
@@ -408,16 +527,61 @@ fn sanitize(text: &str) -> String {
         .collect()
 }
 
+/// D of one sample as the solver will see it.
+struct Built<'a> {
+    operator: &'a dyn SymmetricOperator,
+    /// `stored` or `matrix-free`.
+    kind: &'static str,
+    /// max|D_ii|, eV/(Å²·amu): scale of the zero-mode tolerance.
+    scale: f64,
+    /// M^{-1/2} Ξ, eV/(Å·amu^{1/2}).
+    xi: Vec<[f64; 6]>,
+    load_s: f64,
+    operator_s: f64,
+}
+
+/// Refuses a matrix-free potential whose Ξ is not the Hessian stage's (a
+/// different potential, or species in another order).
+fn check_force_fields(
+    dir: &Path,
+    ours: &[[f64; 6]],
+    stored: &[[f64; 6]],
+) -> Result<(), StageError> {
+    let (mut diff, mut norm) = (0.0f64, 0.0f64);
+    for (a, b) in ours.iter().zip(stored) {
+        for k in 0..6 {
+            diff += (a[k] - b[k]).powi(2);
+            norm += b[k] * b[k];
+        }
+    }
+    let rel = (diff / norm.max(f64::MIN_POSITIVE)).sqrt();
+    if rel > 1e-6 || ours.len() != stored.len() {
+        return Err(StageError::Failed(format!(
+            "{}: Ξ from the matrix-free `potential` differs from the Hessian stage's xi.csv by {rel:.1e} \
+             (relative): give the `potential` the Hessian stage used",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Solves one structure and fills its report (boson peak comes later, on the common grid).
 fn solve_sample(
     name: &str,
     dir: &Path,
     products: &HessianProducts,
+    built: Built<'_>,
     solver: &dyn nonaffine_core::SpectrumSolver,
     zero_tol: f64,
 ) -> Result<Sample, StageError> {
-    let (op, xi) = CsrOperator::mass_weighted(products);
-    let scale = op.max_diagonal();
+    let Built {
+        operator: op,
+        kind: operator_kind,
+        scale,
+        xi,
+        load_s,
+        operator_s,
+    } = built;
     let s = &products.structure;
     let atoms = s.len();
     let volume = products.volume_a3();
@@ -434,7 +598,7 @@ fn solve_sample(
         &mut warnings,
     );
     let problem = SpectrumProblem {
-        operator: &op,
+        operator: op,
         xi: &xi,
         debye_omega: pre_debye
             .as_ref()
@@ -444,7 +608,8 @@ fn solve_sample(
     let result = solver
         .solve(&problem)
         .map_err(|e| StageError::Failed(format!("{}: {e}", dir.display())))?;
-    let seconds = start.elapsed().as_secs_f64();
+    let solve_s = start.elapsed().as_secs_f64();
+    let clock = Instant::now();
     let modes = &result.modes;
     let kind = modes.kind.unwrap_or(ModesKind::Complete);
     let mut eigen_for_census = modes.eigenvalues.clone();
@@ -557,7 +722,13 @@ fn solve_sample(
             completeness,
             participation_low_and_all,
             diagnostics: result.diagnostics.clone(),
-            solve_seconds: seconds,
+            operator: operator_kind,
+            timings: Timings {
+                load_s,
+                operator_s,
+                solve_s,
+                analysis_s: clock.elapsed().as_secs_f64(),
+            },
             warnings,
         },
         result,

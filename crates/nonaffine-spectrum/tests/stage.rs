@@ -3,12 +3,14 @@
 
 use nalgebra_sparse::{CooMatrix, CsrMatrix};
 use nonaffine_core::{
-    NoProgress, Params, Registry, Stage, StageContext, StageError, StageInput, Summary,
+    Cell, NoProgress, ParamValue, Params, Registry, Species, Stage, StageContext, StageError,
+    StageInput, Structure, Summary,
 };
-use nonaffine_hessian::HessianProducts;
+use nonaffine_hessian::{compute, HessianOptions, HessianProducts};
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::SpectrumStage;
 use nonaffine_springs::SpringNetwork;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 fn registry() -> Registry {
@@ -19,12 +21,18 @@ fn registry() -> Registry {
         .register(spectrum_arpack::INFO, spectrum_arpack::build);
     r.spectrum_solvers
         .register(spectrum_lanczos::INFO, spectrum_lanczos::build);
+    r.potentials
+        .register(potential_eam::fs::INFO, potential_eam::fs::build);
     r
 }
 
 fn run(inputs: &[&Path], params: &str, out: &Path) -> Result<Summary, StageError> {
-    let reg = registry();
     let params = Params::from_pairs("stages.spectrum.params", params).unwrap();
+    run_with(inputs, params, out)
+}
+
+fn run_with(inputs: &[&Path], params: Params, out: &Path) -> Result<Summary, StageError> {
+    let reg = registry();
     let inputs: Vec<StageInput> = inputs
         .iter()
         .map(|d| StageInput {
@@ -317,4 +325,143 @@ fn lanczos_vdos_follows_dense() {
         mean_diff < 0.1 * peak,
         "mean |KPM − dense| = {mean_diff} (peak {peak})"
     );
+}
+
+fn cuzr_potential_param() -> ParamValue {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vendor/potentials/CuZr_mm.eam.fs");
+    ParamValue::Map(BTreeMap::from([
+        ("plugin".to_string(), ParamValue::Text("eam/fs".into())),
+        (
+            "file".to_string(),
+            ParamValue::Text(file.display().to_string()),
+        ),
+        (
+            "elements".to_string(),
+            ParamValue::List(vec![
+                ParamValue::Text("Cu".into()),
+                ParamValue::Text("Zr".into()),
+            ]),
+        ),
+    ]))
+}
+
+/// 128 atoms of Cu50Zr50 on a jittered bcc lattice, its Hessian folder.
+fn cuzr_hessian_dir(dir: &Path) {
+    let a = 3.26;
+    let cells = 4;
+    let l = cells as f64 * a;
+    let cell = Cell::orthogonal(l, l, l);
+    let (mut positions, mut types) = (Vec::new(), Vec::new());
+    for m in 0..2 * cells * cells * cells {
+        let (c, off) = (m / 2, 0.5 * (m % 2) as f64);
+        let s = [
+            ((c % cells) as f64 + off + 0.1) / cells as f64,
+            ((c / cells % cells) as f64 + off + 0.1) / cells as f64,
+            ((c / (cells * cells)) as f64 + off + 0.1) / cells as f64,
+        ];
+        let mut x = cell.cartesian(s);
+        let t = m as f64;
+        x[0] += 0.1 * (0.7 * t).sin();
+        x[1] += 0.1 * (1.3 * t).cos();
+        x[2] -= 0.1 * (0.4 * t).sin();
+        positions.push(x);
+        types.push(m % 2);
+    }
+    let species = vec![
+        Species {
+            name: "Cu".into(),
+            mass_amu: 63.546,
+        },
+        Species {
+            name: "Zr".into(),
+            mass_amu: 91.224,
+        },
+    ];
+    let n = positions.len();
+    let s = Structure::new(cell, species, types, positions, vec![[0; 3]; n]).unwrap();
+    let reg = registry();
+    let mut v = BTreeMap::new();
+    v.insert("potential".to_string(), cuzr_potential_param());
+    let (name, pot) = Params::new("p", v).plugin("potential").unwrap();
+    let pot = reg.potential(&name, &pot).unwrap();
+    let options = HessianOptions {
+        relaxed: false,
+        ..Default::default()
+    };
+    compute(&s, pot.as_ref(), &options)
+        .unwrap()
+        .products
+        .write_dir(dir)
+        .unwrap();
+}
+
+/// `operator: matrix-free` gives the lanczos solver the pair-list D·v: the
+/// quadrature (resolvent sums) equals the stored matrix's to round-off; the
+/// potential is required and checked against xi.csv; spectrum.json reports
+/// the operator, mode counts and per-phase timings.
+#[test]
+fn matrix_free_operator_gives_the_stored_operators_quadrature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hess = tmp.path().join("hessian");
+    cuzr_hessian_dir(&hess);
+    let lanczos = "solver=lanczos,steps=12,moments=64,random_vectors=2,grid=200,negative_modes=exclude,plots=false";
+    let mut outs = Vec::new();
+    for operator in ["stored", "matrix-free"] {
+        let out = tmp.path().join(operator);
+        std::fs::create_dir_all(&out).unwrap();
+        let mut params = Params::from_pairs(
+            "stages.spectrum.params",
+            &format!("{lanczos},operator={operator}"),
+        )
+        .unwrap();
+        params.set("potential", cuzr_potential_param());
+        run_with(&[&hess], params, &out).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("spectrum.json")).unwrap())
+                .unwrap();
+        assert_eq!(json["operator"], operator);
+        assert_eq!(json["samples"][0]["operator"], operator);
+        assert_eq!(json["zero_modes"], 3);
+        for phase in [
+            "load",
+            "operator",
+            "solve",
+            "analysis",
+            "averages_and_plots",
+            "total",
+        ] {
+            assert!(json["timings_s"][phase].as_f64().unwrap() >= 0.0, "{phase}");
+        }
+        outs.push(read_modes_csv(&out.join("sample/modes.csv")).unwrap());
+    }
+    assert_eq!(outs[0].len(), outs[1].len());
+    let scale = outs[0]
+        .iter()
+        .fold(0.0f64, |m, r| m.max(r.eigenvalue.abs()));
+    let weight = outs[0]
+        .iter()
+        .flat_map(|r| r.projection)
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    for (a, b) in outs[0].iter().zip(&outs[1]) {
+        assert!(
+            (a.eigenvalue - b.eigenvalue).abs() <= 1e-9 * scale,
+            "{} vs {}",
+            a.eigenvalue,
+            b.eigenvalue
+        );
+        for k in 0..6 {
+            assert!((a.projection[k].abs() - b.projection[k].abs()).abs() <= 1e-7 * weight);
+        }
+    }
+
+    // Without the potential, the error says what to give.
+    let out = tmp.path().join("missing");
+    std::fs::create_dir_all(&out).unwrap();
+    let e = run(&[&hess], &format!("{lanczos},operator=matrix-free"), &out).unwrap_err();
+    assert!(
+        e.to_string().contains("stages.spectrum.params.potential"),
+        "{e}"
+    );
+    let e = run(&[&hess], "operator=matrix", &out).unwrap_err();
+    assert!(e.to_string().contains("stored, matrix-free"), "{e}");
 }

@@ -19,15 +19,40 @@ pub struct Args {
     #[arg(long)]
     out: PathBuf,
     /// More stage or solver parameters as key=value,key=value (see `nonaffine plugins`),
-    /// e.g. `bins=80,modes=200`.
-    #[arg(long, short = 'p', default_value = "")]
-    params: String,
+    /// e.g. `-p bins=80,modes=200`; repeat `-p` for more; a list in brackets,
+    /// `-p shifts=[0.1,0.2]`, or by repeating a key.
+    #[arg(long, short = 'p')]
+    params: Vec<String>,
+    /// The Hessian stage's potential file, for `-p operator=matrix-free`
+    /// (D·v from the pair list; `hessian.mtx` is not read).
+    #[arg(long)]
+    potential: Option<PathBuf>,
+    /// Potential plugin of `--potential`: `eam/fs`, `eam/alloy` or `lj/cut`.
+    #[arg(long, default_value = "eam/fs")]
+    kind: String,
+    /// Element names of `--potential` in LAMMPS type order, e.g. `Cu,Zr`.
+    #[arg(long, value_delimiter = ',')]
+    elements: Vec<String>,
 }
 
 /// Runs the spectrum stage and prints its summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut params = Params::from_pairs("spectrum", &args.params)?;
+    let mut params = Params::from_pairs("spectrum", &args.params.join(","))?;
     params.set("solver", ParamValue::Text(args.solver.clone()));
+    if let Some(file) = &args.potential {
+        if args.elements.is_empty() {
+            anyhow::bail!("--potential needs --elements (e.g. --elements Cu,Zr)");
+        }
+        let pot = super::potential_args::potential_params(
+            "spectrum.potential",
+            &args.elements,
+            Some(file),
+            &[],
+        )?;
+        let mut map = pot.values().clone();
+        map.insert("plugin".into(), ParamValue::Text(args.kind.clone()));
+        params.set("potential", ParamValue::Map(map));
+    }
     let registry = nonaffine_registry::registry();
     let stage = registry.stage("spectrum")?;
     std::fs::create_dir_all(&args.out)
