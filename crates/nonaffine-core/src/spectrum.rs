@@ -128,6 +128,16 @@ pub fn project(phi: &[f64], xi: &[[f64; 6]]) -> [f64; 6] {
     x
 }
 
+/// ω_p² (eV/(Å²·amu)) of `count` modes distributed by the Debye law
+/// D(ω) = 3ω²/ω_D³ on [0, ω_D], at the quantiles ω_p = ω_D ((p + ½)/count)^{1/3},
+/// p = 0 … count − 1 (ascending): the frequencies of a Debye control spectrum
+/// (paper §IV), `omega_d` in sqrt(eV/(Å²·amu)).
+pub fn debye_law_eigenvalues(omega_d: f64, count: usize) -> Vec<f64> {
+    (0..count)
+        .map(|p| omega_d * omega_d * ((p as f64 + 0.5) / count as f64).powf(2.0 / 3.0))
+        .collect()
+}
+
 /// Participation ratio (Σ_i |φ_i|²)² / (N Σ_i |φ_i|⁴) over the N atoms of a
 /// 3N-component mode: 1 when every atom moves equally, 1/N when one atom moves.
 pub fn participation_ratio(phi: &[f64]) -> f64 {
@@ -230,6 +240,19 @@ mod tests {
         let mut seen = Vec::new();
         Diag(vec![1.0, 0.0, 3.0]).for_each_entry(&mut |i, j, v| seen.push((i, j, v)));
         assert_eq!(seen, vec![(0, 0, 1.0), (2, 2, 3.0)]);
+    }
+
+    #[test]
+    fn debye_law_quantiles_follow_the_cumulative_count() {
+        // N(ω) = count (ω/ω_D)³: mode p sits where N = p + ½.
+        let (wd, m) = (2.0, 1000);
+        let l = debye_law_eigenvalues(wd, m);
+        assert_eq!(l.len(), m);
+        for (p, lp) in l.iter().enumerate() {
+            let n = m as f64 * (lp.sqrt() / wd).powi(3);
+            assert!((n - (p as f64 + 0.5)).abs() < 1e-9, "p = {p}: N = {n}");
+        }
+        assert!(l.windows(2).all(|w| w[0] < w[1]) && l[m - 1] < wd * wd);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //!   modes has the same mean Ξ̂Ξ̂ᵀ = G/(3N − 3): Γ is flat in ω.
 //!   Nothing of D enters except through ω_D and the mode count.
 
+use nonaffine_core::spectrum::debye_law_eigenvalues;
 use nonaffine_core::{
     Modes, ModesKind, Params, PluginError, PluginInfo, SolverError, SpectrumProblem,
     SpectrumResult, SpectrumSolver,
@@ -66,10 +67,9 @@ impl SpectrumSolver for DebyeSpectrum {
         let m = n - 3;
         let share: Vec<f64> = (0..6).map(|j| ((m + 5 - j) / 6) as f64).collect();
         let mut eigenvalues = vec![0.0; 3];
+        eigenvalues.extend(debye_law_eigenvalues(omega_d, m));
         let mut projections = vec![[0.0; 6]; 3];
         for p in 0..m {
-            let w = omega_d * ((p as f64 + 0.5) / m as f64).cbrt();
-            eigenvalues.push(w * w);
             let j = p % 6;
             projections.push(std::array::from_fn(|a| l[a][j] / share[j].sqrt()));
         }
