@@ -4,7 +4,9 @@
 //! `benches/compare_numpy.sh` right after this bench).
 //!
 //! `cargo bench -p spectrum-dense --bench dense` (N = 864; `SPECTRUM_BENCH_LARGE=1` adds N = 2048),
-//! then `python3 plugins/spectrum-dense/benches/eigh_numpy.py`.
+//! then `python3 plugins/spectrum-dense/benches/eigh_numpy.py`. One timed solve
+//! of N = 4·cells³ instead: `SPECTRUM_BENCH_ONCE=8` (N = 2048) or `=10` (N = 4000),
+//! then `python3 plugins/spectrum-dense/benches/eigh_numpy.py --repeats 1 6144`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -36,12 +38,52 @@ fn write_for_numpy(cells: usize, op: &CsrOperator) {
     std::fs::write(dir.join(format!("dense_{cells}.f64")), bytes).unwrap();
 }
 
+/// Peak resident memory so far, GiB (Linux VmHWM).
+fn peak_gib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / (1024.0 * 1024.0))
+}
+
+/// One timed solve outside criterion (`SPECTRUM_BENCH_ONCE=cells`: N = 4·cells³),
+/// for sizes where ten criterion samples would take too long.
+fn once(cells: usize) {
+    let (op, xi) = network(cells);
+    write_for_numpy(cells, &op);
+    let start = std::time::Instant::now();
+    let r = DenseSolver::default()
+        .solve(&SpectrumProblem {
+            operator: &op,
+            xi: &xi,
+            debye_omega: None,
+        })
+        .unwrap();
+    eprintln!(
+        "dense N = {} (3N = {}): {:.2} s (dsyevd + residual/orthogonality checks), peak RSS {:.2} GiB, {:?}",
+        4 * cells * cells * cells,
+        op.0.nrows(),
+        start.elapsed().as_secs_f64(),
+        peak_gib(),
+        r.diagnostics
+    );
+}
+
 fn bench(c: &mut Criterion) {
     eprintln!(
         "BLAS: {}, {} threads",
         nonaffine_lapack::openblas_config(),
         nonaffine_lapack::blas_threads()
     );
+    if let Some(cells) = std::env::var("SPECTRUM_BENCH_ONCE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        once(cells);
+        return;
+    }
     let mut g = c.benchmark_group("dense");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
