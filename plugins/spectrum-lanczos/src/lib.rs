@@ -20,8 +20,12 @@
 //! π·h/K in λ (h = half the spectral range, K = moments); statistical error of
 //! the density ≈ 1/sqrt(R·n) relative (R vectors, n = 3N).
 //!
-//! Memory: the Krylov basis, (6·steps)·3N doubles (N = 8192, 200 steps: 236 MB);
-//! the KPM needs 3 vectors.
+//! Memory: the Krylov basis, (6·steps)·3N doubles (N = 8192, 200 steps: 236 MB),
+//! and 60 vectors for the spectral bounds; the KPM needs 3 vectors. The solver
+//! sees D only through products, so with the spectrum stage's
+//! `operator: matrix-free` (`nonaffine_hessian::MatrixFreeHessian`) nothing is
+//! stored beyond a pair list: 10⁶ atoms fit in a few GiB (crate README of
+//! nonaffine-spectrum, example `million`).
 
 use nonaffine_core::{
     EigenvalueDensity, Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginError,
@@ -36,7 +40,8 @@ pub const INFO: PluginInfo = PluginInfo {
         "Matrix-free spectrum: block-Lanczos Gauss quadrature of the spectral measures of the six \
           Ξ̂ components (resolvent sums for the response without eigenvectors, exact for \
           polynomials of degree < 2·steps) and a kernel-polynomial (Chebyshev, Jackson, \
-          stochastic trace) VDOS and Γ(ν). Memory ~ 6·steps·3N doubles.",
+          stochastic trace) VDOS and Γ(ν). Memory ~ 6·steps·3N doubles; with the stage's \
+          `operator: matrix-free` D is never stored.",
     params: PARAMS,
 };
 
