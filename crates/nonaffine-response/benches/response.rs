@@ -90,6 +90,7 @@ fn bench(c: &mut Criterion) {
                 log: true,
                 lower: 1e-6,
                 upper: 1e3,
+                grid: vec![],
             },
             FreeParam {
                 name: "b".into(),
@@ -98,6 +99,7 @@ fn bench(c: &mut Criterion) {
                 log: false,
                 lower: 0.2,
                 upper: 1.5,
+                grid: vec![],
             },
         ],
         build: &stretched,

@@ -19,7 +19,9 @@ use crate::{Affine, ModeSum, ResponseError};
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
 use nonaffine_core::MemoryKernel;
 use nonaffine_reference::lm::levenberg_marquardt;
+use num_complex::Complex64;
 use serde::Serialize;
+use std::cell::RefCell;
 
 /// `consistent` (C^B and 1/V as derived, one height scale) or `paper` (Eqs. 6–7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,6 +48,9 @@ pub struct FreeParam {
     pub lower: f64,
     /// Largest allowed value.
     pub upper: f64,
+    /// Further start values the multi-start scans (natural units), e.g. a
+    /// coarse grid of a shape parameter.
+    pub grid: Vec<f64>,
 }
 
 /// Builds a kernel from values of its free parameters; `None` when refused.
@@ -140,6 +145,10 @@ pub struct Calibration {
     pub curve: Vec<(f64, f64, f64)>,
     /// LM starts tried.
     pub starts: usize,
+    /// The optimum's kernel coordinates (log10 for log parameters) and log10
+    /// shift: a seed for [`calibrate_from`] at another temperature.
+    #[serde(skip)]
+    pub optimum: Vec<f64>,
 }
 
 struct Problem<'a> {
@@ -150,6 +159,9 @@ struct Problem<'a> {
     omega: Vec<f64>,
     log_storage: Vec<f64>,
     log_loss: Vec<f64>,
+    /// The sums of the last (kernel values, shift): the Jacobian columns of
+    /// the heights change no sum, so they reuse these.
+    memo: RefCell<Option<(Vec<f64>, Vec<Complex64>)>>,
 }
 
 impl Problem<'_> {
@@ -170,24 +182,17 @@ impl Problem<'_> {
     }
 
     /// The unscaled resolvent component S(ω_ref) = R_xx,xx for each grid point.
-    fn sums(
-        &self,
-        kernel: &dyn MemoryKernel,
-        log_shift: f64,
-        omega: &[f64],
-    ) -> Vec<num_complex::Complex64> {
+    fn sums(&self, kernel: &dyn MemoryKernel, log_shift: f64, omega: &[f64]) -> Vec<Complex64> {
         let s = 10f64.powf(log_shift);
-        omega
+        let zs: Vec<_> = omega
             .iter()
-            .map(|w| {
-                self.modes
-                    .resolvent_component(resolvent_argument(s * w, kernel), 0, 0)
-            })
-            .collect()
+            .map(|w| resolvent_argument(s * w, kernel))
+            .collect();
+        self.modes.resolvent_components(&zs, 0, 0)
     }
 
     /// (E', E'') from sums and heights (log10 values).
-    fn moduli(&self, sums: &[num_complex::Complex64], heights: &[f64]) -> Vec<(f64, f64)> {
+    fn moduli(&self, sums: &[Complex64], heights: &[f64]) -> Vec<(f64, f64)> {
         match self.mode {
             FitMode::Consistent => {
                 let scale = 10f64.powf(heights[0]);
@@ -229,16 +234,45 @@ impl Problem<'_> {
     }
 
     fn residuals(&self, theta: &[f64]) -> Option<Vec<f64>> {
-        let kv = self.kernel_values(theta)?;
-        let kernel = (self.kernel.build)(&kv)?;
         let nk = self.nk();
-        let sums = self.sums(kernel.as_ref(), theta[nk], &self.omega);
-        Some(self.residuals_of(&self.moduli(&sums, &theta[nk + 1..])))
+        let key = &theta[..=nk];
+        let mut memo = self.memo.borrow_mut();
+        if !matches!(&*memo, Some((k, _)) if k.as_slice() == key) {
+            let kv = self.kernel_values(theta)?;
+            let kernel = (self.kernel.build)(&kv)?;
+            let sums = self.sums(kernel.as_ref(), theta[nk], &self.omega);
+            *memo = Some((key.to_vec(), sums));
+        }
+        let (_, sums) = memo.as_ref()?;
+        Some(self.residuals_of(&self.moduli(sums, &theta[nk + 1..])))
+    }
+
+    /// A start at kernel coordinates `theta_kernel` and shift `log_shift`, with
+    /// the heights in closed form: (residual sum of squares, θ).
+    fn start_from(
+        &self,
+        kernel: &dyn MemoryKernel,
+        theta_kernel: &[f64],
+        log_shift: f64,
+    ) -> Option<(f64, Vec<f64>)> {
+        let sums = self.sums(kernel, log_shift, &self.omega);
+        let h = self.start_heights(&sums)?;
+        let rss: f64 = self
+            .residuals_of(&self.moduli(&sums, &h))
+            .iter()
+            .map(|r| r * r)
+            .sum();
+        rss.is_finite().then(|| {
+            let mut theta = theta_kernel.to_vec();
+            theta.push(log_shift);
+            theta.extend(h);
+            (rss, theta)
+        })
     }
 
     /// Heights that best match the reference for given sums (closed forms):
     /// the mean log offset for a scale, a linear fit of E' for E_A and A.
-    fn start_heights(&self, sums: &[num_complex::Complex64]) -> Option<Vec<f64>> {
+    fn start_heights(&self, sums: &[Complex64]) -> Option<Vec<f64>> {
         let n = sums.len() as f64;
         match self.mode {
             FitMode::Consistent => {
@@ -271,10 +305,33 @@ impl Problem<'_> {
     }
 }
 
+/// First log10 s of the shift scan.
+const SCAN_FROM: f64 = -30.0;
+/// Step of the shift scan in log10 s.
+const SCAN_STEP: f64 = 0.5;
+/// Steps of the shift scan (to log10 s = 10).
+const SCAN_POINTS: usize = 80;
+/// Most rounds of a seed-only refit (`starts = 0`).
+const SEED_ROUNDS: usize = 4;
+/// LM iterations per round: each start gets one round, the best start more.
+const ROUND: usize = 25;
+/// Most rounds of the best start (2000 iterations; 100 when only seeds are started).
+const MAX_ROUNDS: usize = 80;
+/// The best start stops when a round lowers χ² by less than this fraction:
+/// along a degenerate valley (amplitude against heights in the weak-coupling
+/// limit) LM would otherwise creep for thousands of iterations. With χ² ≈ n s²
+/// a gain of 1e-4 χ² is ≈ 0.01 s² for n ≈ 100 points, far below the Δχ² = s²
+/// that moves a parameter by one standard error.
+const ROUND_GAIN: f64 = 1e-4;
+/// ... or when a round moves every parameter by less than this fraction of its
+/// standard error: the remaining change is statistically nothing. This ends
+/// the slow walk along a degenerate valley, e.g. towards the weak-coupling
+/// limit ν0 → 0 on noise-free reference curves, where χ² keeps falling by a
+/// few per cent per round but the parameters' errors are larger still.
+const ROUND_STEP_IN_ERRORS: f64 = 0.05;
+
 /// Fits `kernel` (with the time shift and heights) to `target` through the
-/// spectrum `modes` (brief §3 "Calibration"). Starts: the kernel's start values
-/// with the best `starts` shifts of a scan of log10 s over [−30, 10] in steps of
-/// 0.25 (heights set in closed form at each), each refined by LM.
+/// spectrum `modes` (brief §3 "Calibration"); [`calibrate_from`] without seeds.
 pub fn calibrate(
     affine: &Affine,
     modes: &dyn ModeSum,
@@ -282,6 +339,33 @@ pub fn calibrate(
     mode: FitMode,
     target: &Target,
     starts: usize,
+) -> Result<Calibration, ResponseError> {
+    calibrate_from(affine, modes, kernel, mode, target, starts, &[])
+}
+
+/// Fits `kernel` (with the time shift and heights) to `target` through the
+/// spectrum `modes` (brief §3 "Calibration").
+///
+/// Starts: for the kernel's start values, and for each value of a parameter's
+/// [`FreeParam::grid`] with the others at their starts, a scan of log10 s over
+/// [−30, 10] in steps of 0.5 with the heights set in closed form; the local
+/// minima of these scans and the `seeds` (kernel values in fit coordinates —
+/// log10 for log parameters — then log10 s, e.g. another temperature's
+/// optimum) are ranked by their residual, and the best `starts` distinct ones
+/// (at least as many as there are seeds) each get 25 LM iterations; the best
+/// of them continues in rounds of 25 until a round lowers χ² by less than
+/// 1e-4 χ² or moves no parameter by 0.05 of its standard error (at most 2000
+/// iterations). `starts = 0` skips the scans: only the seeds are started, and
+/// the best gets at most 100 iterations (a search for a better basin).
+#[allow(clippy::too_many_arguments)]
+pub fn calibrate_from(
+    affine: &Affine,
+    modes: &dyn ModeSum,
+    kernel: &KernelModel<'_>,
+    mode: FitMode,
+    target: &Target,
+    starts: usize,
+    seeds: &[Vec<f64>],
 ) -> Result<Calibration, ResponseError> {
     let n = target.omega.len();
     if target.storage.len() != n || target.loss.len() != n || n < 3 {
@@ -308,6 +392,7 @@ pub fn calibrate(
         omega: keep.iter().map(|&i| target.omega[i]).collect(),
         log_storage: keep.iter().map(|&i| target.storage[i].log10()).collect(),
         log_loss: keep.iter().map(|&i| target.loss[i].log10()).collect(),
+        memo: RefCell::new(None),
     };
     let nk = kernel.free.len();
     let heights = match mode {
@@ -322,70 +407,117 @@ pub fn calibrate(
             target.signal_floor
         )));
     }
-    let theta_kernel: Vec<f64> = kernel
-        .free
-        .iter()
-        .map(|f| if f.log { f.start.log10() } else { f.start })
-        .collect();
-    let start_kernel = (kernel.build)(&problem.kernel_values(&theta_kernel).ok_or_else(|| {
-        ResponseError::Invalid("kernel start values outside their bounds".into())
-    })?)
-    .ok_or_else(|| {
-        ResponseError::Invalid(format!(
-            "kernel `{}` refused its start values",
-            kernel.plugin
-        ))
-    })?;
-    // Scan of the shift.
-    let mut scan: Vec<(f64, Vec<f64>)> = Vec::new();
-    for i in 0..=160 {
-        let ls = -30.0 + 0.25 * f64::from(i);
-        let sums = problem.sums(start_kernel.as_ref(), ls, &problem.omega);
-        let Some(h) = problem.start_heights(&sums) else {
-            continue;
-        };
-        let rss: f64 = problem
-            .residuals_of(&problem.moduli(&sums, &h))
-            .iter()
-            .map(|r| r * r)
-            .sum();
-        if rss.is_finite() {
-            let mut theta = theta_kernel.clone();
-            theta.push(ls);
-            theta.extend(h);
-            scan.push((rss, theta));
-        }
-    }
-    // Local minima of the scan, best first.
-    let mut minima: Vec<usize> = (0..scan.len())
-        .filter(|&i| {
-            (i == 0 || scan[i].0 <= scan[i - 1].0)
-                && (i + 1 == scan.len() || scan[i].0 <= scan[i + 1].0)
-        })
-        .collect();
-    minima.sort_by(|a, b| scan[*a].0.total_cmp(&scan[*b].0));
-    minima.truncate(starts.max(1));
-    if minima.is_empty() {
-        return Err(ResponseError::Fit(format!(
-            "kernel `{}`: no shift in 1e-30..1e10 gives positive moduli",
-            kernel.plugin
-        )));
-    }
-    let steps = vec![1e-5; k];
-    let residuals = |t: &[f64]| problem.residuals(t);
-    let mut best = None;
-    for &i in &minima {
-        if let Some(sol) = levenberg_marquardt(&residuals, &scan[i].1, &steps, 2000) {
-            if best
-                .as_ref()
-                .map_or(true, |b: &nonaffine_reference::lm::LmSolution| {
-                    sol.rss < b.rss
-                })
-            {
-                best = Some(sol);
+    // Kernel start vectors (fit coordinates): the start values, then each
+    // grid value of one parameter with the others at their starts.
+    let to_fit = |f: &FreeParam, v: f64| if f.log { v.log10() } else { v };
+    let base: Vec<f64> = kernel.free.iter().map(|f| to_fit(f, f.start)).collect();
+    let mut kernel_starts = vec![base.clone()];
+    for (i, f) in kernel.free.iter().enumerate() {
+        for v in &f.grid {
+            let mut t = base.clone();
+            t[i] = to_fit(f, *v);
+            if !kernel_starts.contains(&t) {
+                kernel_starts.push(t);
             }
         }
     }
+    if problem.kernel_values(&base).is_none() {
+        return Err(ResponseError::Invalid(format!(
+            "kernel `{}`: start values outside their bounds",
+            kernel.plugin
+        )));
+    }
+    // Scan of the shift for each kernel start (heights in closed form); the
+    // local minima of each scan, and the seeds, are the candidate starts.
+    let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
+    let scanned = if starts == 0 {
+        &[][..]
+    } else {
+        &kernel_starts[..]
+    };
+    for theta_kernel in scanned {
+        let Some(kernel_start) = problem
+            .kernel_values(theta_kernel)
+            .and_then(|v| (kernel.build)(&v))
+        else {
+            continue;
+        };
+        let scan: Vec<(f64, Vec<f64>)> = (0..=SCAN_POINTS)
+            .filter_map(|i| {
+                let ls = SCAN_FROM + SCAN_STEP * i as f64;
+                problem.start_from(kernel_start.as_ref(), theta_kernel, ls)
+            })
+            .collect();
+        candidates.extend(
+            (0..scan.len())
+                .filter(|&i| {
+                    (i == 0 || scan[i].0 <= scan[i - 1].0)
+                        && (i + 1 == scan.len() || scan[i].0 <= scan[i + 1].0)
+                })
+                .map(|i| scan[i].clone()),
+        );
+    }
+    for seed in seeds.iter().filter(|s| s.len() == nk + 1) {
+        let kernel_seed = problem
+            .kernel_values(&seed[..nk])
+            .and_then(|v| (kernel.build)(&v));
+        if let Some(k) = kernel_seed {
+            candidates.extend(problem.start_from(k.as_ref(), &seed[..nk], seed[nk]));
+        }
+    }
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Distinct starts: another shift (by more than two scan steps) or kernel.
+    let mut chosen: Vec<Vec<f64>> = Vec::new();
+    for (_, theta) in candidates {
+        let near = chosen
+            .iter()
+            .any(|c| c[..nk] == theta[..nk] && (c[nk] - theta[nk]).abs() <= 2.0 * SCAN_STEP);
+        if !near {
+            chosen.push(theta);
+        }
+        if chosen.len() >= starts.max(seeds.len()).max(1) {
+            break;
+        }
+    }
+    if chosen.is_empty() {
+        return Err(ResponseError::Fit(format!(
+            "kernel `{}`: no shift in 1e{SCAN_FROM}..1e{} gives positive moduli",
+            kernel.plugin,
+            SCAN_FROM + SCAN_STEP * SCAN_POINTS as f64
+        )));
+    }
+    // Race: every start one round of LM, then the best one round by round.
+    let steps = vec![1e-5; k];
+    let residuals = |t: &[f64]| problem.residuals(t);
+    let raced = chosen
+        .iter()
+        .filter_map(|x0| levenberg_marquardt(&residuals, x0, &steps, ROUND))
+        .min_by(|a, b| a.rss.total_cmp(&b.rss));
+    let best = raced.map(|mut sol| {
+        // Seed-only refits look for a better basin, not for polish.
+        let rounds = if starts == 0 { SEED_ROUNDS } else { MAX_ROUNDS };
+        for _ in 1..rounds {
+            if sol.iterations < ROUND {
+                break; // LM's own convergence test stopped it
+            }
+            match levenberg_marquardt(&residuals, &sol.x, &steps, ROUND) {
+                Some(next) if next.rss <= sol.rss => {
+                    let small_gain = sol.rss - next.rss < ROUND_GAIN * sol.rss;
+                    let small_step = next.covariance.as_ref().is_some_and(|c| {
+                        next.x.iter().zip(&sol.x).enumerate().all(|(i, (a, b))| {
+                            (a - b).abs() < ROUND_STEP_IN_ERRORS * c[i][i].max(0.0).sqrt()
+                        })
+                    });
+                    sol = next;
+                    if small_gain || small_step {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        sol
+    });
     let sol = best.ok_or_else(|| {
         ResponseError::Fit(format!("kernel `{}`: every start failed", kernel.plugin))
     })?;
@@ -496,6 +628,7 @@ pub fn calibrate(
             Regime::Weak
         },
         curve,
-        starts: minima.len(),
+        starts: chosen.len(),
+        optimum: sol.x[..=nk].to_vec(),
     })
 }

@@ -20,6 +20,16 @@ use std::sync::Arc;
 /// Plugins with a parametric family (free amplitude, b; fixed time scale).
 pub(crate) const PARAMETRIC: [&str; 3] = ["markovian", "exponential", "stretched-exp"];
 
+/// Start values of the stretching exponent b tried by the multi-start beside
+/// the kernel stage's own (the paper's b lie in 0.55–0.72).
+const B_GRID: [f64; 4] = [0.35, 0.5, 0.65, 0.85];
+
+/// Amplitude start values tried beside the kernel stage's own, as factors of
+/// it: small amplitudes reach the weak-coupling regime, where the response
+/// takes the kernel's own shape and amplitude and heights are nearly
+/// degenerate (a valley LM walks slowly along from one start).
+const AMPLITUDE_FACTORS: [f64; 4] = [1e-6, 1e-4, 1e-2, 1e2];
+
 /// Keys of the `kernel` stage itself (not passed to its plugin).
 const KERNEL_STAGE_KEYS: [&str; 4] = ["plugin", "omega_min", "omega_max", "points"];
 
@@ -85,6 +95,7 @@ fn amplitude(start: f64, unit: &str) -> FreeParam {
         log: true,
         lower: 1e-12,
         upper: 1e12,
+        grid: AMPLITUDE_FACTORS.iter().map(|f| f * start).collect(),
     }
 }
 
@@ -96,6 +107,7 @@ fn stretching(start: f64) -> FreeParam {
         log: false,
         lower: 0.1,
         upper: 2.0,
+        grid: B_GRID.to_vec(),
     }
 }
 
@@ -247,6 +259,7 @@ fn from_input(input: &StageInput) -> Result<Family, StageError> {
             log: true,
             lower: 1e-12,
             upper: 1e12,
+            grid: AMPLITUDE_FACTORS.to_vec(),
         }],
         fixed: Vec::new(),
         table: Some(Arc::new(table)),

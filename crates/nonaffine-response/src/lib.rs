@@ -26,8 +26,8 @@ mod moduli;
 pub mod stage;
 
 pub use calibrate::{
-    calibrate, Calibration, Estimate, FitMode, FreeParam, KernelBuilder, KernelModel, Regime,
-    Target,
+    calibrate, calibrate_from, Calibration, Estimate, FitMode, FreeParam, KernelBuilder,
+    KernelModel, Regime, Target,
 };
 pub use modesum::{debye_control, ModeSum};
 pub use moduli::{

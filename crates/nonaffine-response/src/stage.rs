@@ -27,7 +27,7 @@
 
 use crate::families::{self, Family, Starts, PARAMETRIC};
 use crate::{
-    calibrate, debye_control, Affine, Calibration, Estimate, FitMode, KernelModel, Target,
+    calibrate_from, debye_control, Affine, Calibration, Estimate, FitMode, KernelModel, Target,
 };
 use nonaffine_core::{
     Modes, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError,
@@ -38,6 +38,7 @@ use nonaffine_spectrum::plot::{Figure, Series, Style};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
@@ -56,7 +57,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims" },
     ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (no boson-peak excess)" },
     ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
-    ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("2"), doc: "Levenberg-Marquardt starts per fit (best shifts of the scan)" },
+    ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("4"), doc: "Levenberg-Marquardt starts per fit: the best distinct minima of the scans over the shift (for the start values and a coarse grid of b and the amplitude); each gets 25 iterations, the best is refined" },
     ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units, when no kernel stage gives it" },
     ParamSpec { name: "markovian_nu0", kind: ParamKind::Number, unit: "1/time", default: Some("1e4"), doc: "start of the Markovian friction ν0, model time units, when no kernel stage gives it" },
     ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b, when no kernel stage gives it" },
@@ -204,7 +205,7 @@ impl Stage for ResponseStage {
         }
         let control = p.bool_or("debye_control", true)?;
         let shells = p.count_or("shells", 40)?.max(1) as usize;
-        let starts = p.count_or("starts", 2)?.max(1) as usize;
+        let starts = p.count_or("starts", 4)?.max(1) as usize;
         let time_unit_s = p.positive_or("time_unit_s", 60.0)?;
         let signal_floor = p.number_or("signal_floor", 1e-3)?;
         let plots = p.bool_or("plots", true)?;
@@ -225,11 +226,8 @@ impl Stage for ResponseStage {
             (_, false) => None,
         };
 
-        let mut fits: Vec<FitRecord> = Vec::new();
-        let per_t = families.len() + usize::from(control.is_some());
-        ctx.progress
-            .set_total((references.len() * per_t * fit_modes.len()) as u64);
-        let mut done = 0;
+        // Per temperature: the averaged spectrum, its debye control, the target.
+        let mut sets = Vec::with_capacity(references.len());
         for reference in &references {
             let t = reference.temperature_k;
             let (modes, affine) = average(&samples, t, &mut warnings)?;
@@ -241,31 +239,88 @@ impl Stage for ResponseStage {
                 time_unit_seconds: time_unit_s,
                 signal_floor,
             };
-            let mut jobs: Vec<(&Family, &'static str, &Modes)> =
-                families.iter().map(|f| (f, "boson_peak", &modes)).collect();
+            sets.push((t, modes, debye, affine, target));
+        }
+        let mut jobs: Vec<Job<'_>> = Vec::new();
+        for (set, (t, modes, debye, affine, target)) in sets.iter().enumerate() {
+            let mut models: Vec<(&Family, &'static str, &Modes)> =
+                families.iter().map(|f| (f, "boson_peak", modes)).collect();
             if let Some(f) = control {
-                jobs.push((f, "debye", &debye));
+                models.push((f, "debye", debye));
             }
-            for (fam, spectrum, m) in jobs {
+            for (family, spectrum, modes) in models {
                 for &mode in &fit_modes {
-                    ctx.progress
-                        .message(&format!("T = {t} K: {} ({spectrum})", fam.plugin));
-                    let builder = |v: &[f64]| fam.build(ctx.registry, v);
-                    let model = KernelModel {
-                        plugin: fam.plugin.clone(),
-                        free: fam.free.clone(),
-                        build: &builder,
-                    };
-                    match calibrate(&affine, m, &model, mode, &target, starts) {
-                        Ok(c) => fits.push(record(t, fam, spectrum, c)),
-                        Err(e) => warnings.push(format!(
-                            "T = {t} K, {} with the {spectrum} spectrum, {mode:?} mode: {e}",
-                            fam.plugin
-                        )),
-                    }
-                    done += 1;
-                    ctx.progress.set_position(done);
+                    jobs.push(Job {
+                        set,
+                        t: *t,
+                        family,
+                        spectrum,
+                        modes,
+                        affine,
+                        target,
+                        mode,
+                    });
                 }
+            }
+        }
+        ctx.progress.set_total(jobs.len() as u64);
+        let fit_one = |job: &Job<'_>, starts: usize, seeds: &[Vec<f64>]| {
+            let builder = |v: &[f64]| job.family.build(ctx.registry, v);
+            let model = KernelModel {
+                plugin: job.family.plugin.clone(),
+                free: job.family.free.clone(),
+                build: &builder,
+            };
+            calibrate_from(
+                job.affine, job.modes, &model, job.mode, job.target, starts, seeds,
+            )
+        };
+        let done = AtomicU64::new(0);
+        let first = in_parallel(&jobs, |job| {
+            let r = fit_one(job, starts, &[]);
+            ctx.progress.message(&format!(
+                "T = {} K: {} ({})",
+                job.t, job.family.label, job.spectrum
+            ));
+            ctx.progress
+                .set_position(done.fetch_add(1, Ordering::Relaxed) + 1);
+            r
+        });
+        // Second pass: each fit restarted from the optima of the same kernel
+        // family and mode at the other temperatures and with the other
+        // spectrum; kept where it lowers χ².
+        let seeds_of = |i: usize| -> Vec<Vec<f64>> {
+            let job = &jobs[i];
+            jobs.iter()
+                .zip(&first)
+                .filter(|(o, _)| {
+                    (o.set != job.set || o.spectrum != job.spectrum)
+                        && o.family.label == job.family.label
+                        && o.mode == job.mode
+                })
+                .filter_map(|(_, r)| r.as_ref().ok().map(|c| c.optimum.clone()))
+                .collect()
+        };
+        let indices: Vec<usize> = (0..jobs.len()).collect();
+        let second = in_parallel(&indices, |&i| {
+            let seeds = seeds_of(i);
+            (!seeds.is_empty())
+                .then(|| fit_one(&jobs[i], 0, &seeds).ok())
+                .flatten()
+        });
+        let mut fits: Vec<FitRecord> = Vec::new();
+        for ((job, first), second) in jobs.iter().zip(first).zip(second) {
+            let best = match (first, second) {
+                (Ok(a), Some(b)) if b.chi2 < a.chi2 => Ok(b),
+                (Err(_), Some(b)) => Ok(b),
+                (a, _) => a,
+            };
+            match best {
+                Ok(c) => fits.push(record(job.t, job.family, job.spectrum, c)),
+                Err(e) => warnings.push(format!(
+                    "T = {} K, {} with the {} spectrum, {:?} mode: {e}",
+                    job.t, job.family.label, job.spectrum, job.mode
+                )),
             }
         }
 
@@ -392,6 +447,50 @@ fn check_agreement(p: &Params, upstream: &[Family]) -> Result<(), StageError> {
         }
     }
     Ok(())
+}
+
+/// One calibration to run: a model (kernel family × spectrum × mode) at one
+/// temperature.
+struct Job<'a> {
+    set: usize,
+    t: f64,
+    family: &'a Family,
+    spectrum: &'static str,
+    modes: &'a Modes,
+    affine: &'a Affine,
+    target: &'a Target,
+    mode: FitMode,
+}
+
+/// `f` over `items` on the machine's threads (independent fits), results in
+/// item order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRecord {

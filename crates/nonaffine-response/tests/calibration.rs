@@ -36,6 +36,7 @@ fn stretched_model(nu0: f64, b: f64) -> KernelModel<'static> {
                 log: true,
                 lower: 1e-6,
                 upper: 1e3,
+                grid: vec![],
             },
             FreeParam {
                 name: "b".into(),
@@ -44,6 +45,7 @@ fn stretched_model(nu0: f64, b: f64) -> KernelModel<'static> {
                 log: false,
                 lower: 0.2,
                 upper: 1.5,
+                grid: vec![],
             },
         ],
         build: &stretched,
@@ -155,6 +157,7 @@ fn paper_mode_recovers_the_generating_parameters_within_their_errors() {
             log: true,
             lower: 1e-6,
             upper: 1e12,
+            grid: vec![],
         }],
         build: &markovian,
     };
