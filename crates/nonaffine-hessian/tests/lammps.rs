@@ -95,19 +95,13 @@ fn snapshot(label: &str, forces: bool) -> Step {
     }
 }
 
-/// Steps that start a fresh LAMMPS state holding `s` with `potential`.
-///
-/// For `lj/cut`, `pair_modify shift yes`: the energy no longer jumps where a
-/// pair crosses the cutoff, which otherwise stalls the minimizer's line
-/// search; forces, stresses and H are unchanged (the shift is a constant per
-/// pair).
+/// Steps that start a fresh LAMMPS state holding `s` with `potential`
+/// (`lj/cut` is shifted by its plugin, so the minimizer's line search does not
+/// stall where a pair crosses the cutoff).
 fn fresh(s: &Structure, potential: &dyn Potential) -> Vec<Step> {
     let mut cmds = vec!["clear".to_string()];
     cmds.extend(preamble());
     let mut pot = potential.lammps_commands();
-    if potential.name() == "lj/cut" {
-        pot.push("pair_modify shift yes".into());
-    }
     pot.push("thermo_style custom step pe fnorm fmax pxx pyy pzz pyz pxz pxy".into());
     vec![
         Step::Commands(cmds),

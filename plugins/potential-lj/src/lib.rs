@@ -1,8 +1,10 @@
 //! The `lj/cut` plugin: pairwise Lennard-Jones,
 //! φ_ab(r) = 4 ε_ab [(σ_ab/r)^12 − (σ_ab/r)^6] for r < r_c,ab and 0 beyond,
-//! truncated without a shift exactly as LAMMPS' `pair_style lj/cut` (default
-//! `pair_modify shift no`), so energies jump by φ(r_c) where a pair crosses the
-//! cutoff, as in LAMMPS.
+//! truncated at r_c as LAMMPS' `pair_style lj/cut`, and by default shifted
+//! (`pair_modify shift yes`, the Kob–Andersen convention): φ(r) − φ(r_c), so
+//! the energy is continuous at the cutoff and a minimizer can converge to
+//! force tolerances of 1e-10 eV/Å (unshifted, its line search stalls where a
+//! pair crosses the cutoff). `shift: false` gives LAMMPS' unshifted default.
 //!
 //! It is an [`EamForm`] without embedding, so every engine (forces, Hessian,
 //! Born moduli) works with it unchanged.
@@ -34,9 +36,10 @@ use nonaffine_core::{
 /// Registry entry.
 pub const INFO: PluginInfo = PluginInfo {
     name: "lj/cut",
-    version: "1",
+    version: "2",
     doc: "Pairwise Lennard-Jones 4ε[(σ/r)^12 − (σ/r)^6] with per-type-pair ε, σ and cutoff, \
-          truncated without shift as LAMMPS pair_style lj/cut (e.g. Kob-Andersen 80:20).",
+          truncated as LAMMPS pair_style lj/cut and shifted to zero at the cutoff unless \
+          shift: false (e.g. Kob-Andersen 80:20).",
     params: PARAMS,
 };
 
@@ -74,7 +77,15 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::NumberList,
         unit: "Å",
         default: None,
-        doc: "cutoff per type pair (no shift), same order as epsilon_ev",
+        doc: "cutoff per type pair, same order as epsilon_ev",
+    },
+    ParamSpec {
+        name: "shift",
+        kind: ParamKind::Bool,
+        unit: "",
+        default: Some("true"),
+        doc: "shift each pair energy to zero at its cutoff (LAMMPS pair_modify shift yes); \
+              forces and the Hessian do not change, energies do",
     },
 ];
 
@@ -88,6 +99,8 @@ struct PairCoeff {
     lj3: f64,
     /// 4 ε σ^6 (eV·Å⁶), LAMMPS `lj4`.
     lj4: f64,
+    /// φ(r_c) in eV when shifted, else 0 (LAMMPS `offset`).
+    offset_ev: f64,
 }
 
 /// A Lennard-Jones potential with per-type-pair parameters.
@@ -98,6 +111,7 @@ pub struct LennardJones {
     /// Coefficients at index a·n + b (symmetric).
     coeffs: Vec<PairCoeff>,
     max_cutoff_angstrom: f64,
+    shift: bool,
 }
 
 /// Why a Lennard-Jones parameter set is invalid.
@@ -114,6 +128,7 @@ impl LennardJones {
         epsilon_ev: &[f64],
         sigma_angstrom: &[f64],
         cutoff_angstrom: &[f64],
+        shift: bool,
     ) -> Result<Self, LjError> {
         let n = elements.len();
         if n == 0 {
@@ -181,7 +196,8 @@ impl LennardJones {
                 sigma_angstrom: 1.0,
                 cutoff_angstrom: 0.0,
                 lj3: 0.0,
-                lj4: 0.0
+                lj4: 0.0,
+                offset_ev: 0.0,
             };
             n * n
         ];
@@ -189,12 +205,18 @@ impl LennardJones {
         for a in 0..n {
             for b in a..n {
                 let (eps, sig, rc) = (epsilon_ev[k], sigma_angstrom[k], cutoff_angstrom[k]);
+                let ratio6 = (sig / rc).powi(6);
                 let c = PairCoeff {
                     epsilon_ev: eps,
                     sigma_angstrom: sig,
                     cutoff_angstrom: rc,
                     lj3: 4.0 * eps * sig.powi(12),
                     lj4: 4.0 * eps * sig.powi(6),
+                    offset_ev: if shift {
+                        4.0 * eps * (ratio6 * ratio6 - ratio6)
+                    } else {
+                        0.0
+                    },
                 };
                 coeffs[a * n + b] = c;
                 coeffs[b * n + a] = c;
@@ -207,6 +229,7 @@ impl LennardJones {
             masses_amu,
             coeffs,
             max_cutoff_angstrom,
+            shift,
         })
     }
 
@@ -220,6 +243,7 @@ impl LennardJones {
             &params.numbers("epsilon_ev")?,
             &params.numbers("sigma_angstrom")?,
             &params.numbers("cutoff_angstrom")?,
+            params.bool_or("shift", true)?,
         )
     }
 
@@ -251,6 +275,7 @@ pub fn kob_andersen() -> LennardJones {
         &[eps, 1.5 * eps, 0.5 * eps],
         &s,
         &[2.5 * s[0], 2.5 * s[1], 2.5 * s[2]],
+        true,
     );
     match built {
         Ok(lj) => lj,
@@ -270,7 +295,8 @@ impl EamForm for LennardJones {
 
     /// Written as LAMMPS' `PairLJCut::compute`: with r⁻⁶ = (1/r²)³,
     /// φ = r⁻⁶ (lj3 r⁻⁶ − lj4), φ' = −6 r⁻⁶ (2 lj3 r⁻⁶ − lj4)/r,
-    /// φ'' = r⁻⁶ (156 lj3 r⁻⁶ − 42 lj4)/r², with lj3 = 4εσ¹², lj4 = 4εσ⁶.
+    /// φ'' = r⁻⁶ (156 lj3 r⁻⁶ − 42 lj4)/r², with lj3 = 4εσ¹², lj4 = 4εσ⁶,
+    /// minus LAMMPS' offset φ(r_c) when shifted.
     fn pair(&self, a: usize, b: usize, r: f64) -> Radial {
         let c = self.coeff(a, b);
         if r >= c.cutoff_angstrom {
@@ -279,7 +305,7 @@ impl EamForm for LennardJones {
         let r2inv = 1.0 / (r * r);
         let r6inv = r2inv * r2inv * r2inv;
         Radial {
-            value: r6inv * (c.lj3 * r6inv - c.lj4),
+            value: r6inv * (c.lj3 * r6inv - c.lj4) - c.offset_ev,
             d1: -6.0 * r6inv * (2.0 * c.lj3 * r6inv - c.lj4) / r,
             d2: r6inv * (156.0 * c.lj3 * r6inv - 42.0 * c.lj4) * r2inv,
         }
@@ -320,6 +346,10 @@ impl Potential for LennardJones {
     fn lammps_commands(&self) -> Vec<String> {
         let n = self.elements.len();
         let mut out = vec![format!("pair_style lj/cut {:e}", self.max_cutoff_angstrom)];
+        out.push(format!(
+            "pair_modify shift {}",
+            if self.shift { "yes" } else { "no" }
+        ));
         for a in 0..n {
             for b in a..n {
                 let c = self.coeff(a, b);
@@ -340,7 +370,15 @@ impl Potential for LennardJones {
     }
 
     fn provenance(&self) -> Provenance {
-        let mut header = vec![format!("lj/cut, types {}", self.elements.join(" "))];
+        let mut header = vec![format!(
+            "lj/cut, types {}, {}",
+            self.elements.join(" "),
+            if self.shift {
+                "shifted to zero at the cutoff"
+            } else {
+                "not shifted"
+            }
+        )];
         let n = self.elements.len();
         for a in 0..n {
             for b in a..n {
@@ -385,14 +423,21 @@ mod tests {
             (0, 1, 0.01545, 2.724),
             (1, 1, 0.00515, 2.9964),
         ] {
+            // Kob–Andersen cut every pair at 2.5 σ: the shift is 4ε(x¹² − x⁶), x = 1/2.5.
+            let x6 = 0.4f64.powi(6);
+            let shift = 4.0 * eps * (x6 * x6 - x6);
             let rmin = 2f64.powf(1.0 / 6.0) * sig;
             let p = lj.pair(a, b, rmin);
-            assert!((p.value + eps).abs() < 1e-12 * eps, "{a}{b}: {}", p.value);
+            assert!(
+                (p.value + eps + shift).abs() < 1e-12 * eps,
+                "{a}{b}: {}",
+                p.value
+            );
             assert!(p.d1.abs() < 1e-12, "{a}{b}: {}", p.d1);
             // φ''(r_min) = 72 ε / (2^{1/3} σ²).
             let k = 72.0 * eps / (2f64.powf(1.0 / 3.0) * sig * sig);
             assert!((p.d2 - k).abs() < 1e-10 * k, "{a}{b}: {} vs {k}", p.d2);
-            assert!(lj.pair(a, b, sig).value.abs() < 1e-15);
+            assert!((lj.pair(a, b, sig).value + shift).abs() < 1e-15);
         }
     }
 
@@ -408,15 +453,41 @@ mod tests {
     }
 
     #[test]
-    fn truncated_without_shift() {
+    fn shifted_by_default_to_zero_at_the_cutoff_and_unshifted_on_request() {
         let lj = kob_andersen();
         let rc = 2.5 * 3.405;
-        let inside = lj.pair(0, 0, rc - 1e-9).value;
-        assert!(
-            inside < -1e-5,
-            "LAMMPS lj/cut does not shift: φ(r_c⁻) = {inside}"
+        // 4ε(x¹² − x⁶) at x = 1/2.5, the textbook Kob–Andersen offset −0.016317 ε.
+        let x6 = 0.4f64.powi(6);
+        let offset = 4.0 * 0.0103 * (x6 * x6 - x6);
+        assert!((offset / 0.0103 + 0.016_316_891).abs() < 1e-8);
+        assert!(lj.pair(0, 0, rc - 1e-9).value.abs() < 1e-11);
+        let p = Params::from_pairs(
+            "potential",
+            "elements=[A],masses_amu=[39.948],epsilon_ev=[0.0103],sigma_angstrom=[3.405],cutoff_angstrom=[8.5125],shift=false",
         );
+        let unshifted = match p {
+            Ok(p) => LennardJones::from_params(&p).unwrap(),
+            // Lists through from_pairs may not be supported: build directly.
+            Err(_) => LennardJones::new(
+                &Params::default(),
+                vec!["A".into()],
+                vec![39.948],
+                &[0.0103],
+                &[3.405],
+                &[8.5125],
+                false,
+            )
+            .unwrap(),
+        };
+        let inside = unshifted.pair(0, 0, rc - 1e-9).value;
+        assert!((inside - offset).abs() < 1e-12, "{inside} vs {offset}");
         assert_eq!(lj.pair(0, 0, rc).value, 0.0);
+        // Shifting moves energies only.
+        let (a, b) = (lj.pair(0, 0, 4.0), unshifted.pair(0, 0, 4.0));
+        assert_eq!((a.d1, a.d2), (b.d1, b.d2));
+        assert!((b.value - a.value - offset).abs() < 1e-15);
+        assert!(unshifted.lammps_commands()[1].ends_with("shift no"));
+        assert!(lj.lammps_commands()[1].ends_with("shift yes"));
     }
 
     #[test]
@@ -429,6 +500,7 @@ mod tests {
             &[1.0],
             &[1.0; 3],
             &[2.0; 3],
+            true,
         )
         .unwrap_err();
         assert_eq!(e.key, "potential.params.epsilon_ev");
