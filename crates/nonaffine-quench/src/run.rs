@@ -192,7 +192,17 @@ pub fn min_job(
     let mut steps = Vec::new();
     let tol = p.force_tolerance_ev_per_a;
     let (it, ev) = (p.max_iterations, 10 * p.max_iterations);
-    let minimize = format!("minimize 0.0 {tol} {it} {ev}");
+    // The quadratic line search converges fastest, but stalls (alpha → 0)
+    // where the energy is not smooth enough for it, e.g. where a pair crosses
+    // a cutoff, or at round-off near 1e-10 eV/Å; `forcezero` uses forces
+    // only and finishes the job (exits at once when already converged).
+    let min = format!("minimize 0.0 {tol} {it} {ev}");
+    let minimize = [
+        "min_modify line quadratic".to_string(),
+        min.clone(),
+        "min_modify line forcezero".to_string(),
+        min,
+    ];
     // Moduli in bar (the unit of LAMMPS pressure in metal units).
     let (b, g) = (
         p.relax_bulk_modulus_gpa * 1e4,
@@ -222,12 +232,13 @@ pub fn min_job(
             "change_box all triclinic".to_string(),
             THERMO_MIN.to_string(),
             format!("thermo {ev}"),
-            "min_modify line quadratic".to_string(),
-            minimize.clone(),
         ]);
+        cmds.extend(minimize.iter().cloned());
         steps.push(Step::Commands(cmds));
+        let mut repeat = vec![correct_box.clone()];
+        repeat.extend(minimize.iter().cloned());
         steps.push(Step::Repeat {
-            commands: vec![correct_box.clone(), minimize.clone()],
+            commands: repeat,
             max_times: p.max_relax_iterations,
             until: ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
                 .map(String::from)

@@ -14,7 +14,7 @@ pub struct QuenchStage;
 /// Stage description.
 pub const INFO: PluginInfo = PluginInfo {
     name: "quench",
-    version: "1",
+    version: "2",
     doc: "Melts a random alloy at zero pressure (NPT), cools it linearly, captures configurations at the requested temperatures and minimizes each to its inherent structure (box and atoms, all six stress components) with LAMMPS. Writes LAMMPS data and extxyz files per (temperature, sample) and summary.json.",
     params: PARAMS,
 };
@@ -126,7 +126,7 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), StageError> 
 
 /// The canonical summary: per capture temperature, sample means of the
 /// inherent-structure energy, volume and density, and whether every
-/// minimization reached the force tolerance.
+/// minimization reached the force and the stress tolerance.
 pub fn summary(protocol: &QuenchProtocol, run: &QuenchRun) -> Summary {
     let mut s = Summary::new();
     s.int("n_atoms", protocol.n_atoms as i64)
@@ -158,6 +158,19 @@ pub fn summary(protocol: &QuenchProtocol, run: &QuenchRun) -> Summary {
                 .iter()
                 .all(|c| c.meta.max_force_ev_per_a <= protocol.force_tolerance_ev_per_a)
             {
+                "yes"
+            } else {
+                "no"
+            },
+        )
+        .text(
+            "stress_tolerance_reached",
+            if caps.iter().all(|c| {
+                c.meta
+                    .stress_bar
+                    .iter()
+                    .all(|x| x.abs() <= protocol.stress_tolerance_bar)
+            }) {
                 "yes"
             } else {
                 "no"
