@@ -23,7 +23,8 @@
 //! |---|---|
 //! | `fit.json` | per temperature and model: parameters with units and standard errors, χ², R², AIC, BIC, τ_m (s), regime; the claims table with verdicts and numbers; the paper's values |
 //! | `response.csv` | `temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta`: fitted theory on the reference ω grid |
-//! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (dashed) at every temperature, log10 axes |
+//! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (symbols) at every temperature, log-log axes, ω in rad/s, moduli in the reference's unit σ0/ε0 |
+//! | `kernel_time.{png,svg}`, `kernel_freq.{png,svg}` | ν(t)/ν(0) of the fitted kernels against t in s; ν1, ν2 of the fitted stretched-exp kernels in 1/s against ω in rad/s |
 
 use crate::families::{self, Family, Starts, PARAMETRIC};
 use crate::{
@@ -34,7 +35,7 @@ use nonaffine_core::{
     Summary,
 };
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
-use nonaffine_spectrum::plot::{Figure, Series, Style};
+use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -114,8 +115,12 @@ struct FitRecord {
     loss_peak_omega: f64,
     coupling_at_peak: f64,
     regime: crate::Regime,
+    model_time_unit_s: f64,
     #[serde(skip)]
     curve: Vec<(f64, f64, f64)>,
+    /// Fitted free kernel parameters, natural units (to rebuild the kernel).
+    #[serde(skip)]
+    free_values: Vec<f64>,
 }
 
 impl FitRecord {
@@ -348,8 +353,17 @@ impl Stage for ResponseStage {
         write(&ctx.out_dir.join("response.csv"), &csv)?;
 
         if plots {
-            for (stem, fig) in figures(&references, &fits, fit_modes[0]) {
-                if let Err(e) = fig.write(&ctx.out_dir.join(stem)) {
+            let mut plotted: Vec<&Family> = families.iter().collect();
+            plotted.extend(control);
+            for (stem, fig, scale) in figures(
+                &references,
+                &fits,
+                fit_modes[0],
+                &plotted,
+                ctx.registry,
+                time_unit_s,
+            ) {
+                if let Err(e) = fig.write_scaled(&ctx.out_dir.join(stem), scale) {
                     warnings.push(format!("plot {stem}: {e}"));
                 }
             }
@@ -494,6 +508,10 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 }
 
 fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRecord {
+    let free_values = c.parameters[..fam.free.len()]
+        .iter()
+        .map(|e| e.value)
+        .collect();
     FitRecord {
         temperature_k: t,
         kernel: fam.plugin.clone(),
@@ -510,6 +528,8 @@ fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRe
         aic: c.aic,
         bic: c.bic,
         memory_time_s: c.memory_time_s,
+        model_time_unit_s: c.model_time_unit_s,
+        free_values,
         loss_peak_omega: c.loss_peak_omega,
         coupling_at_peak: c.coupling_at_peak,
         regime: c.regime,
@@ -799,36 +819,55 @@ fn claims(references: &[Reference], fits: &[FitRecord], mode: FitMode) -> Vec<Cl
     out
 }
 
+/// Colours of the temperatures (hottest first), distinguishable in print.
+const COLORS: [(u8, u8, u8); 4] = [
+    (214, 39, 40),
+    (31, 119, 180),
+    (44, 160, 44),
+    (148, 103, 189),
+];
+
+/// The figures: Fig. 3/4 analogues and the loss tangent (reference lines,
+/// theory symbols, log-log), and ν(t), ν̃(ω) of the fitted kernels. ω is
+/// converted to rad/s with the reference's time unit; moduli stay in the
+/// reference's unit (σ0/ε0 of its Kohlrausch fit: normalised).
 fn figures(
     references: &[Reference],
     fits: &[FitRecord],
     mode: FitMode,
-) -> Vec<(&'static str, Figure)> {
-    let colors = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)];
-    let lg = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
-    let mut x_range = (f64::INFINITY, f64::NEG_INFINITY);
+    families: &[&Family],
+    registry: &nonaffine_core::Registry,
+    time_unit_s: f64,
+) -> Vec<(&'static str, Figure, Scale)> {
+    let log_log = Scale {
+        log_x: true,
+        log_y: true,
+        legend_lower: false,
+    };
+    let per_s = 1.0 / time_unit_s;
+    let mut x_range = (f64::INFINITY, 0.0f64);
     for r in references {
-        for w in &r.omega {
-            x_range.0 = x_range.0.min(lg(*w));
-            x_range.1 = x_range.1.max(lg(*w));
+        for w in r.omega.iter().filter(|w| **w > 0.0) {
+            x_range.0 = x_range.0.min(w * per_s);
+            x_range.1 = x_range.1.max(w * per_s);
         }
     }
     let panels: [(&'static str, &str, &str, usize); 3] = [
         (
             "fig3_storage",
-            "Storage modulus E'(ω) (Fig. 3 analogue)",
-            "log₁₀ E' (reference unit)",
+            "Storage modulus E'(ω), Fig. 3 analogue",
+            "E' / (σ0/ε0)  (normalised by the Kohlrausch amplitude)",
             1,
         ),
         (
             "fig4_loss",
-            "Loss modulus E''(ω) (Fig. 4 analogue)",
-            "log₁₀ E'' (reference unit)",
+            "Loss modulus E''(ω), Fig. 4 analogue",
+            "E'' / (σ0/ε0)  (normalised by the Kohlrausch amplitude)",
             2,
         ),
-        ("tan_delta", "Loss tangent tan δ = E''/E'", "log₁₀ tan δ", 3),
+        ("tan_delta", "Loss tangent tan δ = E''/E'", "tan δ", 3),
     ];
-    panels
+    let mut out: Vec<(&'static str, Figure, Scale)> = panels
         .iter()
         .map(|(stem, title, y_label, col)| {
             let pick = |e1: f64, e2: f64| match col {
@@ -838,14 +877,14 @@ fn figures(
             };
             let mut series = Vec::new();
             for (k, r) in references.iter().enumerate() {
-                let color = colors[k % colors.len()];
+                let color = COLORS[k % COLORS.len()];
                 series.push(Series {
-                    label: format!("{} K reference", r.temperature_k),
+                    label: format!("{} K reference (Kohlrausch)", r.temperature_k),
                     points: r
                         .omega
                         .iter()
                         .zip(r.storage.iter().zip(&r.loss))
-                        .map(|(w, (e1, e2))| (lg(*w), lg(pick(*e1, *e2))))
+                        .map(|(w, (e1, e2))| (w * per_s, pick(*e1, *e2)))
                         .collect(),
                     color,
                     style: Style::Line,
@@ -854,14 +893,15 @@ fn figures(
                 if let Some(f) = find(fits, r.temperature_k, "stretched-exp", "boson_peak", mode) {
                     let b = f.value("b").map_or(f64::NAN, |e| e.value);
                     series.push(Series {
-                        label: format!("{} K stretched-exp fit, b = {b:.2}", r.temperature_k),
+                        label: format!("{} K theory, stretched-exp b = {b:.2}", r.temperature_k),
                         points: f
                             .curve
                             .iter()
-                            .map(|(w, e1, e2)| (lg(*w), lg(pick(*e1, *e2))))
+                            .step_by(2)
+                            .map(|(w, e1, e2)| (w * per_s, pick(*e1, *e2)))
                             .collect(),
                         color,
-                        style: Style::Dashed,
+                        style: Style::Markers,
                         band: Vec::new(),
                     });
                 }
@@ -870,15 +910,129 @@ fn figures(
                 *stem,
                 Figure {
                     title: (*title).into(),
-                    x_label: "log₁₀ ω (rad per reference time unit)".into(),
+                    x_label: "ω (rad/s)".into(),
                     y_label: (*y_label).into(),
                     x_range,
                     series,
                     marker: None,
                 },
+                // E', E'' rise to the right: the lower right corner is free.
+                Scale {
+                    legend_lower: *col < 3,
+                    ..log_log
+                },
             )
         })
-        .collect()
+        .collect();
+
+    // The fitted kernels in physical time: t_s = t · (model time unit in s),
+    // ν̃ in 1/s = ν̃ / (model time unit in s).
+    let mut time_series = Vec::new();
+    let mut freq_series = Vec::new();
+    let (mut t_range, mut w_range) = ((f64::INFINITY, 0.0f64), x_range);
+    for (k, r) in references.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        for f in fits.iter().filter(|f| {
+            f.temperature_k == r.temperature_k && f.spectrum == "boson_peak" && f.mode == mode
+        }) {
+            let Some(family) = families.iter().find(|x| x.label == f.kernel_stage) else {
+                continue;
+            };
+            let Some(kernel) = family.build(registry, &f.free_values) else {
+                continue;
+            };
+            let unit = f.model_time_unit_s;
+            let style = match f.kernel.as_str() {
+                "stretched-exp" => Style::Line,
+                "exponential" => Style::Dashed,
+                _ => Style::Markers,
+            };
+            let label = format!("{} K {}", r.temperature_k, f.kernel);
+            // ν(t)/ν(0+) over 8 decades around the memory time (or 1e-3..1e5
+            // model units from the loss peak).
+            let centre = kernel
+                .memory_time()
+                .unwrap_or(1.0 / (f.loss_peak_omega * time_unit_s.recip() * unit).max(1e-300));
+            if f.kernel != "markovian" {
+                let t: Vec<f64> = (0..=80)
+                    .map(|i| centre * 10f64.powf(-4.0 + 0.1 * f64::from(i)))
+                    .collect();
+                let nu0 = kernel.nu_time(t[0]);
+                if nu0.is_finite() && nu0 > 0.0 {
+                    let pts: Vec<(f64, f64)> = t
+                        .iter()
+                        .map(|t| (t * unit, kernel.nu_time(*t) / nu0))
+                        .filter(|(_, y)| y.is_finite())
+                        .step_by(if style == Style::Markers { 4 } else { 1 })
+                        .collect();
+                    for (x, _) in &pts {
+                        t_range.0 = t_range.0.min(*x);
+                        t_range.1 = t_range.1.max(*x);
+                    }
+                    time_series.push(Series {
+                        label: label.clone(),
+                        points: pts,
+                        color,
+                        style,
+                        band: Vec::new(),
+                    });
+                }
+            }
+            if f.kernel == "stretched-exp" {
+                let w: Vec<f64> = (0..=60)
+                    .map(|i| x_range.0 * (x_range.1 / x_range.0).powf(f64::from(i) / 60.0))
+                    .collect();
+                for (part, dashed) in [("ν1", false), ("ν2", true)] {
+                    freq_series.push(Series {
+                        label: format!("{} K {part}", r.temperature_k),
+                        points: w
+                            .iter()
+                            .map(|w| {
+                                let z = kernel.nu_freq(w * unit);
+                                (*w, if dashed { -z.im } else { z.re } / unit)
+                            })
+                            .collect(),
+                        color,
+                        style: if dashed { Style::Dashed } else { Style::Line },
+                        band: Vec::new(),
+                    });
+                }
+                w_range = x_range;
+            }
+        }
+    }
+    if !time_series.is_empty() && t_range.1 > t_range.0 {
+        out.push((
+            "kernel_time",
+            Figure {
+                title: "Fitted memory kernels ν(t)/ν(0)".into(),
+                x_label: "t (s)".into(),
+                y_label: "ν(t)/ν(0)".into(),
+                x_range: t_range,
+                series: time_series,
+                marker: None,
+            },
+            Scale {
+                log_y: false,
+                ..log_log
+            },
+        ));
+    }
+    if !freq_series.is_empty() {
+        out.push((
+            "kernel_freq",
+            Figure {
+                title: "Fitted stretched-exp kernels ν̃(ω) = ν1 − iν2".into(),
+                x_label: "ω (rad/s)".into(),
+                y_label: "ν1 (solid), ν2 (dashed) (1/s)".into(),
+                x_range: w_range,
+                series: freq_series,
+                marker: None,
+            },
+            log_log,
+        ));
+    }
+    out
 }
 
 fn summary(

@@ -195,7 +195,7 @@ fn kernel_stage_inputs_define_the_families() {
     let kernels = ["kernel_markovian", "kernel_stretched", "kernel_table"];
     let out = root.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let params = Params::from_pairs("test", "plots=false,starts=2").unwrap();
+    let params = Params::from_pairs("test", "plots=true,starts=2").unwrap();
     run_with(&out, root.path(), &params, &kernels).unwrap();
 
     let fit: serde_json::Value =
@@ -223,6 +223,19 @@ fn kernel_stage_inputs_define_the_families() {
     assert!(table["r_squared"].as_f64().unwrap() > 0.999, "{table:#}");
     let csv = std::fs::read_to_string(out.join("response.csv")).unwrap();
     assert!(csv.lines().any(|l| l.contains(",tabulated,kernel_table,")));
+    // Every figure, unless the machine has no font (then a warning says so).
+    let warnings = fit["warnings"].to_string();
+    for stem in [
+        "fig3_storage",
+        "fig4_loss",
+        "tan_delta",
+        "kernel_time",
+        "kernel_freq",
+    ] {
+        let written =
+            out.join(format!("{stem}.png")).is_file() && out.join(format!("{stem}.svg")).is_file();
+        assert!(written || warnings.contains("font"), "{stem}: {warnings}");
+    }
 
     // The fallback keys must agree with the kernel stages when given beside them.
     let conflict = Params::from_pairs("test", "plots=false,b=0.5").unwrap();
