@@ -21,14 +21,41 @@ try:
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, BLAS: {cfg.get('name')} {cfg.get('version')}")
 except Exception:  # older numpy
     print(f"numpy {np.__version__}, scipy {scipy.__version__}")
+def debian_dsyevd():
+    """dsyevd of Debian's libopenblas (the library the Rust binary links), via
+    ctypes: the same-BLAS peer. None when the library is not installed."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+    except OSError:
+        return None
+    def run(m):
+        n = m.shape[0]
+        a = np.asfortranarray(m)
+        w = np.empty(n)
+        lwork, liwork = 1 + 6 * n + 2 * n * n, 3 + 5 * n
+        work = np.empty(lwork)
+        iwork = np.empty(liwork, dtype=np.int32)
+        c = ctypes.c_int
+        info = c(0)
+        ptr = lambda x: x.ctypes.data_as(ctypes.c_void_p)
+        lib.dsyevd_(ctypes.c_char_p(b"V"), ctypes.c_char_p(b"L"), ctypes.byref(c(n)), ptr(a),
+                    ctypes.byref(c(n)), ptr(w), ptr(work), ctypes.byref(c(lwork)), ptr(iwork),
+                    ctypes.byref(c(liwork)), ctypes.byref(info), ctypes.c_size_t(1), ctypes.c_size_t(1))
+        assert info.value == 0, info.value
+    return run
+
+methods = [("numpy.linalg.eigh", lambda m: np.linalg.eigh(m)),
+           ("scipy.linalg.eigh(driver=evd)", lambda m: scipy.linalg.eigh(m, driver="evd", overwrite_a=True, check_finite=False))]
+if debian_dsyevd() is not None:
+    methods.append(("Debian OpenBLAS dsyevd (ctypes)", debian_dsyevd()))
 for f in files:
     n = int(round((os.path.getsize(f) // 8) ** 0.5))
     if orders and n not in orders:
         continue
     a = np.fromfile(f, dtype=np.float64)
     a = a.reshape(n, n)
-    for name, fn in [("numpy.linalg.eigh", lambda m: np.linalg.eigh(m)),
-                     ("scipy.linalg.eigh(driver=evd)", lambda m: scipy.linalg.eigh(m, driver="evd", overwrite_a=True, check_finite=False))]:
+    for name, fn in methods:
         times = []
         for _ in range(repeats or (5 if n < 4000 else 3)):
             m = a.copy()
