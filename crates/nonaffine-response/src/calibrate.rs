@@ -315,8 +315,8 @@ const SCAN_POINTS: usize = 80;
 const SEED_ROUNDS: usize = 4;
 /// LM iterations per round: each start gets one round, the best start more.
 const ROUND: usize = 25;
-/// Most rounds of the best start (2000 iterations; 100 when only seeds are started).
-const MAX_ROUNDS: usize = 80;
+/// Most rounds of the best start (1000 iterations; 100 when only seeds are started).
+const MAX_ROUNDS: usize = 40;
 /// The best start stops when a round lowers χ² by less than this fraction:
 /// along a degenerate valley (amplitude against heights in the weak-coupling
 /// limit) LM would otherwise creep for thousands of iterations. With χ² ≈ n s²
@@ -354,7 +354,7 @@ pub fn calibrate(
 /// optimum) are ranked by their residual, and the best `starts` distinct ones
 /// (at least as many as there are seeds) each get 25 LM iterations; the best
 /// of them continues in rounds of 25 until a round lowers χ² by less than
-/// 1e-4 χ² or moves no parameter by 0.05 of its standard error (at most 2000
+/// 1e-4 χ² or moves no parameter by 0.05 of its standard error (at most 1000
 /// iterations). `starts = 0` skips the scans: only the seeds are started, and
 /// the best gets at most 100 iterations (a search for a better basin).
 #[allow(clippy::too_many_arguments)]

@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "response",
-    version: "1",
+    version: "2",
     doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
           the upstream `kernel` stages (or the `kernels` list) against an upstream `reference` \
           stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
