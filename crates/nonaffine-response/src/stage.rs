@@ -957,7 +957,12 @@ fn figures(
                 let t: Vec<f64> = (0..=80)
                     .map(|i| centre * 10f64.powf(-4.0 + 0.1 * f64::from(i)))
                     .collect();
-                let nu0 = kernel.nu_time(t[0]);
+                // ν at the earliest time it is known (a table starts late).
+                let nu0 = t
+                    .iter()
+                    .map(|t| kernel.nu_time(*t))
+                    .find(|v| v.is_finite())
+                    .unwrap_or(f64::NAN);
                 if nu0.is_finite() && nu0 > 0.0 {
                     let pts: Vec<(f64, f64)> = t
                         .iter()
