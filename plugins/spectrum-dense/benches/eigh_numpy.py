@@ -49,6 +49,9 @@ methods = [("numpy.linalg.eigh", lambda m: np.linalg.eigh(m)),
            ("scipy.linalg.eigh(driver=evd)", lambda m: scipy.linalg.eigh(m, driver="evd", overwrite_a=True, check_finite=False))]
 if debian_dsyevd() is not None:
     methods.append(("Debian OpenBLAS dsyevd (ctypes)", debian_dsyevd()))
+# EIGH_METHODS=debian (a substring of the names, case-insensitive) runs only the matching methods.
+only = os.environ.get("EIGH_METHODS", "").lower()
+methods = [m for m in methods if only in m[0].lower()]
 for f in files:
     n = int(round((os.path.getsize(f) // 8) ** 0.5))
     if orders and n not in orders:
