@@ -163,6 +163,8 @@ fn lj_cut_with_params_agrees_with_lammps() {
         "pair_coeff 1 1 0.0103 3.405 8.5125",
         "pair_coeff 1 2 0.01545 2.724 6.81",
         "pair_coeff 2 2 0.00515 2.9964 7.491",
+        // lj/cut is shifted to zero at the cutoff by default.
+        "pair_modify shift yes",
     ]
     .map(String::from)
     .to_vec();

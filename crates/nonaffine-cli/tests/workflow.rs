@@ -98,9 +98,27 @@ fn run_caches_explains_and_diff_and_snapshot_report_changes() {
     std::fs::write(dir.join("k.yaml"), KERNELS.replace("b: 0.72", "b: 0.6")).unwrap();
     let changed = nonaffine(&dir, &["run", "k.yaml", "--out", "runs/b", "--explain"]);
     assert!(changed.status.success(), "{}", text(&changed));
+    // runs/b computed the new `slow`; runs/kernels takes it from the shared
+    // store (runs/.store) unless told not to, and --explain says why.
+    let stored = nonaffine(
+        &dir,
+        &["run", "k.yaml", "--out", "runs/stored", "--explain"],
+    );
+    assert!(
+        text(&stored).contains("slow: from the store"),
+        "{}",
+        text(&stored)
+    );
     let same = nonaffine(
         &dir,
-        &["run", "k.yaml", "--out", "runs/kernels", "--explain"],
+        &[
+            "run",
+            "k.yaml",
+            "--out",
+            "runs/kernels",
+            "--explain",
+            "--no-store",
+        ],
     );
     assert!(
         text(&same).contains("slow: ran, key changed: params.b: 0.72 → 0.6"),
