@@ -7,20 +7,10 @@ use nonaffine_core::{Cell, EamForm, Radial, Species, Structure};
 use nonaffine_forces::{evaluate, ForceError, NeighborList};
 use std::collections::BTreeSet;
 
-/// SplitMix64: a tiny seeded generator so tests are reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn sym(&mut self) -> f64 {
-        2.0 * self.next() - 1.0
-    }
-}
+// The seeded generator of the shared fixtures (tests/support/lattice.rs).
+#[path = "support/lattice.rs"]
+mod lattice;
+use lattice::Rng;
 
 /// A smooth two-species EAM-form with closed-form derivatives and a density
 /// that is deliberately unsymmetric (ρ_ab ≠ ρ_ba). Everything vanishes with

@@ -9,40 +9,24 @@
 
 use nalgebra::DMatrix;
 use nalgebra_sparse::CsrMatrix;
-use nonaffine_core::{Cell, EamForm, Radial, Species, Structure};
+use nonaffine_core::{EamForm, Radial, Structure};
 use potential_eam::{EamPotential, Flavor};
-use std::path::PathBuf;
 
-/// The vendored Cu–Zr potential (Mendelev, Sordelet, Kramer 2007).
-pub fn cuzr_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vendor/potentials/CuZr_mm.eam.fs")
-}
+// The lattice, generator and Cu–Zr file are the engine tests' own fixtures,
+// included as a file (see its doc comment for why not a crate).
+#[path = "../../../nonaffine-forces/tests/support/lattice.rs"]
+mod lattice;
+pub use lattice::{cuzr_file, Rng};
 
 /// The Cu–Zr eam/fs potential, types Cu, Zr.
 pub fn cuzr_potential() -> EamPotential {
     EamPotential::from_file(&cuzr_file(), Flavor::Fs, &["Cu".into(), "Zr".into()]).unwrap()
 }
 
-/// SplitMix64: a tiny seeded generator so tests are reproducible.
-pub struct Rng(pub u64);
-impl Rng {
-    /// Uniform in [0, 1).
-    pub fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in [−1, 1).
-    pub fn sym(&mut self) -> f64 {
-        2.0 * self.next() - 1.0
-    }
-}
-
 /// A bcc lattice of `cells`³ cubic cells (edge `a` Å) with tilts (xy, xz, yz)
-/// in Å; atom k gets species `types(k)`; every coordinate jittered uniformly
-/// by up to `jitter` Å.
+/// in Å; each atom is of the second species with probability
+/// `fraction_of_second`; every coordinate jittered uniformly by up to
+/// `jitter` Å.
 pub fn bcc(
     cells: usize,
     a: f64,
@@ -52,39 +36,11 @@ pub fn bcc(
     species: &[(&str, f64)],
     fraction_of_second: f64,
 ) -> Structure {
-    let mut rng = Rng(seed);
-    let l = cells as f64 * a;
-    let cell = Cell::from_lammps([0.0; 3], [l, l, l], tilt[0], tilt[1], tilt[2]);
-    let mut positions = Vec::new();
     let mut types = Vec::new();
-    for i in 0..cells {
-        for j in 0..cells {
-            for k in 0..cells {
-                for off in [0.0, 0.5] {
-                    let s = [
-                        (i as f64 + off + 0.1) / cells as f64,
-                        (j as f64 + off + 0.1) / cells as f64,
-                        (k as f64 + off + 0.1) / cells as f64,
-                    ];
-                    let mut x = cell.cartesian(s);
-                    for xk in &mut x {
-                        *xk += jitter * rng.sym();
-                    }
-                    positions.push(x);
-                    types.push(usize::from(rng.next() < fraction_of_second));
-                }
-            }
-        }
-    }
-    let n = positions.len();
-    let species = species
-        .iter()
-        .map(|(name, mass_amu)| Species {
-            name: name.to_string(),
-            mass_amu: *mass_amu,
-        })
-        .collect();
-    Structure::new(cell, species, types, positions, vec![[0; 3]; n]).unwrap()
+    let (cell, positions) = lattice::jittered_bcc(cells, a, tilt, jitter, &mut Rng(seed), |rng| {
+        types.push(usize::from(rng.next() < fraction_of_second));
+    });
+    lattice::with_species(cell, species, types, positions)
 }
 
 /// Cu50Zr50 (random types) on a jittered bcc lattice, a = 3.26 Å.
