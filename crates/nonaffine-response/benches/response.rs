@@ -25,8 +25,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use nonaffine_core::{MemoryKernel, Modes, ModesKind, Params, SymmetricOperator};
 use nonaffine_response::{
-    calibrate, debye_control, paper_moduli, uniaxial_modulus, Affine, FitMode, FreeParam,
-    KernelModel, ModeSum, PaperHeights, Target,
+    calibrate, debye_control, paper_moduli, second_moment_debye_omega, uniaxial_modulus, Affine,
+    FitMode, FreeParam, KernelModel, ModeSum, PaperHeights, Target,
 };
 use num_complex::Complex64;
 
@@ -196,7 +196,8 @@ fn amplitude(start: f64, unit: &str) -> FreeParam {
 fn calibration_benches(c: &mut Criterion) {
     let affine = affine();
     let modes = synthetic_modes(2000);
-    let debye = debye_control(&modes, 40);
+    let omega_d = second_moment_debye_omega(&modes).unwrap_or(1.0);
+    let debye = debye_control(&modes, omega_d, 40);
     let truth = kernel("stretched-exp", "nu0=0.137,b=0.6,r=1e-3").unwrap();
     let s = 10f64.powf(-4.5);
     let omega: Vec<f64> = (0..61)

@@ -13,7 +13,8 @@
 //!   rescaling constants E_A, A, B (`paper` mode).
 //! - [`calibrate`]: Levenberg–Marquardt fit to reference E'(ω), E''(ω) on log
 //!   moduli with several starts; [`debye_control`] builds the `debye` control
-//!   spectrum (no boson-peak excess).
+//!   spectrum (Debye-law D(ω) up to the spectrum stage's elastic ω_D, the
+//!   glass's own Γ(ω): no boson-peak excess).
 //!
 //! Units: ω in rad per model time unit, the unit of sqrt(eV/(Å²·amu)) (1 model
 //! time unit = 1/9.8227e13 s, [`nonaffine_core::units`]); ω_p² and z in
@@ -29,7 +30,7 @@ pub use calibrate::{
     calibrate, calibrate_from, Calibration, Estimate, FitMode, FreeParam, KernelBuilder,
     KernelModel, Regime, Target,
 };
-pub use modesum::{debye_control, ModeSum};
+pub use modesum::{debye_control, second_moment_debye_omega, ModeSum};
 pub use moduli::{
     complex_moduli, paper_moduli, resolvent_argument, uniaxial_modulus, Affine, Isotropic,
     PaperHeights,

@@ -1,5 +1,6 @@
 //! Mode sums R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (brief §3 "Response").
 
+use nonaffine_core::spectrum::debye_law_eigenvalues;
 use nonaffine_core::{Modes, ModesKind};
 use num_complex::Complex64;
 
@@ -100,16 +101,33 @@ impl Poles {
     }
 }
 
-/// The `debye` control spectrum of brief §3 "Calibration": the same number of
-/// non-zero modes with ω_p distributed as ω² up to ω_D (no boson-peak excess),
-/// ω_D chosen so ⟨ω_p²⟩ equals that of `modes` (⟨ω²⟩ = 3ω_D²/5 for a Debye
-/// DOS), and a smooth coupling Ξ̂_{p,a}Ξ̂_{p,b} = Γ_ab(ω_p): the mean of `modes`'
-/// products over `shells` equal-width frequency shells, linearly interpolated
-/// (the paper's Γ(ω) correlator). Modes sit at the quantiles
-/// ω_p = ω_D ((p − ½)/n)^{1/3}. Each projection component is √Γ_aa(ω_p), so
-/// the diagonal sums R_aa (E = C11 uses R_xx,xx) are exact for this model;
-/// off-diagonal R_ab of the control are not meaningful.
-pub fn debye_control(modes: &Modes, shells: usize) -> Modes {
+/// ω_D (sqrt(eV/(Å²·amu))) of the Debye law with the same second moment as the
+/// non-zero modes of `modes`: ⟨ω²⟩ = 3ω_D²/5 for D(ω) = 3ω²/ω_D³. Only the
+/// fallback of the `debye` control when the spectrum stage gave no elastic
+/// Debye frequency; `None` without non-zero modes.
+pub fn second_moment_debye_omega(modes: &Modes) -> Option<f64> {
+    let positive: Vec<f64> = modes
+        .eigenvalues
+        .iter()
+        .copied()
+        .filter(|l| *l > ZERO_MODE_FLOOR)
+        .collect();
+    (!positive.is_empty())
+        .then(|| (5.0 * positive.iter().sum::<f64>() / (3.0 * positive.len() as f64)).sqrt())
+}
+
+/// The `debye` control spectrum of brief §3 "Calibration" (paper §IV, "a Debye
+/// model with the same Debye frequency"): the same number of non-zero modes
+/// with ω_p distributed as ω² up to `omega_d` (sqrt(eV/(Å²·amu)); the stage
+/// passes the spectrum stage's elastic ω_D), placed by
+/// [`nonaffine_core::spectrum::debye_law_eigenvalues`], so the boson-peak
+/// excess is gone; and a smooth coupling Ξ̂_{p,a}Ξ̂_{p,b} = Γ_ab(ω_p): the mean
+/// of `modes`' products over `shells` equal-width frequency shells, linearly
+/// interpolated and held constant beyond the first and last shell (the paper's
+/// Γ(ω) correlator). Each projection component is √Γ_aa(ω_p), so the diagonal
+/// sums R_aa (E = C11 uses R_xx,xx) are exact for this model; off-diagonal
+/// R_ab of the control are not meaningful. Only D(ω) differs from `modes`.
+pub fn debye_control(modes: &Modes, omega_d: f64, shells: usize) -> Modes {
     let nonzero: Vec<(f64, [f64; 6])> = modes
         .eigenvalues
         .iter()
@@ -121,8 +139,6 @@ pub fn debye_control(modes: &Modes, shells: usize) -> Modes {
     if n == 0 {
         return Modes::default();
     }
-    let mean_sq = nonzero.iter().map(|(l, _)| l).sum::<f64>() / n as f64;
-    let omega_d = (5.0 * mean_sq / 3.0).sqrt();
     let omega_max = nonzero.iter().map(|(l, _)| l.sqrt()).fold(0.0, f64::max);
     let shells = shells.max(1);
     let width = omega_max / shells as f64;
@@ -158,14 +174,15 @@ pub fn debye_control(modes: &Modes, shells: usize) -> Modes {
         let t = (w - c0) / (c1 - c0);
         std::array::from_fn(|a| g0[a] + t * (g1[a] - g0[a]))
     };
-    let mut out = Modes {
+    let eigenvalues = debye_law_eigenvalues(omega_d, n);
+    let projections = eigenvalues
+        .iter()
+        .map(|l| gamma(l.sqrt()).map(|g| g.max(0.0).sqrt()))
+        .collect();
+    Modes {
+        eigenvalues,
+        projections,
+        participation: Vec::new(),
         kind: Some(ModesKind::Model),
-        ..Modes::default()
-    };
-    for p in 0..n {
-        let w = omega_d * ((p as f64 + 0.5) / n as f64).cbrt();
-        out.eigenvalues.push(w * w);
-        out.projections.push(gamma(w).map(|g| g.max(0.0).sqrt()));
     }
-    out
 }

@@ -1,7 +1,8 @@
 //! The `response` workflow stage (brief §3 "Calibration"; paper Figs. 3–4).
 //!
 //! Inputs: one or more `spectrum` stage folders (each `<sample>/modes.csv` and
-//! `<sample>/sample.json` with C^B and V) and one `reference` folder
+//! `<sample>/sample.json` with C^B, V, the modes kind and the elastic Debye
+//! frequency `debye.frequency_thz`) and one `reference` folder
 //! (`reference.csv`). A sample belongs to the reference temperature written in
 //! its name (`glass_T670K_s0` → 670 K); samples at one temperature are averaged
 //! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
@@ -15,24 +16,29 @@
 //!
 //! For each temperature, each kernel family (with the boson-peak spectrum) and
 //! the `stretched-exp` family with the `debye` control spectrum, and each fit
-//! mode, the stage runs [`crate::calibrate`]. Kernel time scales (τ of
-//! `exponential`, r of `stretched-exp`) are held fixed: they are degenerate with
-//! the time shift.
+//! mode, the stage runs [`crate::calibrate`]. The control's ω_D is the
+//! spectrum stage's elastic Debye frequency averaged over the temperature's
+//! samples (5⟨ω²⟩/3 of the modes only as a fallback, with a warning); it needs
+//! complete spectra and refuses `arpack` or `lanczos` upstream. Kernel time
+//! scales (τ of `exponential`, r of `stretched-exp`) are held fixed: they are
+//! degenerate with the time shift.
 //!
 //! | file | content |
 //! |---|---|
-//! | `fit.json` | per temperature and model: parameters with units and standard errors, χ², R², AIC, BIC, τ_m (s), regime; the claims table with verdicts and numbers; the paper's values |
+//! | `fit.json` | per temperature and model: parameters with units and standard errors, χ², R², AIC, BIC, τ_m (s), regime; the claims table with verdicts and numbers; the debye control's ω_D per temperature (source, THz); the paper's values |
 //! | `response.csv` | `temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta`: fitted theory on the reference ω grid |
 //! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (symbols) at every temperature, log-log axes, ω in rad/s, moduli in the reference's unit σ0/ε0 |
 //! | `kernel_time.{png,svg}`, `kernel_freq.{png,svg}` | ν(t)/ν(0) of the fitted kernels against t in s; ν1, ν2 of the fitted stretched-exp kernels in 1/s against ω in rad/s |
 
 use crate::families::{self, Family, Starts, PARAMETRIC};
 use crate::{
-    calibrate_from, debye_control, Affine, Calibration, Estimate, FitMode, KernelModel, Target,
+    calibrate_from, debye_control, second_moment_debye_omega, Affine, Calibration, Estimate,
+    FitMode, KernelModel, Target,
 };
+use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
-    Modes, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError,
-    Summary,
+    Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext,
+    StageError, Summary,
 };
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
@@ -44,7 +50,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "response",
-    version: "2",
+    version: "3",
     doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
           the upstream `kernel` stages (or the `kernels` list) against an upstream `reference` \
           stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
@@ -56,7 +62,7 @@ pub const INFO: PluginInfo = PluginInfo {
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "without upstream kernel stages: the kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp); with them it must list the same plugins" },
     ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims" },
-    ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (no boson-peak excess)" },
+    ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (Debye-law D(ω) up to the spectrum stage's elastic ω_D, the glass's Γ(ω): no boson-peak excess); needs complete spectra (solver dense)" },
     ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
     ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("4"), doc: "Levenberg-Marquardt starts per fit: the best distinct minima of the scans over the shift (for the start values and a coarse grid of b and the amplitude); each gets 25 iterations, the best is refined" },
     ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units, when no kernel stage gives it" },
@@ -88,9 +94,32 @@ pub struct ResponseStage;
 /// One sample: its modes and affine part.
 struct Sample {
     name: String,
+    /// The upstream spectrum stage it came from.
+    stage: String,
     temperature_k: Option<f64>,
     modes: Modes,
+    /// `modes_kind` of its sample.json (absent in hand-made folders).
+    kind: Option<ModesKind>,
+    /// Elastic Debye ω_D of its sample.json (`debye.frequency_thz` / 15.633),
+    /// sqrt(eV/(Å²·amu)).
+    debye_omega: Option<f64>,
     affine: Affine,
+}
+
+/// The ω_D the `debye` control used at one temperature, as written to `fit.json`.
+#[derive(Clone, Debug, Serialize)]
+struct DebyeFrequency {
+    temperature_k: f64,
+    /// `spectrum stage (elastic)`: the mean of the samples' `debye.frequency_thz`,
+    /// the ω_D of the spectrum stage's boson-peak Debye level; or the fallback
+    /// `5<ω²>/3 of the modes`.
+    source: &'static str,
+    /// ν_D = ω_D/2π, THz.
+    frequency_thz: f64,
+    /// ω_D, sqrt(eV/(Å²·amu)).
+    omega_sqrt_ev_per_a2_amu: f64,
+    /// Samples whose elastic ω_D went into the mean.
+    samples: usize,
 }
 
 /// One fit as written to `fit.json`.
@@ -145,6 +174,8 @@ struct FitFile<'a> {
     aic_margin: f64,
     fits: &'a [FitRecord],
     claims: &'a [Claim],
+    /// ω_D of the debye control per temperature (empty without the control).
+    debye_control: Vec<DebyeFrequency>,
     paper: serde_json::Value,
     warnings: Vec<String>,
 }
@@ -233,10 +264,25 @@ impl Stage for ResponseStage {
 
         // Per temperature: the averaged spectrum, its debye control, the target.
         let mut sets = Vec::with_capacity(references.len());
+        let mut debye_used = Vec::new();
         for reference in &references {
             let t = reference.temperature_k;
-            let (modes, affine) = average(&samples, t, &mut warnings)?;
-            let debye = debye_control(&modes, shells);
+            let chosen = choose(&samples, t, &mut warnings)?;
+            let (modes, affine) = average(&chosen);
+            let debye = match control {
+                Some(_) => {
+                    refuse_incomplete(&chosen)?;
+                    match debye_frequency(t, &chosen, &modes, &mut warnings) {
+                        Some(d) => {
+                            let m = debye_control(&modes, d.omega_sqrt_ev_per_a2_amu, shells);
+                            debye_used.push(d);
+                            m
+                        }
+                        None => Modes::default(),
+                    }
+                }
+                None => Modes::default(),
+            };
             let target = Target {
                 omega: reference.omega.clone(),
                 storage: reference.storage.clone(),
@@ -384,6 +430,7 @@ impl Stage for ResponseStage {
             aic_margin: AIC_MARGIN,
             fits: &fits,
             claims: &claims,
+            debye_control: debye_used,
             paper,
             warnings: warnings.clone(),
         };
@@ -599,9 +646,24 @@ fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
                 .ok_or_else(|| bad("no positive `volume_a3`"))?;
             let born: [[f64; 6]; 6] = serde_json::from_value(value["born_gpa"].clone())
                 .map_err(|e| bad(&format!("`born_gpa`: {e}")))?;
+            let kind = match value["modes_kind"].as_str() {
+                None => None,
+                Some("complete") => Some(ModesKind::Complete),
+                Some("lowest") => Some(ModesKind::Lowest),
+                Some("quadrature") => Some(ModesKind::Quadrature),
+                Some("model") => Some(ModesKind::Model),
+                Some(other) => return Err(bad(&format!("unknown `modes_kind` `{other}`"))),
+            };
+            let debye_omega = value["debye"]["frequency_thz"]
+                .as_f64()
+                .filter(|v| *v > 0.0)
+                .map(|nu| nu / THZ_PER_OMEGA_UNIT);
             out.push(Sample {
                 temperature_k: temperature_in_name(&leaf),
                 name,
+                stage: input.stage.clone(),
+                kind,
+                debye_omega,
                 modes: response_modes(&rows),
                 affine: Affine {
                     born_gpa: born,
@@ -664,39 +726,46 @@ fn read_reference(ctx: &StageContext<'_>) -> Result<Vec<Reference>, StageError> 
     Ok(out)
 }
 
-/// The sample mean of C* at temperature `t` as one mode sum: projections of
-/// sample i scaled by sqrt(V̄/(n V_i)), so (1/V̄) R = (1/n) Σ_i R_i/V_i, and C^B
-/// and V averaged.
-fn average(
-    samples: &[Sample],
+/// The samples of temperature `t`: those named for it, else (with a warning)
+/// those named for no temperature.
+fn choose<'a>(
+    samples: &'a [Sample],
     t: f64,
     warnings: &mut Vec<String>,
-) -> Result<(Modes, Affine), StageError> {
-    let mut chosen: Vec<&Sample> = samples
+) -> Result<Vec<&'a Sample>, StageError> {
+    let chosen: Vec<&Sample> = samples
         .iter()
         .filter(|s| s.temperature_k.is_some_and(|x| (x - t).abs() < 0.5))
         .collect();
-    if chosen.is_empty() {
-        chosen = samples
-            .iter()
-            .filter(|s| s.temperature_k.is_none())
-            .collect();
-        if chosen.is_empty() {
-            return Err(StageError::Failed(format!(
-                "no spectrum sample at T = {t} K (sample names carry `_T<temperature>K`); \
-                 capture a glass at {t} K or drop it from the reference"
-            )));
-        }
-        warnings.push(format!(
-            "T = {t} K: no sample named for this temperature; using the {} sample(s) without one",
-            chosen.len()
-        ));
+    if !chosen.is_empty() {
+        return Ok(chosen);
     }
+    let chosen: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| s.temperature_k.is_none())
+        .collect();
+    if chosen.is_empty() {
+        return Err(StageError::Failed(format!(
+            "no spectrum sample at T = {t} K (sample names carry `_T<temperature>K`); \
+             capture a glass at {t} K or drop it from the reference"
+        )));
+    }
+    warnings.push(format!(
+        "T = {t} K: no sample named for this temperature; using the {} sample(s) without one",
+        chosen.len()
+    ));
+    Ok(chosen)
+}
+
+/// The sample mean of C* over `chosen` (not empty) as one mode sum:
+/// projections of sample i scaled by sqrt(V̄/(n V_i)), so
+/// (1/V̄) R = (1/n) Σ_i R_i/V_i, and C^B and V averaged.
+fn average(chosen: &[&Sample]) -> (Modes, Affine) {
     let n = chosen.len() as f64;
     let volume = chosen.iter().map(|s| s.affine.volume_a3).sum::<f64>() / n;
     let mut born = [[0.0; 6]; 6];
     let mut modes = Modes::default();
-    for s in &chosen {
+    for s in chosen {
         for (row, src) in born.iter_mut().zip(&s.affine.born_gpa) {
             for (c, v) in row.iter_mut().zip(src) {
                 *c += v / n;
@@ -708,13 +777,84 @@ fn average(
             .projections
             .extend(s.modes.projections.iter().map(|x| x.map(|v| v * w)));
     }
-    Ok((
+    (
         modes,
         Affine {
             born_gpa: born,
             volume_a3: volume,
         },
-    ))
+    )
+}
+
+/// The debye control keeps the glass's Γ(ω) and changes only D(ω), so it
+/// needs every mode: ARPACK's lowest modes or Lanczos quadrature nodes give
+/// neither the true Γ(ω) nor the mode count. Refused with what to change.
+fn refuse_incomplete(chosen: &[&Sample]) -> Result<(), StageError> {
+    for s in chosen {
+        let what = match s.kind {
+            Some(ModesKind::Lowest) => "only the lowest modes (solver `arpack`)",
+            Some(ModesKind::Quadrature) => "Lanczos quadrature nodes (solver `lanczos`)",
+            _ => continue,
+        };
+        return Err(StageError::Failed(format!(
+            "`debye_control` needs every mode of the glass, but the upstream spectrum stage \
+             `{}` gave {what} for sample `{}`; give that stage `solver: dense`, or add a \
+             second spectrum stage with `solver: debye` for the control, or set \
+             `debye_control: false`",
+            s.stage, s.name
+        )));
+    }
+    Ok(())
+}
+
+/// ω_D of the debye control at temperature `t`: the mean over `chosen` of the
+/// elastic Debye frequency the spectrum stage wrote (`debye.frequency_thz` of
+/// sample.json, the ω_D of its boson-peak Debye level), so the control is the
+/// paper's "Debye model with the same Debye frequency". Without one, 5⟨ω²⟩/3
+/// of `modes` with a warning; `None` when `modes` has no non-zero mode either.
+fn debye_frequency(
+    t: f64,
+    chosen: &[&Sample],
+    modes: &Modes,
+    warnings: &mut Vec<String>,
+) -> Option<DebyeFrequency> {
+    let elastic: Vec<f64> = chosen.iter().filter_map(|s| s.debye_omega).collect();
+    let missing: Vec<&str> = chosen
+        .iter()
+        .filter(|s| s.debye_omega.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    let (source, omega) = if elastic.is_empty() {
+        let omega = second_moment_debye_omega(modes)?;
+        warnings.push(format!(
+            "T = {t} K: no sample.json gives `debye.frequency_thz` (samples {}); the debye \
+             control uses ω_D from 5<ω²>/3 of the modes ({:.4} THz), not the elastic Debye \
+             frequency of the spectrum stage",
+            missing.join(", "),
+            omega * THZ_PER_OMEGA_UNIT
+        ));
+        ("5<ω²>/3 of the modes", omega)
+    } else {
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "T = {t} K: samples {} give no `debye.frequency_thz`; the debye control's ω_D \
+                 is the mean of the other {}",
+                missing.join(", "),
+                elastic.len()
+            ));
+        }
+        (
+            "spectrum stage (elastic)",
+            elastic.iter().sum::<f64>() / elastic.len() as f64,
+        )
+    };
+    Some(DebyeFrequency {
+        temperature_k: t,
+        source,
+        frequency_thz: omega * THZ_PER_OMEGA_UNIT,
+        omega_sqrt_ev_per_a2_amu: omega,
+        samples: elastic.len(),
+    })
 }
 
 fn find<'a>(

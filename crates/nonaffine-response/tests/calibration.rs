@@ -7,8 +7,8 @@ mod common;
 use nonaffine_core::summary::round_sig;
 use nonaffine_core::MemoryKernel;
 use nonaffine_response::{
-    calibrate, debye_control, paper_moduli, Affine, FitMode, FreeParam, KernelModel, PaperHeights,
-    Target,
+    calibrate, debye_control, paper_moduli, second_moment_debye_omega, Affine, FitMode, FreeParam,
+    KernelModel, PaperHeights, Target,
 };
 
 const NOISE: f64 = 0.01;
@@ -174,7 +174,7 @@ fn paper_mode_recovers_the_generating_parameters_within_their_errors() {
 fn snapshot_of_fits_on_a_fixed_spectrum() {
     let (target, _) = synthetic_target(0.0);
     let modes = common::boson_peak_modes(120);
-    let debye = debye_control(&modes, 12);
+    let debye = debye_control(&modes, second_moment_debye_omega(&modes).unwrap(), 12);
     let mut out = Vec::new();
     for (label, spectrum) in [("boson_peak", &modes), ("debye", &debye)] {
         for mode in [FitMode::Paper, FitMode::Consistent] {

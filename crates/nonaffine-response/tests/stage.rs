@@ -7,6 +7,7 @@
 
 mod common;
 
+use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{MemoryKernel, NoProgress, Params, Registry, Stage, StageContext, StageInput};
 use nonaffine_response::{paper_moduli, PaperHeights, ResponseStage};
 use std::fmt::Write as _;
@@ -28,19 +29,39 @@ fn registry() -> Registry {
     r
 }
 
+/// ν_D of the fixture's Debye background (ω_D = 0.5 in sqrt(eV/(Å²·amu)), see
+/// `common::boson_peak_modes`), THz: the elastic Debye frequency a spectrum
+/// stage would write for it.
+const DEBYE_THZ: f64 = 0.5 * THZ_PER_OMEGA_UNIT;
+
 fn write_spectrum(dir: &Path) {
+    let samples: Vec<(f64, &str, Option<f64>, &str)> = TRUTH
+        .iter()
+        .map(|(t, _)| (*t, "s0", Some(DEBYE_THZ), "complete"))
+        .collect();
+    write_samples(dir, &samples);
+}
+
+/// One sample folder per `(T in K, suffix, debye.frequency_thz, modes_kind)`,
+/// each with the modes of `common::boson_peak_modes(150)`.
+fn write_samples(dir: &Path, samples: &[(f64, &str, Option<f64>, &str)]) {
     let modes = common::boson_peak_modes(150);
     let mut born = [[0.0; 6]; 6];
     born[0][0] = 150.0;
-    for (t, _) in TRUTH {
-        let sample = dir.join(format!("glass_T{t}K_s0"));
+    for (t, suffix, nu_d, kind) in samples {
+        let sample = dir.join(format!("glass_T{t}K_{suffix}"));
         std::fs::create_dir_all(&sample).unwrap();
         std::fs::write(
             sample.join("modes.csv"),
             nonaffine_spectrum::modes_file::modes_csv(&modes, &|_| "mode"),
         )
         .unwrap();
-        let json = serde_json::json!({ "volume_a3": 30000.0, "born_gpa": born });
+        let mut json = serde_json::json!({
+            "volume_a3": 30000.0, "born_gpa": born, "modes_kind": kind,
+        });
+        if let Some(nu) = nu_d {
+            json["debye"] = serde_json::json!({ "frequency_thz": nu });
+        }
         std::fs::write(sample.join("sample.json"), json.to_string()).unwrap();
     }
 }
@@ -296,4 +317,126 @@ fn stage_recovers_b_ranks_kernels_and_writes_its_files() {
     // 2 temperatures × 4 models × 41 points + header.
     assert_eq!(csv.lines().count(), 1 + 2 * 4 * 41);
     insta::assert_yaml_snapshot!(summary);
+}
+
+fn read_fit(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap()
+}
+
+/// The ω_D record of `fit.json` at temperature `t`.
+fn debye_record(fit: &serde_json::Value, t: f64) -> &serde_json::Value {
+    fit["debye_control"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["temperature_k"] == t)
+        .unwrap_or_else(|| panic!("no debye_control record at {t} K: {fit:#}"))
+}
+
+/// The debye control's ω_D is the mean of the spectrum stage's elastic
+/// `debye.frequency_thz` over the temperature's samples, recorded in
+/// fit.json, and it is the one the control fit uses: samples with the same
+/// mean give the same debye fit, a different ν_D a different one, while the
+/// boson-peak fit does not move. Without it, 5⟨ω²⟩/3 with a warning.
+#[test]
+fn debye_frequency_comes_from_the_spectrum_stage() {
+    let modes = common::boson_peak_modes(150);
+    let mean_sq = modes.eigenvalues.iter().sum::<f64>() / modes.eigenvalues.len() as f64;
+    let fallback_thz = (5.0 * mean_sq / 3.0).sqrt() * THZ_PER_OMEGA_UNIT;
+    let params = Params::from_pairs(
+        "test",
+        &format!("r={R},plots=false,starts=1,kernels=[stretched-exp]"),
+    )
+    .unwrap();
+    let fit_with = |hot: [f64; 2]| {
+        let root = tempfile::tempdir().unwrap();
+        write_samples(
+            &root.path().join("spectrum"),
+            &[
+                (600.0, "s0", Some(hot[0]), "complete"),
+                (600.0, "s1", Some(hot[1]), "complete"),
+                (500.0, "s0", None, "complete"),
+            ],
+        );
+        write_reference(&root.path().join("reference"));
+        let out = root.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        run_with(&out, root.path(), &params, &[]).unwrap();
+        read_fit(&out)
+    };
+    let a = fit_with([7.0, 8.0]);
+    let hot = debye_record(&a, 600.0);
+    assert_eq!(hot["source"], "spectrum stage (elastic)", "{hot}");
+    assert_eq!(hot["samples"], 2);
+    let nu = hot["frequency_thz"].as_f64().unwrap();
+    assert!((nu - 7.5).abs() < 1e-12, "ν_D = {nu} THz, mean of 7 and 8");
+    let omega = hot["omega_sqrt_ev_per_a2_amu"].as_f64().unwrap();
+    assert!((omega * 15.633 / 7.5 - 1.0).abs() < 1e-4, "ω_D = {omega}");
+    let cold = debye_record(&a, 500.0);
+    assert_eq!(cold["source"], "5<ω²>/3 of the modes", "{cold}");
+    let nu = cold["frequency_thz"].as_f64().unwrap();
+    assert!(
+        (nu / fallback_thz - 1.0).abs() < 1e-12,
+        "{nu} vs {fallback_thz}"
+    );
+    assert!(
+        a["warnings"]
+            .to_string()
+            .contains("T = 500 K: no sample.json gives"),
+        "{}",
+        a["warnings"]
+    );
+
+    let chi2 = |fit: &serde_json::Value, spectrum: &str| {
+        fit_of(fit, 600.0, "stretched-exp", spectrum)["chi2"]
+            .as_f64()
+            .unwrap()
+    };
+    // Equal up to the optimiser's tolerance (the means differ in the last bit).
+    let close = |x: f64, y: f64| (x / y - 1.0).abs() < 1e-6;
+    let same_mean = fit_with([7.5, 7.5]);
+    let (x, y) = (chi2(&a, "debye"), chi2(&same_mean, "debye"));
+    assert!(close(x, y), "χ² {x} vs {y} with the same mean ν_D");
+    let softer = fit_with([5.0, 5.0]);
+    let z = chi2(&softer, "debye");
+    assert!(
+        (x / z - 1.0).abs() > 1e-2,
+        "χ² {x} at 7.5 THz vs {z} at 5 THz"
+    );
+    assert_eq!(chi2(&a, "boson_peak"), chi2(&softer, "boson_peak"));
+}
+
+/// With the debye control on, spectra that are not every mode (ARPACK's
+/// lowest modes, Lanczos quadrature nodes) are refused before any fit, with
+/// an error naming the spectrum stage, the sample and what to change.
+#[test]
+fn debye_control_refuses_incomplete_spectra() {
+    for (kind, solver) in [("quadrature", "lanczos"), ("lowest", "arpack")] {
+        let root = tempfile::tempdir().unwrap();
+        write_samples(
+            &root.path().join("spectrum"),
+            &[
+                (600.0, "s0", Some(DEBYE_THZ), "complete"),
+                (600.0, "s1", Some(DEBYE_THZ), kind),
+            ],
+        );
+        write_reference(&root.path().join("reference"));
+        let out = root.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let params = Params::from_pairs("test", "plots=false,starts=1").unwrap();
+        let e = run_with(&out, root.path(), &params, &[])
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "`spectrum`",
+            "glass_T600K_s1",
+            solver,
+            "solver: dense",
+            "solver: debye",
+            "debye_control: false",
+        ] {
+            assert!(e.contains(part), "{kind}: `{part}` missing from: {e}");
+        }
+        assert!(!out.join("fit.json").exists());
+    }
 }
