@@ -1,13 +1,11 @@
 //! `nonaffine forces` end to end: files in, JSON out, compared with LAMMPS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use nonaffine_core::{Cell, Species, Structure};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn cuzr_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vendor/potentials/CuZr_mm.eam.fs")
-}
+use common::cuzr_file;
+use nonaffine_core::{Cell, Structure};
+use std::path::{Path, PathBuf};
 
 /// 54 atoms of B2 CuZr in a tilted cell, every atom displaced.
 fn structure(names: [&str; 2], masses: [f64; 2], a: f64) -> Structure {
@@ -32,29 +30,17 @@ fn structure(names: [&str; 2], masses: [f64; 2], a: f64) -> Structure {
             }
         }
     }
-    let species = names
-        .iter()
-        .zip(masses)
-        .map(|(name, mass_amu)| Species {
-            name: name.to_string(),
-            mass_amu,
-        })
-        .collect();
-    let count = positions.len();
-    Structure::new(cell, species, types, positions, vec![[0; 3]; count]).unwrap()
+    common::structure(
+        cell,
+        [(names[0], masses[0]), (names[1], masses[1])],
+        types,
+        positions,
+    )
 }
 
+/// `nonaffine forces <args>`: (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nonaffine"))
-        .arg("forces")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    common::run("forces", args)
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -1,13 +1,12 @@
 //! `nonaffine hessian` end to end: a structure file in, the documented files out.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use nonaffine_core::{Cell, Species, Structure};
+mod common;
+
+use common::{cuzr_file, run};
+use nonaffine_core::{Cell, Structure};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn cuzr_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vendor/potentials/CuZr_mm.eam.fs")
-}
 
 /// B2 CuZr, 3×3×3 cubic cells of edge `a` Å, each atom displaced by `jitter` Å
 /// along a fixed pattern.
@@ -37,31 +36,26 @@ fn b2(a: f64, jitter: f64) -> Structure {
             }
         }
     }
-    let species = vec![
-        Species {
-            name: "Cu".into(),
-            mass_amu: 63.546,
-        },
-        Species {
-            name: "Zr".into(),
-            mass_amu: 91.224,
-        },
-    ];
-    let count = positions.len();
-    Structure::new(cell, species, types, positions, vec![[0; 3]; count]).unwrap()
+    common::structure(cell, [("Cu", 63.546), ("Zr", 91.224)], types, positions)
 }
 
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nonaffine"))
-        .arg("hessian")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+/// `nonaffine hessian` of the structure file `structure` with the Cu–Zr
+/// potential as `elements` into `out`, plus `extra` arguments:
+/// (success, stdout, stderr).
+fn hessian(structure: &Path, elements: &str, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let potential = cuzr_file();
+    let mut args = vec![
+        "--potential",
+        potential.to_str().unwrap(),
+        "--elements",
+        elements,
+        "--structure",
+        structure.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run("hessian", &args)
 }
 
 /// A fresh folder for one test under cargo's per-target scratch space.
@@ -105,17 +99,7 @@ fn hessian_of_jittered_b2(dir: &Path) -> (bool, String, String, PathBuf) {
     let file = dir.join("b2.data");
     nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.05), "test").unwrap();
     let out = dir.join("out");
-    let (ok, stdout, stderr) = run(&[
-        "--potential",
-        cuzr_file().to_str().unwrap(),
-        "--elements",
-        "Cu,Zr",
-        "--structure",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-relaxed",
-    ]);
+    let (ok, stdout, stderr) = hessian(&file, "Cu,Zr", &out, &["--no-relaxed"]);
     (ok, stdout, stderr, out)
 }
 
@@ -170,16 +154,7 @@ fn a_centrosymmetric_crystal_does_not_relax() {
     let file = dir.join("b2.data");
     nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.0), "test").unwrap();
     let out = dir.join("out");
-    let (ok, _, stderr) = run(&[
-        "--potential",
-        cuzr_file().to_str().unwrap(),
-        "--elements",
-        "Cu,Zr",
-        "--structure",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = hessian(&file, "Cu,Zr", &out, &[]);
     assert!(ok, "{stderr}");
     let born = json(&out.join("born.json"));
     let relaxed = json(&out.join("relaxed.json"));
@@ -200,30 +175,12 @@ fn a_centrosymmetric_crystal_does_not_relax() {
 #[test]
 fn errors_name_what_to_fix() {
     let dir = scratch("errors");
-    let (ok, _, stderr) = run(&[
-        "--potential",
-        cuzr_file().to_str().unwrap(),
-        "--elements",
-        "Cu,Zr",
-        "--structure",
-        "/nonexistent/glass.data",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = hessian(Path::new("/nonexistent/glass.data"), "Cu,Zr", &dir, &[]);
     assert!(!ok);
     assert!(stderr.contains("/nonexistent/glass.data"), "{stderr}");
     let file = dir.join("b2.data");
     nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.0), "test").unwrap();
-    let (ok, _, stderr) = run(&[
-        "--potential",
-        cuzr_file().to_str().unwrap(),
-        "--elements",
-        "Cu,Al",
-        "--structure",
-        file.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = hessian(&file, "Cu,Al", &dir, &[]);
     assert!(!ok);
     assert!(stderr.contains("Al"), "{stderr}");
 }
