@@ -1,6 +1,10 @@
 //! ARPACK's lowest modes against the dense solver.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../spectrum-dense/tests/network/mod.rs"]
+mod network;
+
+use network::Network;
 use nonaffine_core::{Params, SpectrumProblem, SpectrumSolver};
 use nonaffine_spectrum::CsrOperator;
 use nonaffine_springs::{ScalarCubic, SpringNetwork};
@@ -14,21 +18,9 @@ fn solver(text: &str) -> Box<dyn SpectrumSolver> {
 /// |Ξ̂| for non-degenerate modes.
 #[test]
 fn lowest_modes_equal_dense_ones() {
-    let products = SpringNetwork {
-        cells: 4,
-        seed: 5,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
-    let problem = SpectrumProblem {
-        operator: &op,
-        xi: &xi,
-        debye_omega: None,
-    };
-    let dense = spectrum_dense::DenseSolver::default()
-        .solve(&problem)
-        .unwrap();
+    let network = Network::new(4, 5);
+    let problem = network.problem();
+    let dense = network.dense();
     let top = dense.modes.eigenvalues.last().copied().unwrap();
     for mode in ["shift-invert", "regular"] {
         let r = solver(&format!("modes=40,mode={mode}"))
@@ -108,18 +100,8 @@ fn bad_parameters_are_explained() {
         e.contains("p.mode") && e.contains("shift-invert, regular"),
         "{e}"
     );
-    let products = SpringNetwork {
-        cells: 2,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
     let e = solver("modes=96")
-        .solve(&SpectrumProblem {
-            operator: &op,
-            xi: &xi,
-            debye_omega: None,
-        })
+        .solve(&Network::new(2, SpringNetwork::default().seed).problem())
         .unwrap_err()
         .to_string();
     assert!(e.contains("use the dense solver"), "{e}");

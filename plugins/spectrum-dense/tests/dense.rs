@@ -6,6 +6,9 @@ use nonaffine_spectrum::CsrOperator;
 use nonaffine_springs::{ScalarCubic, SpringNetwork};
 use spectrum_dense::DenseSolver;
 
+mod network;
+use network::Network;
+
 fn diagnostic(r: &nonaffine_core::SpectrumResult, name: &str) -> f64 {
     r.diagnostics.iter().find(|(n, _)| n == name).unwrap().1
 }
@@ -104,20 +107,9 @@ fn network_residuals_orthogonality_and_completeness() {
 /// nalgebra's pure-Rust SymmetricEigen (an independent implementation) agrees.
 #[test]
 fn network_eigenvalues_match_nalgebra() {
-    let products = SpringNetwork {
-        cells: 2,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
-    let r = DenseSolver::default()
-        .solve(&SpectrumProblem {
-            operator: &op,
-            xi: &xi,
-            debye_omega: None,
-        })
-        .unwrap();
-    let dense = nalgebra_sparse::convert::serial::convert_csr_dense(&op.0);
+    let network = Network::new(2, SpringNetwork::default().seed);
+    let r = DenseSolver::default().solve(&network.problem()).unwrap();
+    let dense = nalgebra_sparse::convert::serial::convert_csr_dense(&network.op.0);
     let mut other: Vec<f64> = dense
         .symmetric_eigen()
         .eigenvalues
@@ -133,17 +125,11 @@ fn network_eigenvalues_match_nalgebra() {
 
 #[test]
 fn mismatched_sizes_are_an_error() {
-    let products = SpringNetwork {
-        cells: 2,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
+    let network = Network::new(2, SpringNetwork::default().seed);
     let e = DenseSolver::default()
         .solve(&SpectrumProblem {
-            operator: &op,
-            xi: &xi[..6],
-            debye_omega: None,
+            xi: &network.xi[..6],
+            ..network.problem()
         })
         .unwrap_err()
         .to_string();

@@ -7,9 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{Modes, Params, SpectrumProblem, SpectrumSolver};
-use nonaffine_spectrum::CsrOperator;
-use nonaffine_springs::SpringNetwork;
+#[path = "../../spectrum-dense/tests/network/mod.rs"]
+mod network;
+
+use network::Network;
+use nonaffine_core::{Modes, Params, SpectrumSolver};
 use num_complex::Complex64;
 use std::time::Duration;
 
@@ -42,21 +44,9 @@ fn worst_error(a: &Modes, b: &Modes, top: f64) -> (f64, f64) {
 }
 
 fn bench(c: &mut Criterion) {
-    let p = SpringNetwork {
-        cells: 6,
-        seed: 11,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&p);
-    let problem = SpectrumProblem {
-        operator: &op,
-        xi: &xi,
-        debye_omega: None,
-    };
-    let dense = spectrum_dense::DenseSolver::default()
-        .solve(&problem)
-        .unwrap();
+    let network = Network::new(6, 11);
+    let problem = network.problem();
+    let dense = network.dense();
     let top = *dense.modes.eigenvalues.last().unwrap();
     let mut g = c.benchmark_group("response_sums_N864");
     g.sample_size(10)

@@ -1,9 +1,11 @@
 //! Lanczos quadrature and KPM against the dense solver.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use nonaffine_core::{Params, SpectrumProblem, SpectrumSolver};
-use nonaffine_spectrum::CsrOperator;
-use nonaffine_springs::SpringNetwork;
+#[path = "../../spectrum-dense/tests/network/mod.rs"]
+mod network;
+
+use network::Network;
+use nonaffine_core::{Params, SpectrumSolver};
 use num_complex::Complex64;
 
 fn solver(text: &str) -> Box<dyn SpectrumSolver> {
@@ -16,21 +18,9 @@ fn solver(text: &str) -> Box<dyn SpectrumSolver> {
 /// dimension under a third of 3N), and completeness holds exactly.
 #[test]
 fn resolvent_sums_match_dense_mode_sums() {
-    let products = SpringNetwork {
-        cells: 5,
-        seed: 9,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
-    let problem = SpectrumProblem {
-        operator: &op,
-        xi: &xi,
-        debye_omega: None,
-    };
-    let dense = spectrum_dense::DenseSolver::default()
-        .solve(&problem)
-        .unwrap();
+    let network = Network::new(5, 9);
+    let (problem, xi) = (network.problem(), &network.xi);
+    let dense = network.dense();
     let r = solver("steps=80,moments=64,random_vectors=2")
         .solve(&problem)
         .unwrap();
@@ -76,21 +66,9 @@ fn resolvent_sums_match_dense_mode_sums() {
 /// counts the dense eigenvalues in those windows within its statistical error.
 #[test]
 fn kpm_density_counts_dense_eigenvalues() {
-    let products = SpringNetwork {
-        cells: 4,
-        seed: 2,
-        ..SpringNetwork::default()
-    }
-    .products();
-    let (op, xi) = CsrOperator::mass_weighted(&products);
-    let problem = SpectrumProblem {
-        operator: &op,
-        xi: &xi,
-        debye_omega: None,
-    };
-    let dense = spectrum_dense::DenseSolver::default()
-        .solve(&problem)
-        .unwrap();
+    let network = Network::new(4, 2);
+    let (problem, xi) = (network.problem(), &network.xi);
+    let dense = network.dense();
     let r = solver("steps=10,moments=256,random_vectors=40,grid=4000")
         .solve(&problem)
         .unwrap();
