@@ -22,27 +22,20 @@
 //! during one assembly (Linux `VmHWM`, reset through `/proc/self/clear_refs`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+// The tests' fixtures: the Cu–Zr potential and quench protocol.
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{NoProgress, ParamValue, Params, Potential, Structure};
+use nonaffine_core::{NoProgress, Potential, Structure};
 use nonaffine_hessian::{compute, AnalyticDerivatives, HessianOptions};
 use nonaffine_lammps::WorkerConfig;
-use nonaffine_quench::{quench, QuenchProtocol};
-use potential_eam::{EamPotential, Flavor};
-use std::collections::BTreeMap;
+use nonaffine_quench::quench;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn potential() -> EamPotential {
-    EamPotential::from_file(
-        &root().join("vendor/potentials/CuZr_mm.eam.fs"),
-        Flavor::Fs,
-        &["Cu".into(), "Zr".into()],
-    )
-    .unwrap()
 }
 
 fn cache() -> PathBuf {
@@ -58,21 +51,7 @@ fn base_glass(n: i64, pot: &dyn Potential) -> Structure {
     if let Ok(s) = nonaffine_io::read_lammps_data(&path, Some(&names)) {
         return s;
     }
-    let mut v = BTreeMap::new();
-    v.insert("n_atoms".into(), ParamValue::Integer(n));
-    let mut comp = BTreeMap::new();
-    comp.insert("Cu".to_string(), ParamValue::Number(0.5));
-    comp.insert("Zr".to_string(), ParamValue::Number(0.5));
-    v.insert("composition".into(), ParamValue::Map(comp));
-    v.insert("seed".into(), ParamValue::Integer(7));
-    v.insert("stress_tolerance_bar".into(), ParamValue::Number(5.0));
-    v.insert("melt_time_ps".into(), ParamValue::Number(2.0));
-    v.insert("cooling_rate_k_per_ps".into(), ParamValue::Number(1000.0));
-    v.insert(
-        "capture_temperatures_k".into(),
-        ParamValue::List(vec![ParamValue::Number(670.0)]),
-    );
-    let p = QuenchProtocol::from_params(&Params::new("bench", v), &names).unwrap();
+    let p = support::cuzr_quench_protocol(n, 7);
     let run = quench(&p, pot, &WorkerConfig::default(), &NoProgress).unwrap();
     let s = run.captures[0].structure.clone();
     nonaffine_io::write_lammps_data(&path, &s, "hessian bench base glass").unwrap();
@@ -134,7 +113,7 @@ fn lammps_peer(data: &Path, compare: Option<&Path>) -> Option<String> {
         .arg("--data")
         .arg(data)
         .arg("--potential")
-        .arg(root().join("vendor/potentials/CuZr_mm.eam.fs"))
+        .arg(support::cuzr_file())
         .args(["--elements", "Cu", "Zr"]);
     if let Some(dir) = compare {
         cmd.arg("--compare").arg(dir);
@@ -156,7 +135,7 @@ fn seconds_of(json: &str) -> Option<f64> {
 }
 
 fn bench(c: &mut Criterion) {
-    let pot = potential();
+    let pot = support::cuzr_potential();
     let form = pot.form().unwrap();
     let g250 = base_glass(250, &pot);
     let g256 = base_glass(256, &pot);

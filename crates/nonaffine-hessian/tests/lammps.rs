@@ -41,24 +41,6 @@ fn cuzr_boxed() -> Box<dyn Potential> {
     Box::new(cuzr_potential())
 }
 
-fn protocol() -> QuenchProtocol {
-    let mut v = BTreeMap::new();
-    v.insert("n_atoms".into(), ParamValue::Integer(250));
-    let mut comp = BTreeMap::new();
-    comp.insert("Cu".to_string(), ParamValue::Number(0.5));
-    comp.insert("Zr".to_string(), ParamValue::Number(0.5));
-    v.insert("composition".into(), ParamValue::Map(comp));
-    v.insert("seed".into(), ParamValue::Integer(5));
-    v.insert("stress_tolerance_bar".into(), ParamValue::Number(5.0));
-    v.insert("melt_time_ps".into(), ParamValue::Number(2.0));
-    v.insert("cooling_rate_k_per_ps".into(), ParamValue::Number(1000.0));
-    v.insert(
-        "capture_temperatures_k".into(),
-        ParamValue::List(vec![ParamValue::Number(670.0)]),
-    );
-    QuenchProtocol::from_params(&Params::new("protocol", v), &["Cu".into(), "Zr".into()]).unwrap()
-}
-
 /// Commands that minimize the atoms at fixed box to a force norm of 1e-13 eV/Å
 /// and make the stress current for a snapshot. The quadratic line search
 /// gets the EAM glass there; for Lennard-Jones it stops near 1e-7 eV/Å, where
@@ -114,7 +96,7 @@ fn fresh(s: &Structure, potential: &dyn Potential) -> Vec<Step> {
 fn glass() -> &'static (QuenchProtocol, QuenchRun, Structure) {
     static GLASS: OnceLock<(QuenchProtocol, QuenchRun, Structure)> = OnceLock::new();
     GLASS.get_or_init(|| {
-        let p = protocol();
+        let p = cuzr_quench_protocol(250, 5);
         let pot = cuzr_boxed();
         let run = quench(&p, pot.as_ref(), &worker(), &NoProgress).unwrap();
         let s = run.captures[0].structure.clone();
