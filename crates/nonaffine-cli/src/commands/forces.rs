@@ -9,30 +9,17 @@
 //! ```
 
 use anyhow::Context;
-use nonaffine_core::Params;
 use serde::Serialize;
 use std::path::PathBuf;
 
 /// Arguments of `nonaffine forces`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Potential plugin: `eam/fs`, `eam/alloy` or `lj/cut` (see `nonaffine plugins`).
-    #[arg(long, default_value = "eam/fs")]
-    kind: String,
-    /// Potential file (setfl) for the EAM kinds.
-    #[arg(long)]
-    potential: Option<PathBuf>,
-    /// Element names in LAMMPS type order, e.g. `Cu,Zr`: type k of a LAMMPS
-    /// data file is the k-th name.
-    #[arg(long, value_delimiter = ',', required = true)]
-    elements: Vec<String>,
+    #[command(flatten)]
+    potential: super::potential_args::PotentialArgs,
     /// Structure: `.data`/`.lmp`/`.lammps` (LAMMPS data) or `.xyz`/`.extxyz`.
     #[arg(long)]
     structure: PathBuf,
-    /// Further plugin parameter `key=value`; a value with commas is a list
-    /// (`epsilon_ev=0.0103,0.01545,0.00515`). Repeat for several.
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    params: Vec<String>,
 }
 
 /// The JSON printed.
@@ -44,27 +31,16 @@ struct Output {
     virial_ev: [f64; 6],
 }
 
-fn plugin_params(args: &Args) -> anyhow::Result<Params> {
-    super::potential_args::potential_params(
-        "forces",
-        &args.elements,
-        args.potential.as_deref(),
-        &args.params,
-    )
-}
-
 /// Evaluates and prints.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let params = plugin_params(&args)?;
-    let registry = nonaffine_registry::registry();
-    let potential = registry.potential(&args.kind, &params)?;
+    let potential = args.potential.build("forces")?;
     let form = potential.form().with_context(|| {
         format!(
             "potential `{}` has no form this program can evaluate",
-            args.kind
+            args.potential.kind
         )
     })?;
-    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.elements))?;
+    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.potential.elements))?;
     let structure = nonaffine_forces::align_species(&structure, potential.as_ref())
         .with_context(|| format!("matching species of {}", args.structure.display()))?;
     let ev = nonaffine_forces::evaluate(form, &structure)

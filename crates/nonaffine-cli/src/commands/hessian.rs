@@ -10,23 +10,14 @@
 //! `structure.data` and `report.json`, and prints a short summary.
 
 use anyhow::{bail, Context};
-use nonaffine_core::Params;
 use nonaffine_hessian::{compute, HessianOptions, PcgOptions};
 use std::path::PathBuf;
 
 /// Arguments of `nonaffine hessian`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Potential plugin with an analytic form: `eam/fs`, `eam/alloy` or `lj/cut`.
-    #[arg(long, default_value = "eam/fs")]
-    kind: String,
-    /// Potential file (setfl) for the EAM kinds.
-    #[arg(long)]
-    potential: Option<PathBuf>,
-    /// Element names in LAMMPS type order, e.g. `Cu,Zr`: type k of a LAMMPS
-    /// data file is the k-th name.
-    #[arg(long, value_delimiter = ',', required = true)]
-    elements: Vec<String>,
+    #[command(flatten)]
+    potential: super::potential_args::PotentialArgs,
     /// Structure: `.data`/`.lmp`/`.lammps` (LAMMPS data) or `.xyz`/`.extxyz`.
     /// It should be minimized (forces ~0) for the relaxed moduli to mean anything.
     #[arg(long)]
@@ -40,19 +31,6 @@ pub struct Args {
     /// Relative residual at which each conjugate-gradient solve stops.
     #[arg(long, default_value_t = 1e-10)]
     pcg_tolerance: f64,
-    /// Further plugin parameter `key=value`; a value with commas is a list
-    /// (`epsilon_ev=0.0103,0.01545,0.00515`). Repeat for several.
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    params: Vec<String>,
-}
-
-fn plugin_params(args: &Args) -> anyhow::Result<Params> {
-    super::potential_args::potential_params(
-        "hessian",
-        &args.elements,
-        args.potential.as_deref(),
-        &args.params,
-    )
 }
 
 /// Computes, writes the folder and prints a summary.
@@ -63,10 +41,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.pcg_tolerance
         );
     }
-    let params = plugin_params(&args)?;
-    let registry = nonaffine_registry::registry();
-    let potential = registry.potential(&args.kind, &params)?;
-    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.elements))?;
+    let potential = args.potential.build("hessian")?;
+    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.potential.elements))?;
     let options = HessianOptions {
         relaxed: !args.no_relaxed,
         pcg: PcgOptions {
