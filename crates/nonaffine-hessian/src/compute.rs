@@ -3,8 +3,8 @@
 use crate::affine::{born_and_stress, force_fields};
 use crate::assemble::{assemble, AssemblyStats};
 use crate::model::Model;
-use crate::relaxed::{relaxed_moduli, PcgOptions, PcgReport};
-use crate::{HessianError, HessianProducts};
+use crate::relaxed::{relaxed_moduli_of, HessianOperator, PcgOptions, PcgReport, Relaxation};
+use crate::{HessianError, HessianProducts, MatrixFreeHessian};
 use nalgebra_sparse::CsrMatrix;
 use nonaffine_core::{EamForm, Potential, Structure};
 use serde::{Deserialize, Serialize};
@@ -152,6 +152,28 @@ pub fn compute_with_form(
         .fold(0.0, f64::max);
     timings.affine_s = clock.elapsed().as_secs_f64();
 
+    let max_xi_sum = translation_sum(&xi);
+
+    let products = HessianProducts {
+        structure: structure.clone(),
+        hessian,
+        xi,
+        born_gpa,
+        stress_gpa,
+        relaxed_gpa: None,
+    };
+    let relaxation = relax(&products, &products.hessian, options, &mut timings)?;
+    Ok(finish(products, relaxation, |pcg| HessianReport {
+        assembly,
+        max_force_ev_per_a,
+        max_xi_sum,
+        pcg,
+        timings,
+    }))
+}
+
+/// Largest |Σ_m Ξ_{m,a}| over axes and components, relative to the largest |Ξ_{m,a}|.
+fn translation_sum(xi: &[[f64; 6]]) -> f64 {
     let mut sums = [[0.0f64; 6]; 3];
     let mut largest = 0.0f64;
     for (row, x) in xi.iter().enumerate() {
@@ -161,44 +183,127 @@ pub fn compute_with_form(
         }
     }
     let worst_sum = sums.iter().flatten().fold(0.0f64, |m, s| m.max(s.abs()));
-    let max_xi_sum = if largest > 0.0 {
+    if largest > 0.0 {
         worst_sum / largest
     } else {
         worst_sum
+    }
+}
+
+/// The relaxed moduli of `products` with H given by `hessian`, if `options` ask.
+fn relax(
+    products: &HessianProducts,
+    hessian: &dyn HessianOperator,
+    options: &HessianOptions,
+    timings: &mut Timings,
+) -> Result<Option<Relaxation>, HessianError> {
+    if !options.relaxed {
+        return Ok(None);
+    }
+    let clock = Instant::now();
+    let relaxation = relaxed_moduli_of(
+        hessian,
+        &products.xi,
+        &products.born_gpa,
+        products.volume_a3(),
+        &options.pcg,
+    )?;
+    timings.relaxed_s = clock.elapsed().as_secs_f64();
+    Ok(Some(relaxation))
+}
+
+/// The run of `products` and their relaxation; `report` gets the PCG statistics.
+fn finish(
+    mut products: HessianProducts,
+    relaxation: Option<Relaxation>,
+    report: impl FnOnce(Option<PcgReport>) -> HessianReport,
+) -> HessianRun {
+    let (pcg, displacements) = match relaxation {
+        Some(r) => {
+            products.relaxed_gpa = Some(r.relaxed_gpa);
+            (Some(r.report), Some(r.displacements))
+        }
+        None => (None, None),
+    };
+    HessianRun {
+        products,
+        report: report(pcg),
+        displacements,
+    }
+}
+
+/// [`compute`] without storing H: Ξ, C^B, σ and the relaxed moduli from the
+/// pair list of a [`MatrixFreeHessian`] (memory linear in N; the relaxed
+/// moduli's conjugate gradient applies H on the fly). `products.hessian` is a
+/// 3N×3N matrix with no entries, to be written with
+/// [`HessianProducts::write_dir_without_matrix`]. The report's `assembly`
+/// counts the pair list's pairs and bytes (no blocks, no entries) and its
+/// `max_row_sum` is the largest |(H t)_i| over the three unit translations t,
+/// relative to the largest diagonal entry of H.
+pub fn compute_matrix_free(
+    structure: &Structure,
+    potential: &dyn Potential,
+    options: &HessianOptions,
+) -> Result<HessianRun, HessianError> {
+    let form = potential
+        .form()
+        .ok_or_else(|| HessianError::NoForm(potential.name().to_string()))?;
+    let aligned = nonaffine_forces::align_species(structure, potential)?;
+    let mut timings = Timings::default();
+    let clock = Instant::now();
+    let operator = MatrixFreeHessian::new(form, &aligned)?;
+    timings.model_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let xi = operator.force_fields();
+    let (born_gpa, stress_gpa) = operator.born_and_stress_gpa(aligned.cell.volume());
+    let max_force_ev_per_a = operator
+        .forces()
+        .iter()
+        .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
+        .fold(0.0, f64::max);
+    timings.affine_s = clock.elapsed().as_secs_f64();
+
+    // H t for the three unit translations t (translation sum rule).
+    let n3 = 3 * aligned.len();
+    let translations: Vec<[f64; 6]> = (0..n3)
+        .map(|row| std::array::from_fn(|a| if a == row % 3 { 1.0 } else { 0.0 }))
+        .collect();
+    let mut ht = vec![[0.0; 6]; n3];
+    operator.apply6(&translations, &mut ht);
+    let worst_row = ht
+        .iter()
+        .flat_map(|row| row[..3].iter())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let h_max = operator.max_abs_entry();
+    let assembly = AssemblyStats {
+        atoms: aligned.len(),
+        pairs: operator.pairs(),
+        blocks: 0,
+        nnz: 0,
+        bytes: operator.bytes(),
+        max_row_sum: if h_max > 0.0 {
+            worst_row / h_max
+        } else {
+            worst_row
+        },
     };
 
-    let mut products = HessianProducts {
-        structure: structure.clone(),
-        hessian,
+    let max_xi_sum = translation_sum(&xi);
+    let products = HessianProducts {
+        hessian: CsrMatrix::zeros(n3, n3),
+        structure: aligned,
         xi,
         born_gpa,
         stress_gpa,
         relaxed_gpa: None,
     };
-    let (mut pcg, mut displacements) = (None, None);
-    if options.relaxed {
-        let clock = Instant::now();
-        let relaxation = relaxed_moduli(
-            &products.hessian,
-            &products.xi,
-            &products.born_gpa,
-            products.volume_a3(),
-            &options.pcg,
-        )?;
-        timings.relaxed_s = clock.elapsed().as_secs_f64();
-        products.relaxed_gpa = Some(relaxation.relaxed_gpa);
-        pcg = Some(relaxation.report);
-        displacements = Some(relaxation.displacements);
-    }
-    Ok(HessianRun {
-        products,
-        report: HessianReport {
-            assembly,
-            max_force_ev_per_a,
-            max_xi_sum,
-            pcg,
-            timings,
-        },
-        displacements,
-    })
+    let relaxation = relax(&products, &operator, options, &mut timings)?;
+    Ok(finish(products, relaxation, |pcg| HessianReport {
+        assembly,
+        max_force_ev_per_a,
+        max_xi_sum,
+        pcg,
+        timings,
+    }))
 }

@@ -7,7 +7,7 @@
 //! | file | content | unit |
 //! |---|---|---|
 //! | `structure.data` | the structure (LAMMPS data, with Masses) | Å, amu |
-//! | `hessian.mtx` | H = ∂²U/∂q∂q, Matrix Market coordinate real symmetric (lower triangle), atom order of the structure, row 3i+k = atom i, axis k | eV/Å² |
+//! | `hessian.mtx` | (not with [`compute_matrix_free`] / stage `matrix: false`) H = ∂²U/∂q∂q, Matrix Market coordinate real symmetric (lower triangle), atom order of the structure, row 3i+k = atom i, axis k | eV/Å² |
 //! | `xi.csv` | Ξ_{i,a} = ∂f_i/∂η_a: columns `atom,component,xx,yy,zz,yz,xz,xy` | eV/Å |
 //! | `born.json` | C^B (6×6, Voigt xx yy zz yz xz xy), residual stress σ (tension positive), volume | GPa, GPa, Å³ |
 //! | `relaxed.json` | relaxed C = C^B − (1/V) Ξᵀ H⁺ Ξ (6×6), when computed | GPa |
@@ -20,7 +20,9 @@
 //! moduli are in [`affine`]; the Hessian's sparse assembly in [`assemble`]; the
 //! relaxed moduli's conjugate gradient in [`relaxed`]. For glasses too large to
 //! store H, [`MatrixFreeHessian`] ([`matrix_free`]) applies D = M^{-1/2} H M^{-1/2}
-//! to vectors from the pair list, with memory linear in N.
+//! to vectors from the pair list, with memory linear in N; [`compute_matrix_free`]
+//! (stage parameter `matrix: false`) gives Ξ, C^B, σ and the relaxed moduli
+//! from it without ever storing H.
 //!
 //! A potential without an analytic form is refused ([`HessianError::NoForm`]).
 //! The `hessian` workflow stage is [`HessianStage`] ([`stage`]).
@@ -52,10 +54,12 @@ pub mod stage;
 
 pub use assemble::AssemblyStats;
 pub use compute::{
-    compute, compute_with_form, AnalyticDerivatives, HessianOptions, HessianReport, HessianRun,
-    Timings,
+    compute, compute_matrix_free, compute_with_form, AnalyticDerivatives, HessianOptions,
+    HessianReport, HessianRun, Timings,
 };
 pub use matrix_free::MatrixFreeHessian;
 pub use products::{HessianError, HessianProducts, VOIGT};
-pub use relaxed::{relaxed_moduli, PcgOptions, PcgReport, Relaxation};
+pub use relaxed::{
+    relaxed_moduli, relaxed_moduli_of, HessianOperator, PcgOptions, PcgReport, Relaxation,
+};
 pub use stage::{HessianStage, INFO};

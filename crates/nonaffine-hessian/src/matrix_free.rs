@@ -30,8 +30,11 @@
 //! Accuracy (tests): D·v equals the stored CSR matrix's product to ~1e-15
 //! relative, and central differences of forces to the difference's own error.
 
-use crate::model::{check_species, strain_dir, strain_quad};
+use crate::model::{check_species, dot, strain_dir, strain_quad};
+use crate::relaxed::HessianOperator;
 use crate::HessianError;
+use nalgebra::Matrix3;
+use nonaffine_core::units::GPA_PER_EV_PER_A3;
 use nonaffine_core::{EamForm, Potential, Structure, SymmetricOperator};
 use nonaffine_forces::NeighborList;
 use rayon::prelude::*;
@@ -274,13 +277,16 @@ impl MatrixFreeHessian {
         y.copy_from_slice(&sum);
     }
 
-    /// The diagonal of D, eV/(Å²·amu): M_m^{-1} (Σ_bonds(m) K + Σ_k F''_k b_{k,m}⊗b_{k,m})_αα.
+    /// The 3×3 diagonal blocks of H, eV/Å²:
+    /// H_mm = Σ_bonds(m) K + Σ_k F''_k b_{k,m}⊗b_{k,m}.
     /// Exact when each neighbour appears once (cells wider than twice the
     /// cutoff); when several images of atom m neighbour k, b_{k,m} is their
     /// sum and the cross terms between images are left out here (the tests
-    /// check the wide case; the spectrum stage uses the diagonal only to scale
-    /// its zero-mode tolerance).
-    pub fn diagonal(&self) -> Vec<f64> {
+    /// check the wide case). Used to scale the spectrum stage's zero-mode
+    /// tolerance and as the block-Jacobi preconditioner of the relaxed
+    /// moduli, where an approximation changes the iteration count, not the
+    /// result.
+    pub fn hessian_diagonal_blocks(&self) -> Vec<[[f64; 3]; 3]> {
         // b_{m,m} = −Σ_n g_mn e_mn.
         let own = if self.embedding {
             scatter(&self.pairs, 3 * self.n, |p, b| {
@@ -296,30 +302,52 @@ impl MatrixFreeHessian {
         } else {
             Vec::new()
         };
-        let mut diag = scatter(&self.pairs, 3 * self.n, |p, d| {
+        let flat = scatter(&self.pairs, 9 * self.n, |p, d| {
             if p.is_self_image() {
                 return;
             }
             let (i, j) = (p.i as usize, p.j as usize);
             for k in 0..3 {
-                let kk = p.a * p.e[k] * p.e[k] + p.b;
-                d[3 * i + k] += kk;
-                d[3 * j + k] += kk;
-                if self.embedding {
-                    // b_{i,j} = g_ij e (F''_i), b_{j,i} = −g_ji e (F''_j).
-                    d[3 * j + k] += self.f2[i] * (p.g_ij * p.e[k]).powi(2);
-                    d[3 * i + k] += self.f2[j] * (p.g_ji * p.e[k]).powi(2);
+                for l in 0..3 {
+                    let kk = p.a * p.e[k] * p.e[l] + if k == l { p.b } else { 0.0 };
+                    d[9 * i + 3 * k + l] += kk;
+                    d[9 * j + 3 * k + l] += kk;
+                    if self.embedding {
+                        // b_{i,j} = g_ij e (F''_i), b_{j,i} = −g_ji e (F''_j).
+                        d[9 * j + 3 * k + l] += self.f2[i] * (p.g_ij * p.e[k]) * (p.g_ij * p.e[l]);
+                        d[9 * i + 3 * k + l] += self.f2[j] * (p.g_ji * p.e[k]) * (p.g_ji * p.e[l]);
+                    }
                 }
             }
         });
-        for (row, d) in diag.iter_mut().enumerate() {
-            let m = row / 3;
-            if self.embedding {
-                *d += self.f2[m] * own[row] * own[row];
-            }
-            *d *= self.inv_sqrt_mass[m] * self.inv_sqrt_mass[m];
-        }
-        diag
+        flat.chunks_exact(9)
+            .enumerate()
+            .map(|(m, c)| {
+                std::array::from_fn(|k| {
+                    std::array::from_fn(|l| {
+                        let mut v = c[3 * k + l];
+                        if self.embedding {
+                            v += self.f2[m] * own[3 * m + k] * own[3 * m + l];
+                        }
+                        v
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The diagonal of D, eV/(Å²·amu): the diagonals of
+    /// [`MatrixFreeHessian::hessian_diagonal_blocks`] over the masses (exact
+    /// in cells wider than twice the cutoff, see there).
+    pub fn diagonal(&self) -> Vec<f64> {
+        self.hessian_diagonal_blocks()
+            .iter()
+            .enumerate()
+            .flat_map(|(m, block)| {
+                let w = self.inv_sqrt_mass[m] * self.inv_sqrt_mass[m];
+                (0..3).map(move |k| block[k][k] * w)
+            })
+            .collect()
     }
 
     /// Largest |D_ii|, eV/(Å²·amu) (scale of the zero-mode tolerance).
@@ -327,21 +355,83 @@ impl MatrixFreeHessian {
         self.diagonal().iter().fold(0.0, |m, d| m.max(d.abs()))
     }
 
+    /// τ_{k,a} = ∂ρ̄_k/∂η_a = Σ_bonds(k) ρ'_{k←n} (e·E^a e)/r (self-images
+    /// count), 6 per atom; empty without an embedding term.
+    fn density_strain_derivatives(&self) -> Vec<f64> {
+        if !self.embedding {
+            return Vec::new();
+        }
+        scatter(&self.pairs, 6 * self.n, |p, tau| {
+            let (i, j) = (p.i as usize, p.j as usize);
+            for a in 0..6 {
+                let q = strain_quad(a, p.e);
+                tau[6 * i + a] += p.g_ij * q;
+                tau[6 * j + a] += p.g_ji * q;
+            }
+        })
+    }
+
+    /// Born moduli C^B and residual stress σ, GPa, Voigt, for a cell of
+    /// `volume_a3` Å³ (the formulas of [`crate::affine`], summed over the half
+    /// pair list: each pair is two bonds, a self-image pair included):
+    /// V σ_a = Σ_pairs ψ' (e·E^a e)/r, V C^B_ab = Σ_pairs (E^a e)·K(E^b e) + Σ_k F''_k τ_{k,a} τ_{k,b}.
+    pub fn born_and_stress_gpa(&self, volume_a3: f64) -> ([[f64; 6]; 6], [f64; 6]) {
+        let sums = scatter(&self.pairs, 42, |p, acc| {
+            let dirs: [[f64; 3]; 6] = std::array::from_fn(|a| strain_dir(a, p.e));
+            for a in 0..6 {
+                let k_a = p.stiffness_apply(dirs[a]);
+                for b in a..6 {
+                    acc[6 * a + b] += dot(k_a, dirs[b]);
+                }
+                // ψ'/r = b.
+                acc[36 + a] += p.b * strain_quad(a, p.e);
+            }
+        });
+        let mut c = [[0.0; 6]; 6];
+        for a in 0..6 {
+            for b in a..6 {
+                c[a][b] = sums[6 * a + b];
+            }
+        }
+        if self.embedding {
+            let tau = self.density_strain_derivatives();
+            for (t, f2) in tau.chunks_exact(6).zip(&self.f2) {
+                for a in 0..6 {
+                    for b in a..6 {
+                        c[a][b] += f2 * t[a] * t[b];
+                    }
+                }
+            }
+        }
+        let scale = GPA_PER_EV_PER_A3 / volume_a3;
+        let mut born = [[0.0; 6]; 6];
+        for a in 0..6 {
+            for b in a..6 {
+                born[a][b] = c[a][b] * scale;
+                born[b][a] = born[a][b];
+            }
+        }
+        (born, std::array::from_fn(|a| sums[36 + a] * scale))
+    }
+
+    /// Forces f = −∂U/∂x, eV/Å: each pair pushes ψ'/r e on i and the opposite on j.
+    pub fn forces(&self) -> Vec<[f64; 3]> {
+        let flat = scatter(&self.pairs, 3 * self.n, |p, f| {
+            if p.is_self_image() {
+                return;
+            }
+            let (i, j) = (p.i as usize, p.j as usize);
+            for k in 0..3 {
+                f[3 * i + k] += p.b * p.e[k];
+                f[3 * j + k] -= p.b * p.e[k];
+            }
+        });
+        flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+    }
+
     /// Ξ_{m,a} = ∂f_m/∂η_a: 3N rows (atom m, axis α at 3m+α), Voigt columns, eV/Å.
     pub fn force_fields(&self) -> Vec<[f64; 6]> {
-        // τ_{k,a} = Σ_bonds(k) ρ'_{k←n} (e·E^a e)/r (self-images count).
-        let tau = if self.embedding {
-            scatter(&self.pairs, 6 * self.n, |p, tau| {
-                let (i, j) = (p.i as usize, p.j as usize);
-                for a in 0..6 {
-                    let q = strain_quad(a, p.e);
-                    tau[6 * i + a] += p.g_ij * q;
-                    tau[6 * j + a] += p.g_ji * q;
-                }
-            })
-        } else {
-            Vec::new()
-        };
+        let tau = self.density_strain_derivatives();
         let flat = scatter(&self.pairs, 18 * self.n, |p, xi| {
             if p.is_self_image() {
                 return;
@@ -375,6 +465,40 @@ impl MatrixFreeHessian {
             x.iter_mut().for_each(|v| *v *= w);
         }
         xi
+    }
+}
+
+impl HessianOperator for MatrixFreeHessian {
+    fn rows(&self) -> usize {
+        3 * self.n
+    }
+
+    /// Six passes of [`MatrixFreeHessian::hessian_apply`], one per column.
+    fn apply6(&self, x: &[[f64; 6]], y: &mut [[f64; 6]]) {
+        let mut u = vec![0.0; 3 * self.n];
+        let mut hu = vec![0.0; 3 * self.n];
+        for a in 0..6 {
+            u.iter_mut().zip(x).for_each(|(u, x)| *u = x[a]);
+            self.hessian_apply(&u, &mut hu);
+            y.iter_mut().zip(&hu).for_each(|(y, v)| y[a] = *v);
+        }
+    }
+
+    /// [`MatrixFreeHessian::hessian_diagonal_blocks`] (exact in wide cells).
+    fn diagonal_blocks(&self) -> Vec<Matrix3<f64>> {
+        self.hessian_diagonal_blocks()
+            .iter()
+            .map(|b| Matrix3::from_fn(|k, l| b[k][l]))
+            .collect()
+    }
+
+    /// Largest diagonal entry of the blocks: for a positive semi-definite H,
+    /// |H_ij| ≤ max_i H_ii.
+    fn max_abs_entry(&self) -> f64 {
+        self.hessian_diagonal_blocks()
+            .iter()
+            .flat_map(|b| (0..3).map(move |k| b[k][k].abs()))
+            .fold(0.0, f64::max)
     }
 }
 

@@ -143,13 +143,26 @@ impl HessianProducts {
 
     /// Writes the files listed in the crate docs into `dir`.
     pub fn write_dir(&self, dir: &Path) -> Result<(), HessianError> {
+        self.write_dir_with(dir, true)
+    }
+
+    /// [`HessianProducts::write_dir`] without `hessian.mtx` (for products of
+    /// [`crate::compute_matrix_free`], read back with
+    /// [`HessianProducts::read_dir_without_matrix`]).
+    pub fn write_dir_without_matrix(&self, dir: &Path) -> Result<(), HessianError> {
+        self.write_dir_with(dir, false)
+    }
+
+    fn write_dir_with(&self, dir: &Path, matrix: bool) -> Result<(), HessianError> {
         self.validate()?;
         std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
         let p = dir.join("structure.data");
         nonaffine_io::write_lammps_data(&p, &self.structure, "nonaffine hessian: structure")
             .map_err(|e| file_err(&p, e))?;
-        let p = dir.join("hessian.mtx");
-        std::fs::write(&p, matrix_market_lower(&self.hessian)).map_err(|e| file_err(&p, e))?;
+        if matrix {
+            let p = dir.join("hessian.mtx");
+            std::fs::write(&p, matrix_market_lower(&self.hessian)).map_err(|e| file_err(&p, e))?;
+        }
         let p = dir.join("xi.csv");
         let mut csv = String::from("atom,component,xx,yy,zz,yz,xz,xy\n");
         for (row, x) in self.xi.iter().enumerate() {

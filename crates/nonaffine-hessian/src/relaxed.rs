@@ -12,8 +12,11 @@
 //! complement, and the preconditioner is P M⁻¹ P with M the 3×3 diagonal
 //! blocks of H (block Jacobi), which keeps the iteration symmetric and
 //! positive on that subspace. No dense inverse is formed. The six systems
-//! share each pass over H (one sparse product with six vectors per
-//! iteration), each with its own CG recurrence.
+//! share each pass over H (one product with six vectors per iteration), each
+//! with its own CG recurrence. H is any [`HessianOperator`]: the stored CSR
+//! matrix, or the matrix-free pair list ([`crate::MatrixFreeHessian`], whose
+//! diagonal blocks are exact in cells wider than twice the cutoff and an
+//! approximation otherwise — that changes the iteration count, not the result).
 //!
 //! Accuracy: the iteration stops when ‖H u − Ξ_a‖ ≤ tol · ‖Ξ_a‖; the relaxation
 //! term is then accurate to about tol · κ(H) relative, κ the condition number on
@@ -65,19 +68,65 @@ pub struct Relaxation {
     pub report: PcgReport,
 }
 
-/// y = H x for six vectors at once (rows in parallel).
-fn spmv6(h: &CsrMatrix<f64>, x: &[[f64; 6]], y: &mut [[f64; 6]]) {
-    let (offsets, cols, vals) = h.csr_data();
-    y.par_iter_mut().enumerate().for_each(|(row, out)| {
-        let mut acc = [0.0; 6];
-        for k in offsets[row]..offsets[row + 1] {
-            let (v, xr) = (vals[k], &x[cols[k]]);
-            for a in 0..6 {
-                acc[a] += v * xr[a];
+/// H as the relaxed moduli's conjugate gradient uses it: products with six
+/// vectors at once, and the 3×3 diagonal blocks for the block-Jacobi
+/// preconditioner. Implemented by the stored [`CsrMatrix`] and by the
+/// matrix-free [`crate::MatrixFreeHessian`] (memory linear in N).
+pub trait HessianOperator: Sync {
+    /// Rows (and columns) 3N.
+    fn rows(&self) -> usize;
+    /// y = H x for six column vectors (3N rows each; x in Å, y in eV/Å).
+    fn apply6(&self, x: &[[f64; 6]], y: &mut [[f64; 6]]);
+    /// The 3×3 diagonal blocks H_mm, eV/Å². Only the preconditioner uses
+    /// them: an approximation slows the iteration, not its result.
+    fn diagonal_blocks(&self) -> Vec<Matrix3<f64>>;
+    /// Largest |H_ij| or a bound of the same size, eV/Å² (scale of the
+    /// round-off cut on Ξ).
+    fn max_abs_entry(&self) -> f64;
+}
+
+impl HessianOperator for CsrMatrix<f64> {
+    fn rows(&self) -> usize {
+        self.nrows()
+    }
+
+    /// Rows in parallel.
+    fn apply6(&self, x: &[[f64; 6]], y: &mut [[f64; 6]]) {
+        let (offsets, cols, vals) = self.csr_data();
+        y.par_iter_mut().enumerate().for_each(|(row, out)| {
+            let mut acc = [0.0; 6];
+            for k in offsets[row]..offsets[row + 1] {
+                let (v, xr) = (vals[k], &x[cols[k]]);
+                for a in 0..6 {
+                    acc[a] += v * xr[a];
+                }
             }
-        }
-        *out = acc;
-    });
+            *out = acc;
+        });
+    }
+
+    fn diagonal_blocks(&self) -> Vec<Matrix3<f64>> {
+        let atoms = self.nrows() / 3;
+        (0..atoms)
+            .into_par_iter()
+            .map(|m| {
+                let mut d = Matrix3::zeros();
+                for alpha in 0..3 {
+                    let row = self.row(3 * m + alpha);
+                    for (&c, &v) in row.col_indices().iter().zip(row.values()) {
+                        if c / 3 == m {
+                            d[(alpha, c % 3)] = v;
+                        }
+                    }
+                }
+                d
+            })
+            .collect()
+    }
+
+    fn max_abs_entry(&self) -> f64 {
+        self.values().iter().fold(0.0f64, |m, v| m.max(v.abs()))
+    }
 }
 
 /// Removes the mean of each Cartesian component (projection onto the
@@ -114,22 +163,10 @@ fn column_dot(x: &[[f64; 6]], y: &[[f64; 6]]) -> [f64; 6] {
 
 /// Inverses of the 3×3 diagonal blocks of H (block Jacobi); a block that is
 /// not invertible (an atom without neighbours) falls back to the identity.
-fn block_jacobi(h: &CsrMatrix<f64>) -> Vec<Matrix3<f64>> {
-    let atoms = h.nrows() / 3;
-    (0..atoms)
+fn block_jacobi(h: &dyn HessianOperator) -> Vec<Matrix3<f64>> {
+    h.diagonal_blocks()
         .into_par_iter()
-        .map(|m| {
-            let mut d = Matrix3::zeros();
-            for alpha in 0..3 {
-                let row = h.row(3 * m + alpha);
-                for (&c, &v) in row.col_indices().iter().zip(row.values()) {
-                    if c / 3 == m {
-                        d[(alpha, c % 3)] = v;
-                    }
-                }
-            }
-            d.try_inverse().unwrap_or_else(Matrix3::identity)
-        })
+        .map(|d| d.try_inverse().unwrap_or_else(Matrix3::identity))
         .collect()
 }
 
@@ -144,12 +181,29 @@ pub fn relaxed_moduli(
     volume_a3: f64,
     options: &PcgOptions,
 ) -> Result<Relaxation, HessianError> {
-    let dim = hessian.nrows();
-    if hessian.ncols() != dim || xi.len() != dim || dim % 3 != 0 {
+    if hessian.ncols() != hessian.nrows() {
         return Err(HessianError::Invalid(format!(
-            "relaxed moduli need a 3N×3N Hessian and 3N rows of Ξ; got {}×{} and {}",
+            "relaxed moduli need a square Hessian; got {}×{}",
             hessian.nrows(),
-            hessian.ncols(),
+            hessian.ncols()
+        )));
+    }
+    relaxed_moduli_of(hessian, xi, born_gpa, volume_a3, options)
+}
+
+/// [`relaxed_moduli`] with H given as any [`HessianOperator`] (for example
+/// the matrix-free [`crate::MatrixFreeHessian`]); the same iteration.
+pub fn relaxed_moduli_of(
+    hessian: &dyn HessianOperator,
+    xi: &[[f64; 6]],
+    born_gpa: &[[f64; 6]; 6],
+    volume_a3: f64,
+    options: &PcgOptions,
+) -> Result<Relaxation, HessianError> {
+    let dim = hessian.rows();
+    if xi.len() != dim || dim % 3 != 0 {
+        return Err(HessianError::Invalid(format!(
+            "relaxed moduli need a 3N×3N Hessian and 3N rows of Ξ; got {dim}×{dim} and {}",
             xi.len()
         )));
     }
@@ -164,7 +218,7 @@ pub fn relaxed_moduli(
     // A column that is round-off only (every atom a centre of inversion, as
     // in a perfect B2 or fcc crystal) is zero: nothing relaxes. Round-off of a
     // force field is ~1e-16 of max|H| times a bond length; the cut is 1e-12.
-    let h_max = hessian.values().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let h_max = hessian.max_abs_entry();
     let spacing = (volume_a3 / (dim / 3).max(1) as f64).cbrt();
     for a in 0..6 {
         let largest = b.iter().fold(0.0f64, |m, x| m.max(x[a].abs()));
@@ -216,7 +270,7 @@ pub fn relaxed_moduli(
             )));
         }
         done += 1;
-        spmv6(hessian, &p, &mut q);
+        hessian.apply6(&p, &mut q);
         let pq = column_dot(&p, &q);
         let mut step = [0.0; 6];
         for a in 0..6 {
@@ -262,7 +316,7 @@ pub fn relaxed_moduli(
     project(&mut x, &all);
 
     // True residuals and the relaxation term.
-    spmv6(hessian, &x, &mut q);
+    hessian.apply6(&x, &mut q);
     let mut res = [0.0; 6];
     for (qi, bi) in q.iter().zip(&b) {
         for a in 0..6 {

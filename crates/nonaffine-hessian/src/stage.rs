@@ -5,10 +5,16 @@
 //! Each structure gets a subfolder of the stage folder (`T670K_s0/`, or the
 //! file's stem), holding the files of [`crate::HessianProducts::write_dir`] plus
 //! `report.json` (sizes, sum rules, largest force, conjugate-gradient
-//! iterations and residuals, timings; see [`HessianReport`]). With more than
+//! iterations and residuals, timings; see [`HessianReport`]). With
+//! `matrix: false` the folder has no `hessian.mtx`: everything comes from the
+//! pair list ([`compute_matrix_free`]; `nnz` and `blocks` are then 0), and the
+//! spectrum stage reads it with `operator: matrix-free`. With more than
 //! one upstream quench stage, subfolder names start with the branch label.
 
-use crate::{compute, HessianError, HessianOptions, HessianReport, HessianRun, PcgOptions};
+use crate::{
+    compute, compute_matrix_free, HessianError, HessianOptions, HessianReport, HessianRun,
+    PcgOptions,
+};
 use nonaffine_core::{
     ParamKind, ParamSpec, PluginInfo, Potential, Stage, StageContext, StageError, Structure,
     Summary,
@@ -40,6 +46,13 @@ pub const PARAMS: &[ParamSpec] = &[
         doc: "also compute the relaxed elastic constants C = C^B − (1/V) Ξᵀ H⁺ Ξ (six conjugate-gradient solves)",
     },
     ParamSpec {
+        name: "matrix",
+        kind: ParamKind::Bool,
+        unit: "",
+        default: Some("true"),
+        doc: "write hessian.mtx; false: matrix-free (Ξ, Born and relaxed moduli from the pair list; memory linear in N; the spectrum stage must then use operator: matrix-free)",
+    },
+    ParamSpec {
         name: "pcg_tolerance",
         kind: ParamKind::Number,
         unit: "",
@@ -55,7 +68,8 @@ pub const INFO: PluginInfo = PluginInfo {
     doc: "Analytic Hessian H = ∂²U/∂x∂x (sparse, all embedding terms), nonaffine force fields \
           Ξ = ∂f/∂η, Born moduli C^B = (1/V)∂²U/∂η², residual stress and, optionally, the relaxed \
           moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (brief §3, paper Appendix C). \
-          Writes hessian.mtx, xi.csv, born.json, relaxed.json, report.json per structure.",
+          Writes hessian.mtx (unless `matrix: false`), xi.csv, born.json, relaxed.json, \
+          report.json per structure.",
     params: PARAMS,
 };
 
@@ -166,19 +180,31 @@ fn failed(name: &str, e: HessianError) -> StageError {
     StageError::Failed(format!("{name}: {e}"))
 }
 
-/// Reads `path`, computes and writes one structure's folder.
+/// Reads `path`, computes and writes one structure's folder; without
+/// `matrix`, matrix-free ([`compute_matrix_free`], no `hessian.mtx`).
 fn one(
     name: &str,
     path: &Path,
     potential: &dyn Potential,
     options: &HessianOptions,
+    matrix: bool,
     out: &Path,
 ) -> Result<HessianRun, StageError> {
     let structure: Structure = nonaffine_io::read_structure(path, Some(potential.elements()))
         .map_err(|e| StageError::Failed(e.to_string()))?;
-    let run = compute(&structure, potential, options).map_err(|e| failed(name, e))?;
     let dir = out.join(name);
-    run.products.write_dir(&dir).map_err(|e| failed(name, e))?;
+    let run = if matrix {
+        let run = compute(&structure, potential, options).map_err(|e| failed(name, e))?;
+        run.products.write_dir(&dir).map_err(|e| failed(name, e))?;
+        run
+    } else {
+        let run =
+            compute_matrix_free(&structure, potential, options).map_err(|e| failed(name, e))?;
+        run.products
+            .write_dir_without_matrix(&dir)
+            .map_err(|e| failed(name, e))?;
+        run
+    };
     write_report(&dir.join("report.json"), &run.report)?;
     Ok(run)
 }
@@ -205,6 +231,7 @@ impl Stage for HessianStage {
                 ..PcgOptions::default()
             },
         };
+        let matrix = ctx.params.bool_or("matrix", true)?;
         let files = structure_files(ctx)?;
         ctx.progress.set_total(files.len() as u64);
         let mut summary = Summary::new();
@@ -213,7 +240,14 @@ impl Stage for HessianStage {
             .text("potential", potential.name());
         for (k, (name, path)) in files.iter().enumerate() {
             ctx.progress.message(name);
-            let run = one(name, path, potential.as_ref(), &options, ctx.out_dir)?;
+            let run = one(
+                name,
+                path,
+                potential.as_ref(),
+                &options,
+                matrix,
+                ctx.out_dir,
+            )?;
             summary.nested(name, structure_summary(&run));
             ctx.progress.set_position(k as u64 + 1);
         }

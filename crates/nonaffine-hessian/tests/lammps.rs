@@ -516,8 +516,9 @@ fn lennard_jones_relaxed_moduli_match_lammps() {
     assert!(dev <= 1e-3 * big, "components deviate by {:e}", dev / big);
 }
 
-#[test]
-fn stage_summary_of_a_quenched_glass() {
+/// Runs the `hessian` stage on the quenched glass with `extra` parameters;
+/// returns the output folder and the summary.
+fn run_stage(extra: &[(&str, ParamValue)]) -> (tempfile::TempDir, nonaffine_core::Summary) {
     let (p, run, _) = glass();
     let pot = cuzr_boxed();
     let upstream = tempfile::tempdir().unwrap();
@@ -542,6 +543,9 @@ fn stage_summary_of_a_quenched_glass() {
     );
     let mut values = BTreeMap::new();
     values.insert("potential".into(), ParamValue::Map(pot_params));
+    for (k, v) in extra {
+        values.insert(k.to_string(), v.clone());
+    }
     let params = Params::new("stages.hessian.params", values);
     let inputs = [StageInput {
         stage: "glass".into(),
@@ -557,6 +561,12 @@ fn stage_summary_of_a_quenched_glass() {
         progress: &NoProgress,
     };
     let summary = HessianStage.run(&ctx).unwrap();
+    (out, summary)
+}
+
+#[test]
+fn stage_summary_of_a_quenched_glass() {
+    let (out, summary) = run_stage(&[]);
     for f in [
         "hessian.mtx",
         "xi.csv",
@@ -568,4 +578,59 @@ fn stage_summary_of_a_quenched_glass() {
         assert!(out.path().join("T670K_s0").join(f).is_file(), "{f} missing");
     }
     insta::assert_yaml_snapshot!(summary);
+}
+
+/// `matrix: false` (pair list only, no hessian.mtx) gives the stored path's
+/// Ξ, C^B, σ and relaxed moduli: the PCG applies H matrix-free with the
+/// approximate block-Jacobi preconditioner and converges to the same C.
+#[test]
+fn matrix_free_stage_gives_the_stored_paths_moduli() {
+    let (stored, _) = run_stage(&[]);
+    let (free, summary) = run_stage(&[("matrix", ParamValue::Bool(false))]);
+    let (stored, free) = (stored.path().join("T670K_s0"), free.path().join("T670K_s0"));
+    assert!(!free.join("hessian.mtx").exists());
+    assert!(free.join("relaxed.json").is_file());
+    let a = nonaffine_hessian::HessianProducts::read_dir(&stored, None).unwrap();
+    let b = nonaffine_hessian::HessianProducts::read_dir_without_matrix(&free, None).unwrap();
+    assert_eq!(b.hessian.nnz(), 0);
+    assert_eq!(a.structure.positions, b.structure.positions);
+    let flat = |x: &[[f64; 6]]| x.iter().flatten().copied().collect::<Vec<f64>>();
+    let rel = relative_difference(&flat(&b.xi), &flat(&a.xi));
+    let (born, big) = compare(&b.born_gpa, &a.born_gpa);
+    let stress = (0..6)
+        .map(|k| (a.stress_gpa[k] - b.stress_gpa[k]).abs())
+        .fold(0.0, f64::max);
+    let (relaxed, big_relaxed) = compare(&b.relaxed_gpa.unwrap(), &a.relaxed_gpa.unwrap());
+    eprintln!(
+        "matrix: false vs stored: Ξ {rel:.1e}, C^B {:.1e}, σ {stress:.1e} GPa, relaxed C {:.1e} \
+         (of the largest)",
+        born / big,
+        relaxed / big_relaxed
+    );
+    assert!(rel < 1e-12, "Ξ differs by {rel:e}");
+    assert!(born <= 1e-12 * big, "C^B differs by {:e}", born / big);
+    assert!(stress <= 1e-12 * big, "σ differs by {stress:e} GPa");
+    assert!(
+        relaxed <= 1e-8 * big_relaxed,
+        "relaxed C differs by {:e}",
+        relaxed / big_relaxed
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(free.join("report.json")).unwrap()).unwrap();
+    let stored_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stored.join("report.json")).unwrap())
+            .unwrap();
+    eprintln!(
+        "PCG iterations: stored {}, matrix-free {}",
+        stored_report["pcg"]["iterations"], report["pcg"]["iterations"]
+    );
+    assert!(report["assembly"]["max_row_sum"].as_f64().unwrap() <= 1e-10);
+    assert!(report["max_xi_sum"].as_f64().unwrap() <= 1e-10);
+    let summary = serde_json::to_value(&summary).unwrap();
+    let entry = &summary["T670K_s0"];
+    assert_eq!(entry["nnz"], 0);
+    assert!(entry["translation_sum_rule"]
+        .as_str()
+        .unwrap()
+        .starts_with("holds"));
 }

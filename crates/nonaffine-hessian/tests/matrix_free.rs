@@ -8,7 +8,10 @@ mod support;
 
 use nonaffine_core::{EamForm, Potential, Structure, SymmetricOperator};
 use nonaffine_forces::evaluate;
-use nonaffine_hessian::{compute_with_form, HessianOptions, HessianProducts, MatrixFreeHessian};
+use nonaffine_hessian::{
+    compute_with_form, AnalyticDerivatives, HessianOperator, HessianOptions, HessianProducts,
+    MatrixFreeHessian,
+};
 use support::*;
 
 fn products(form: &dyn EamForm, s: &Structure) -> HessianProducts {
@@ -45,7 +48,33 @@ fn check_against_stored(label: &str, form: &dyn EamForm, s: &Structure, diagonal
         &flat(&p.xi_mass_weighted()),
     );
     assert!(rel < 1e-12, "{label}: M^-1/2 Ξ differs by {rel:e}");
+    // C^B, σ and forces from the pair list against the bond lists.
+    let (born, stress) = op.born_and_stress_gpa(s.cell.volume());
+    let rel = relative_difference(&born.concat(), &p.born_gpa.concat());
+    assert!(rel < 1e-12, "{label}: C^B differs by {rel:e}");
+    let big = p
+        .born_gpa
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    for (k, (a, b)) in stress.iter().zip(&p.stress_gpa).enumerate() {
+        let d = (a - b).abs();
+        assert!(d <= 1e-12 * big, "{label}: σ[{k}] differs by {d:e} GPa");
+    }
+    let want_f = AnalyticDerivatives::new(form, s).unwrap().forces();
+    let rel = relative_difference(&op.forces().concat(), &want_f.concat());
+    assert!(rel < 1e-12, "{label}: forces differ by {rel:e}");
     if diagonal {
+        // The 3×3 diagonal blocks of H (the relaxed moduli's preconditioner).
+        let want = HessianOperator::diagonal_blocks(&p.hessian);
+        let got = HessianOperator::diagonal_blocks(&op);
+        let flat3 = |b: &[nalgebra::Matrix3<f64>]| {
+            b.iter()
+                .flat_map(|m| m.iter().copied().collect::<Vec<_>>())
+                .collect::<Vec<f64>>()
+        };
+        let rel = relative_difference(&flat3(&got), &flat3(&want));
+        assert!(rel < 1e-12, "{label}: diagonal blocks differ by {rel:e}");
         let want: Vec<f64> = (0..d.nrows())
             .map(|i| d.get_entry(i, i).map_or(0.0, |e| e.into_value()))
             .collect();

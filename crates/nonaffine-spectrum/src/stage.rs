@@ -1,7 +1,8 @@
 //! The `spectrum` workflow stage.
 //!
 //! Inputs: upstream `hessian` stage folders. Each holds either the files of
-//! one structure (`hessian.mtx`, `xi.csv`, `born.json`, `structure.data`) or one
+//! one structure (`hessian.mtx`, `xi.csv`, `born.json`, `structure.data`;
+//! no `hessian.mtx` when the Hessian stage ran with `matrix: false`) or one
 //! subfolder per structure; every structure is one sample.
 //!
 //! Outputs (in the stage folder):
@@ -250,8 +251,14 @@ impl Stage for SpectrumStage {
             let clock = Instant::now();
             let read = if potential.is_some() {
                 HessianProducts::read_dir_without_matrix
-            } else {
+            } else if dir.join("hessian.mtx").is_file() {
                 HessianProducts::read_dir
+            } else {
+                return Err(StageError::Failed(format!(
+                    "{}: no hessian.mtx (the hessian stage ran with `matrix: false`?); set \
+                     `operator: matrix-free` and `potential` to compute D·v from the pair list",
+                    dir.display()
+                )));
             };
             let products =
                 read(dir, elements.as_deref()).map_err(|e| StageError::Failed(e.to_string()))?;
@@ -482,7 +489,7 @@ fn structure_dirs(ctx: &StageContext<'_>) -> Result<Vec<(String, PathBuf)>, Stag
         } else {
             format!("{}-", sanitize(&input.branch))
         };
-        if input.dir.join("hessian.mtx").is_file() {
+        if input.dir.join("xi.csv").is_file() {
             let name = if prefix.is_empty() {
                 "sample".to_string()
             } else {
@@ -495,12 +502,12 @@ fn structure_dirs(ctx: &StageContext<'_>) -> Result<Vec<(String, PathBuf)>, Stag
         let mut subs: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.join("hessian.mtx").is_file())
+            .filter(|p| p.join("xi.csv").is_file())
             .collect();
         subs.sort();
         if subs.is_empty() {
             return Err(StageError::Failed(format!(
-                "{}: no hessian.mtx in the folder or its subfolders; is this a `hessian` stage's output?",
+                "{}: no xi.csv in the folder or its subfolders; is this a `hessian` stage's output?",
                 input.dir.display()
             )));
         }

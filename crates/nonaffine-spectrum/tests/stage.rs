@@ -6,7 +6,7 @@ use nonaffine_core::{
     Cell, NoProgress, ParamValue, Params, Registry, Species, Stage, StageContext, StageError,
     StageInput, Structure, Summary,
 };
-use nonaffine_hessian::{compute, HessianOptions, HessianProducts};
+use nonaffine_hessian::{compute, compute_matrix_free, HessianOptions, HessianProducts};
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::SpectrumStage;
 use nonaffine_springs::SpringNetwork;
@@ -234,7 +234,7 @@ fn missing_or_wrong_inputs_are_explained() {
     let e = run(&[], "", &out).unwrap_err().to_string();
     assert!(e.contains("`hessian` stage"), "{e}");
     let e = run(&[tmp.path()], "", &out).unwrap_err().to_string();
-    assert!(e.contains("no hessian.mtx"), "{e}");
+    assert!(e.contains("no xi.csv"), "{e}");
     let e = run(&[tmp.path()], "solver=eigen", &out)
         .unwrap_err()
         .to_string();
@@ -345,8 +345,10 @@ fn cuzr_potential_param() -> ParamValue {
     ]))
 }
 
-/// 128 atoms of Cu50Zr50 on a jittered bcc lattice, its Hessian folder.
-fn cuzr_hessian_dir(dir: &Path) {
+/// 128 atoms of Cu50Zr50 on a jittered bcc lattice, its Hessian folder
+/// (with `matrix`, as the hessian stage's default writes it; without, as
+/// `matrix: false` does: no hessian.mtx).
+fn cuzr_hessian_dir(dir: &Path, matrix: bool) {
     let a = 3.26;
     let cells = 4;
     let l = cells as f64 * a;
@@ -388,26 +390,45 @@ fn cuzr_hessian_dir(dir: &Path) {
         relaxed: false,
         ..Default::default()
     };
-    compute(&s, pot.as_ref(), &options)
-        .unwrap()
-        .products
-        .write_dir(dir)
-        .unwrap();
+    if matrix {
+        compute(&s, pot.as_ref(), &options)
+            .unwrap()
+            .products
+            .write_dir(dir)
+            .unwrap();
+    } else {
+        compute_matrix_free(&s, pot.as_ref(), &options)
+            .unwrap()
+            .products
+            .write_dir_without_matrix(dir)
+            .unwrap();
+    }
 }
 
 /// `operator: matrix-free` gives the lanczos solver the pair-list D·v: the
 /// quadrature (resolvent sums) equals the stored matrix's to round-off; the
 /// potential is required and checked against xi.csv; spectrum.json reports
-/// the operator, mode counts and per-phase timings.
+/// the operator, mode counts and per-phase timings. The same holds on the
+/// folder of a hessian stage run with `matrix: false` (no hessian.mtx).
 #[test]
 fn matrix_free_operator_gives_the_stored_operators_quadrature() {
     let tmp = tempfile::tempdir().unwrap();
     let hess = tmp.path().join("hessian");
-    cuzr_hessian_dir(&hess);
+    cuzr_hessian_dir(&hess, true);
+    let free = tmp.path().join("hessian-without-matrix");
+    cuzr_hessian_dir(&free, false);
+    assert!(!free.join("hessian.mtx").exists());
     let lanczos = "solver=lanczos,steps=12,moments=64,random_vectors=2,grid=200,negative_modes=exclude,plots=false";
     let mut outs = Vec::new();
-    for operator in ["stored", "matrix-free"] {
-        let out = tmp.path().join(operator);
+    for (k, (operator, hess)) in [
+        ("stored", &hess),
+        ("matrix-free", &hess),
+        ("matrix-free", &free),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("{operator}-{k}"));
         std::fs::create_dir_all(&out).unwrap();
         let mut params = Params::from_pairs(
             "stages.spectrum.params",
@@ -415,7 +436,7 @@ fn matrix_free_operator_gives_the_stored_operators_quadrature() {
         )
         .unwrap();
         params.set("potential", cuzr_potential_param());
-        run_with(&[&hess], params, &out).unwrap();
+        run_with(&[hess], params, &out).unwrap();
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("spectrum.json")).unwrap())
                 .unwrap();
@@ -434,7 +455,6 @@ fn matrix_free_operator_gives_the_stored_operators_quadrature() {
         }
         outs.push(read_modes_csv(&out.join("sample/modes.csv")).unwrap());
     }
-    assert_eq!(outs[0].len(), outs[1].len());
     let scale = outs[0]
         .iter()
         .fold(0.0f64, |m, r| m.max(r.eigenvalue.abs()));
@@ -442,17 +462,25 @@ fn matrix_free_operator_gives_the_stored_operators_quadrature() {
         .iter()
         .flat_map(|r| r.projection)
         .fold(0.0f64, |m, x| m.max(x.abs()));
-    for (a, b) in outs[0].iter().zip(&outs[1]) {
-        assert!(
-            (a.eigenvalue - b.eigenvalue).abs() <= 1e-9 * scale,
-            "{} vs {}",
-            a.eigenvalue,
-            b.eigenvalue
-        );
-        for k in 0..6 {
-            assert!((a.projection[k].abs() - b.projection[k].abs()).abs() <= 1e-7 * weight);
+    for other in &outs[1..] {
+        assert_eq!(outs[0].len(), other.len());
+        for (a, b) in outs[0].iter().zip(other) {
+            assert!(
+                (a.eigenvalue - b.eigenvalue).abs() <= 1e-9 * scale,
+                "{} vs {}",
+                a.eigenvalue,
+                b.eigenvalue
+            );
+            for k in 0..6 {
+                assert!((a.projection[k].abs() - b.projection[k].abs()).abs() <= 1e-7 * weight);
+            }
         }
     }
+    // The stored operator needs the matrix the folder does not have.
+    let out = tmp.path().join("stored-without-matrix");
+    std::fs::create_dir_all(&out).unwrap();
+    let e = run(&[&free], &format!("{lanczos},operator=stored"), &out).unwrap_err();
+    assert!(e.to_string().contains("operator: matrix-free"), "{e}");
 
     // Without the potential, the error says what to give.
     let out = tmp.path().join("missing");
