@@ -61,8 +61,9 @@ fn run_lmp(dir: &std::path::Path) {
         .args([
             "-in",
             "in.quench",
+            // The worker keeps LAMMPS' log (users read it): so does the peer.
             "-log",
-            "none",
+            "log.lammps",
             "-screen",
             "none",
             "-nocite",
