@@ -120,11 +120,20 @@ pub fn compute(
     potential: &dyn Potential,
     options: &HessianOptions,
 ) -> Result<HessianRun, HessianError> {
+    let (aligned, form) = aligned_with_form(structure, potential)?;
+    compute_with_form(&aligned, form, options)
+}
+
+/// The potential's analytic form (refused when it has none) and the structure
+/// with its species re-indexed to the form's elements.
+fn aligned_with_form<'p>(
+    structure: &Structure,
+    potential: &'p dyn Potential,
+) -> Result<(Structure, &'p dyn EamForm), HessianError> {
     let form = potential
         .form()
         .ok_or_else(|| HessianError::NoForm(potential.name().to_string()))?;
-    let aligned = nonaffine_forces::align_species(structure, potential)?;
-    compute_with_form(&aligned, form, options)
+    Ok((nonaffine_forces::align_species(structure, potential)?, form))
 }
 
 /// [`compute`] for a structure whose species already index `form`'s.
@@ -245,10 +254,7 @@ pub fn compute_matrix_free(
     potential: &dyn Potential,
     options: &HessianOptions,
 ) -> Result<HessianRun, HessianError> {
-    let form = potential
-        .form()
-        .ok_or_else(|| HessianError::NoForm(potential.name().to_string()))?;
-    let aligned = nonaffine_forces::align_species(structure, potential)?;
+    let (aligned, form) = aligned_with_form(structure, potential)?;
     let mut timings = Timings::default();
     let clock = Instant::now();
     let operator = MatrixFreeHessian::new(form, &aligned)?;
