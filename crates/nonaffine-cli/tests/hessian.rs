@@ -230,3 +230,57 @@ fn spectrum_command_takes_repeated_params_and_the_matrix_free_operator() {
     assert_eq!(report["samples"][0]["diagnostics"][1][0], "block_steps");
     assert_eq!(report["samples"][0]["diagnostics"][1][1], 4.0);
 }
+
+/// `--no-matrix` in a cell narrower than twice the cutoff (9.8 Å vs 15.2 Å:
+/// atoms meet several images of a neighbour): no hessian.mtx, and Ξ and the
+/// Born moduli equal those of the stored-matrix path. (The jittered crystal
+/// is not at a minimum, so no relaxed moduli; the hessian crate compares
+/// those on a minimized LAMMPS glass.)
+#[test]
+fn no_matrix_gives_the_stored_paths_results_without_hessian_mtx() {
+    let dir = scratch("no-matrix");
+    let file = dir.join("b2.data");
+    nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.05), "test").unwrap();
+    let stored = dir.join("stored");
+    let (ok, _, stderr) = hessian(&file, "Cu,Zr", &stored, &["--no-relaxed"]);
+    assert!(ok, "{stderr}");
+    let free = dir.join("free");
+    let (ok, stdout, stderr) = hessian(&file, "Cu,Zr", &free, &["--no-matrix", "--no-relaxed"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("0 stored entries"), "{stdout}");
+    assert!(!free.join("hessian.mtx").exists());
+    let numbers = |path: &Path| -> Vec<f64> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .flat_map(|l| l.split(',').skip(2).map(|x| x.parse::<f64>().unwrap()))
+            .collect()
+    };
+    let (a, b) = (
+        numbers(&stored.join("xi.csv")),
+        numbers(&free.join("xi.csv")),
+    );
+    let scale = a.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let worst = a
+        .iter()
+        .zip(&b)
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    assert!(
+        worst <= 1e-10 * scale,
+        "Ξ differs by {worst:e} of {scale:e}"
+    );
+    for (file, key, tol) in [("born.json", "born_gpa", 1e-10)] {
+        let (x, y) = (json(&stored.join(file)), json(&free.join(file)));
+        let (x, y) = (&x[key], &y[key]);
+        for a in 0..6 {
+            for b in 0..6 {
+                let (u, v) = (x[a][b].as_f64().unwrap(), y[a][b].as_f64().unwrap());
+                assert!(
+                    (u - v).abs() <= tol * (1.0 + u.abs()),
+                    "{file} {key}[{a}][{b}]: {u} vs {v}"
+                );
+            }
+        }
+    }
+}

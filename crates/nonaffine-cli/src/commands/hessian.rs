@@ -7,10 +7,12 @@
 //! ```
 //! writes `hessian/hessian.mtx` (Matrix Market, lower triangle, eV/Å²),
 //! `xi.csv` (eV/Å), `born.json` (GPa, Å³), `relaxed.json` (GPa),
-//! `structure.data` and `report.json`, and prints a short summary.
+//! `structure.data` and `report.json`, and prints a short summary. With
+//! `--no-matrix` H is never stored: Ξ, the Born and the relaxed moduli come
+//! from the pair list (memory linear in N) and `hessian.mtx` is not written.
 
 use anyhow::{bail, Context};
-use nonaffine_hessian::{compute, HessianOptions, PcgOptions};
+use nonaffine_hessian::{compute, compute_matrix_free, HessianOptions, PcgOptions};
 use std::path::PathBuf;
 
 /// Arguments of `nonaffine hessian`.
@@ -28,6 +30,9 @@ pub struct Args {
     /// Skip the relaxed moduli (the six conjugate-gradient solves).
     #[arg(long)]
     no_relaxed: bool,
+    /// Do not store H (matrix-free: memory linear in N; no hessian.mtx).
+    #[arg(long)]
+    no_matrix: bool,
     /// Relative residual at which each conjugate-gradient solve stops.
     #[arg(long, default_value_t = 1e-10)]
     pcg_tolerance: f64,
@@ -50,11 +55,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..PcgOptions::default()
         },
     };
-    let run = compute(&structure, potential.as_ref(), &options)
-        .with_context(|| format!("Hessian of {}", args.structure.display()))?;
-    run.products
-        .write_dir(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let run = if args.no_matrix {
+        compute_matrix_free(&structure, potential.as_ref(), &options)
+    } else {
+        compute(&structure, potential.as_ref(), &options)
+    }
+    .with_context(|| format!("Hessian of {}", args.structure.display()))?;
+    if args.no_matrix {
+        run.products.write_dir_without_matrix(&args.out)
+    } else {
+        run.products.write_dir(&args.out)
+    }
+    .with_context(|| format!("writing {}", args.out.display()))?;
     let report_path = args.out.join("report.json");
     std::fs::write(
         &report_path,
