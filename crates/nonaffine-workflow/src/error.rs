@@ -79,6 +79,18 @@ pub enum RunError {
         /// The stage's error (in the message, so not also a `source`).
         error: Box<StageError>,
     },
+    /// Two sweep points of a stage would write the same output folder.
+    #[error("stage `{stage}`: sweep points [{first}] and [{second}] would share the folder `{folder}`; make the swept values distinct")]
+    SharedFolder {
+        /// Stage name in the workflow.
+        stage: String,
+        /// The first sweep point's label.
+        first: String,
+        /// The second sweep point's label.
+        second: String,
+        /// The folder name both map to.
+        folder: String,
+    },
     /// `--force` named a stage the workflow does not have.
     #[error("--force {name}: no such stage in the workflow{}; stages: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), known.join(", "))]
     UnknownForce {

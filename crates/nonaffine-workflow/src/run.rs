@@ -324,6 +324,19 @@ pub fn run(
     }
     let forced = Plan::descendants(workflow, &forced_roots);
     let plan = Plan::new(workflow);
+    for (i, a) in plan.jobs.iter().enumerate() {
+        if let Some(b) = plan.jobs[..i]
+            .iter()
+            .find(|b| b.stage == a.stage && b.dir_name == a.dir_name)
+        {
+            return Err(RunError::SharedFolder {
+                stage: workflow.stages[a.stage].name.clone(),
+                first: b.branch.clone(),
+                second: a.branch.clone(),
+                folder: a.dir_name.clone(),
+            });
+        }
+    }
     observer.planned(plan.jobs.len());
     tracing::info!(
         "workflow `{}`: {} jobs into {}",

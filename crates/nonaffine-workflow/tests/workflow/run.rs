@@ -578,3 +578,32 @@ fn the_store_shares_outputs_between_run_folders_and_workflows() {
     run_with_store(&case, "three", "store", &[]);
     assert!(!stale.exists());
 }
+
+#[test]
+fn sweep_points_that_would_share_a_folder_are_refused_before_anything_runs() {
+    let case = Case::new(
+        "
+name: clash
+stages:
+  a:
+    stage: source
+    sweep: { value: [1, 1] }
+",
+    );
+    let reg = registry();
+    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
+    let options = RunOptions {
+        out_dir: case.out(),
+        force: vec![],
+        jobs: 1,
+        store: None,
+    };
+    match run(&wf, &reg, &options, &Quiet) {
+        Ok(_) => panic!("two sweep points in one folder must be refused"),
+        Err(e) => assert_eq!(
+            e.to_string(),
+            "stage `a`: sweep points [value=1] and [value=1] would share the folder `value=1`; make the swept values distinct"
+        ),
+    }
+    assert!(calls(&case.out()).is_empty(), "nothing ran");
+}
