@@ -55,6 +55,24 @@ pub struct SpectrumProblem<'a> {
     pub debye_omega: Option<f64>,
 }
 
+impl SpectrumProblem<'_> {
+    /// The order 3N of D, after checking that Ξ has one row per row of D and
+    /// that the order is a multiple of 3; `solver` names the caller in the error.
+    pub fn order(&self, solver: &str) -> Result<usize, SolverError> {
+        let n = self.operator.dim();
+        if self.xi.len() != n || n % 3 != 0 {
+            return Err(SolverError::Invalid {
+                solver: solver.into(),
+                message: format!(
+                    "operator has {n} rows but Ξ has {} (both must be 3N)",
+                    self.xi.len()
+                ),
+            });
+        }
+        Ok(n)
+    }
+}
+
 /// How the entries of [`Modes`] relate to the true eigenpairs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -233,6 +251,35 @@ mod tests {
                 *y = d * x;
             }
         }
+    }
+
+    #[test]
+    fn order_is_3n_and_must_match_the_rows_of_xi() {
+        let op = Diag(vec![1.0; 6]);
+        let xi = [[0.0; 6]; 6];
+        let ok = SpectrumProblem {
+            operator: &op,
+            xi: &xi,
+            debye_omega: None,
+        };
+        assert_eq!(ok.order("dense").ok(), Some(6));
+        let short = SpectrumProblem {
+            operator: &op,
+            xi: &xi[..5],
+            debye_omega: None,
+        };
+        let e = short.order("dense").err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("spectrum solver `dense`: operator has 6 rows but Ξ has 5 (both must be 3N)")
+        );
+        let odd = Diag(vec![1.0; 4]);
+        let not_3n = SpectrumProblem {
+            operator: &odd,
+            xi: &xi[..4],
+            debye_omega: None,
+        };
+        assert!(not_3n.order("arpack").is_err());
     }
 
     #[test]

@@ -57,20 +57,11 @@ impl SpectrumSolver for DenseSolver {
 
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError> {
         let op = problem.operator;
-        let n = op.dim();
+        let n = problem.order(INFO.name)?;
         let fail = |message: String| SolverError::Failed {
             solver: INFO.name.into(),
             message,
         };
-        if problem.xi.len() != n || n % 3 != 0 {
-            return Err(SolverError::Invalid {
-                solver: INFO.name.into(),
-                message: format!(
-                    "operator has {n} rows but Ξ has {} (both must be 3N)",
-                    problem.xi.len()
-                ),
-            });
-        }
         if self.threads > 0 {
             nonaffine_lapack::set_blas_threads(self.threads);
         }

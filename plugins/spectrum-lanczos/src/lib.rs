@@ -123,13 +123,7 @@ impl SpectrumSolver for LanczosSolver {
 
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError> {
         let op = problem.operator;
-        let n = op.dim();
-        if problem.xi.len() != n {
-            return Err(SolverError::Invalid {
-                solver: INFO.name.into(),
-                message: format!("operator has {n} rows but Ξ has {}", problem.xi.len()),
-            });
-        }
+        let n = problem.order(INFO.name)?;
         let fail = |message: String| SolverError::Failed {
             solver: INFO.name.into(),
             message,
