@@ -283,35 +283,17 @@ pub(crate) struct KernelTable {
 impl KernelTable {
     /// Reads `omega,nu1,nu2` rows (one header line).
     pub fn read(path: &Path) -> Result<Self, StageError> {
-        let text = std::fs::read_to_string(path).map_err(|e| StageError::io(path, e))?;
         let mut t = Self {
             omega: Vec::new(),
             nu1: Vec::new(),
             nu2: Vec::new(),
             time: Vec::new(),
         };
-        for (n, line) in text.lines().enumerate().skip(1) {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<f64> = line
-                .split(',')
-                .map(|x| x.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|e| StageError::Failed(format!("{}:{}: {e}", path.display(), n + 1)))?;
-            let [w, a, b] = f[..] else {
-                return Err(StageError::Failed(format!(
-                    "{}:{}: expected 3 columns (omega, nu1, nu2), found {}",
-                    path.display(),
-                    n + 1,
-                    f.len()
-                )));
-            };
+        for (line, [w, a, b]) in crate::rows::numeric_rows::<3>(path, "omega, nu1, nu2")? {
             if w <= 0.0 || t.omega.last().is_some_and(|last| w <= *last) {
                 return Err(StageError::Failed(format!(
-                    "{}:{}: ω must be positive and increasing",
-                    path.display(),
-                    n + 1
+                    "{}:{line}: ω must be positive and increasing",
+                    path.display()
                 )));
             }
             t.omega.push(w);

@@ -24,6 +24,7 @@ mod calibrate;
 mod families;
 mod modesum;
 mod moduli;
+mod rows;
 pub mod stage;
 
 pub use calibrate::{

@@ -687,25 +687,8 @@ fn read_reference(ctx: &StageContext<'_>) -> Result<Vec<Reference>, StageError> 
         .next()
         .ok_or_else(|| StageError::MissingInput("reference".into()))?;
     let path = input.dir.join("reference.csv");
-    let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
     let mut out: Vec<Reference> = Vec::new();
-    for (n, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<f64> = line
-            .split(',')
-            .map(|x| x.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| StageError::Failed(format!("{}:{}: {e}", path.display(), n + 1)))?;
-        if f.len() != 4 {
-            return Err(StageError::Failed(format!(
-                "{}:{}: expected 4 columns (temperature_k, omega, storage, loss), found {}",
-                path.display(),
-                n + 1,
-                f.len()
-            )));
-        }
+    for (_, f) in crate::rows::numeric_rows::<4>(&path, "temperature_k, omega, storage, loss")? {
         match out.iter_mut().find(|r| r.temperature_k == f[0]) {
             Some(r) => {
                 r.omega.push(f[1]);
