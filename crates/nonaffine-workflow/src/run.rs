@@ -275,8 +275,8 @@ struct Prepared<'w> {
 
 enum Decision {
     Fresh(Box<StageRecord>),
-    /// In the shared store under the same key.
-    Stored,
+    /// In the shared store under the same key: the entry's record.
+    Stored(Box<StageRecord>),
     Run(Reason),
 }
 
@@ -381,16 +381,18 @@ pub fn run(
                 ));
                 Some(record.as_ref().clone())
             }
-            Decision::Stored => {
+            Decision::Stored(stored) => {
                 let Some(store) = &store else {
-                    records.push(None);
-                    continue;
+                    return Err(RunError::Corrupt {
+                        path: out.join(&p.rel_dir),
+                        message: "planned from a store that is not open".into(),
+                    });
                 };
                 let dir = out.join(&p.rel_dir);
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let tmp =
                     dir.with_file_name(format!("{}.tmp-{}-{n}", job.dir_name, std::process::id()));
-                let record = store.fetch(&p.key, &tmp, &p.name, &p.branch)?;
+                let record = store.fetch(stored.as_ref().clone(), &tmp, &p.name, &p.branch)?;
                 replace_dir(&tmp, &dir, &counter)?;
                 tracing::info!("{}: same key in the store, linked", p.label);
                 observer.finished(&outcome(workflow, job, p, Status::Stored, record.clone()));
@@ -503,7 +505,7 @@ pub fn run(
         };
         let status = match &p.decision {
             Decision::Fresh(_) => Status::Cached,
-            Decision::Stored => Status::Stored,
+            Decision::Stored(_) => Status::Stored,
             Decision::Run(reason) => Status::Ran(reason.clone()),
         };
         outcomes.push(outcome(workflow, job, p, status, record));
@@ -595,12 +597,12 @@ fn prepare<'w>(
         Some(Ok(old)) if old.key == key => Decision::Fresh(Box::new(old)),
         Some(Ok(old)) => Decision::Run(Reason::Changed(parts.changes_from(&old.parts))),
     };
-    let in_store = || store.is_some_and(|s| s.lookup(&key).is_some());
     let decision = match decision {
-        Decision::Run(Reason::NoPrevious | Reason::Changed(_) | Reason::Unreadable(_))
-            if !forced.contains(&job.stage) && in_store() =>
-        {
-            Decision::Stored
+        Decision::Run(reason) if !forced.contains(&job.stage) => {
+            match store.and_then(|s| s.lookup(&key)) {
+                Some(record) => Decision::Stored(Box::new(record)),
+                None => Decision::Run(reason),
+            }
         }
         d => d,
     };
@@ -633,7 +635,7 @@ fn execute(
     let decl = &workflow.stages[job.stage];
     let reason = match &p.decision {
         Decision::Run(r) => r.clone(),
-        Decision::Fresh(_) | Decision::Stored => Reason::NoPrevious,
+        Decision::Fresh(_) | Decision::Stored(_) => Reason::NoPrevious,
     };
     tracing::info!("{}: running ({reason})", p.label);
     let dir = out.join(&p.rel_dir);

@@ -52,9 +52,8 @@ impl Store {
                 continue;
             };
             let pid = rest.split('-').next().unwrap_or_default();
-            let alive =
-                pid != std::process::id().to_string() && Path::new("/proc").join(pid).exists();
-            if !alive && pid != std::process::id().to_string() {
+            let ours = pid == std::process::id().to_string();
+            if !ours && !Path::new("/proc").join(pid).exists() {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
@@ -67,21 +66,17 @@ impl Store {
         (record.key == key).then_some(record)
     }
 
-    /// Links the entry `key` into the new folder `tmp`, with its `stage.json`
-    /// rewritten for the job (`stage`, `branch`) that takes it.
+    /// Links the entry of `record` (found by [`Store::lookup`]) into the new
+    /// folder `tmp`, with its `stage.json` rewritten for the job (`stage`,
+    /// `branch`) that takes it.
     pub(crate) fn fetch(
         &self,
-        key: &str,
+        mut record: StageRecord,
         tmp: &Path,
         stage: &str,
         branch: &str,
     ) -> Result<StageRecord, RunError> {
-        let entry = self.root.join(key);
-        let mut record = self.lookup(key).ok_or_else(|| RunError::Corrupt {
-            path: entry.clone(),
-            message: "store entry vanished or is unreadable".into(),
-        })?;
-        link_tree(&entry, tmp)?;
+        link_tree(&self.root.join(&record.key), tmp)?;
         record.stage = stage.to_string();
         record.branch = branch.to_string();
         let path = tmp.join("stage.json");
