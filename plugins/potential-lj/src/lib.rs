@@ -461,24 +461,16 @@ mod tests {
         let offset = 4.0 * 0.0103 * (x6 * x6 - x6);
         assert!((offset / 0.0103 + 0.016_316_891).abs() < 1e-8);
         assert!(lj.pair(0, 0, rc - 1e-9).value.abs() < 1e-11);
-        let p = Params::from_pairs(
-            "potential",
-            "elements=[A],masses_amu=[39.948],epsilon_ev=[0.0103],sigma_angstrom=[3.405],cutoff_angstrom=[8.5125],shift=false",
-        );
-        let unshifted = match p {
-            Ok(p) => LennardJones::from_params(&p).unwrap(),
-            // Lists through from_pairs may not be supported: build directly.
-            Err(_) => LennardJones::new(
-                &Params::default(),
-                vec!["A".into()],
-                vec![39.948],
-                &[0.0103],
-                &[3.405],
-                &[8.5125],
-                false,
-            )
-            .unwrap(),
-        };
+        let unshifted = LennardJones::new(
+            &Params::default(),
+            vec!["A".into()],
+            vec![39.948],
+            &[0.0103],
+            &[3.405],
+            &[8.5125],
+            false,
+        )
+        .unwrap();
         let inside = unshifted.pair(0, 0, rc - 1e-9).value;
         assert!((inside - offset).abs() < 1e-12, "{inside} vs {offset}");
         assert_eq!(lj.pair(0, 0, rc).value, 0.0);
@@ -486,6 +478,13 @@ mod tests {
         let (a, b) = (lj.pair(0, 0, 4.0), unshifted.pair(0, 0, 4.0));
         assert_eq!((a.d1, a.d2), (b.d1, b.d2));
         assert!((b.value - a.value - offset).abs() < 1e-15);
+        let from_params = Params::from_pairs(
+            "potential",
+            "elements=[A],masses_amu=[39.948],epsilon_ev=[0.0103],sigma_angstrom=[3.405],\
+             cutoff_angstrom=[8.5125],shift=false",
+        )
+        .unwrap();
+        assert_eq!(LennardJones::from_params(&from_params).unwrap(), unshifted);
         assert!(unshifted.lammps_commands()[1].ends_with("shift no"));
         assert!(lj.lammps_commands()[1].ends_with("shift yes"));
     }
