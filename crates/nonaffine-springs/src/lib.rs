@@ -208,6 +208,14 @@ impl SpringNetwork {
     /// C^B_ab = (1/V) Σ k r² (eᵀε_a e)(eᵀε_b e).
     pub fn products(&self) -> HessianProducts {
         let m = self.cells.max(2);
+        self.products_of_box([m; 3])
+    }
+
+    /// As [`Self::products`], on `cells[0]×cells[1]×cells[2]` fcc cells (each
+    /// ≥ 2) instead of `cells`³: sizes a cube cannot reach, such as the
+    /// 8192 atoms (16×16×8) of the spectrum benchmarks.
+    pub fn products_of_box(&self, cells: [usize; 3]) -> HessianProducts {
+        let cells = cells.map(|c| c.max(2));
         let a = self.lattice_a;
         let mut rng = SplitMix64::new(self.seed);
         let basis = [
@@ -218,9 +226,9 @@ impl SpringNetwork {
         ];
         let mut positions = Vec::new();
         let mut types = Vec::new();
-        for z in 0..m {
-            for y in 0..m {
-                for x in 0..m {
+        for z in 0..cells[2] {
+            for y in 0..cells[1] {
+                for x in 0..cells[0] {
                     for b in basis {
                         let mut r = [
                             (x as f64 + b[0]) * a,
@@ -237,7 +245,7 @@ impl SpringNetwork {
             }
         }
         let n = positions.len();
-        let l = m as f64 * a;
+        let l = cells.map(|c| c as f64 * a);
         let cutoff = 0.85 * a;
         let mut coo = CooMatrix::new(3 * n, 3 * n);
         let mut xi = vec![[0.0; 6]; 3 * n];
@@ -248,7 +256,7 @@ impl SpringNetwork {
                 let mut r = [0.0; 3];
                 for c in 0..3 {
                     let d = positions[j][c] - positions[i][c];
-                    r[c] = d - l * (d / l).round();
+                    r[c] = d - l[c] * (d / l[c]).round();
                 }
                 let len = (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt();
                 if len >= cutoff {
@@ -287,14 +295,14 @@ impl SpringNetwork {
                 }
             }
         }
-        let volume = l * l * l;
+        let volume = l[0] * l[1] * l[2];
         for row in &mut born {
             for v in row.iter_mut() {
                 *v *= GPA_PER_EV_PER_A3 / volume;
             }
         }
         let structure = Structure::new(
-            Cell::orthogonal(l, l, l),
+            Cell::orthogonal(l[0], l[1], l[2]),
             vec![
                 Species {
                     name: "Cu".into(),
@@ -386,9 +394,16 @@ mod tests {
             cells: 2,
             ..SpringNetwork::default()
         };
-        let p = net.products();
+        // The cube and a box of unequal edges (`products_of_box`).
+        xi_and_born_match_finite_differences(&net.products());
+        let boxed = net.products_of_box([2, 3, 2]);
+        assert_eq!(boxed.structure.len(), 48);
+        xi_and_born_match_finite_differences(&boxed);
+    }
+
+    fn xi_and_born_match_finite_differences(p: &HessianProducts) {
         let s = &p.structure;
-        let l = s.cell.vectors[0][0];
+        let l = [0, 1, 2].map(|c| s.cell.vectors[c][c]);
         let n = s.len();
         // Rebuild the bond list with rest lengths from the unstrained geometry.
         let mut bonds = Vec::new();
@@ -406,7 +421,7 @@ mod tests {
                     let mut r = [0.0; 3];
                     for c in 0..3 {
                         let d = s.positions[j][c] - s.positions[i][c];
-                        r[c] = d - l * (d / l).round();
+                        r[c] = d - l[c] * (d / l[c]).round();
                     }
                     bonds.push((i, j, -tr, r));
                 }

@@ -10,63 +10,32 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{SpectrumProblem, SpectrumSolver};
-use nonaffine_spectrum::CsrOperator;
-use nonaffine_springs::SpringNetwork;
+use nonaffine_core::SpectrumSolver;
 use spectrum_dense::DenseSolver;
 use std::time::Duration;
 
-fn network(cells: usize) -> (CsrOperator, Vec<[f64; 6]>) {
-    let p = SpringNetwork {
-        cells,
-        seed: 11,
-        ..SpringNetwork::default()
-    }
-    .products();
-    CsrOperator::mass_weighted(&p)
-}
+#[path = "../tests/network/mod.rs"]
+mod network;
+use network::{bench_matrix_dir, peak_rss_gib, Network};
 
-fn write_for_numpy(cells: usize, op: &CsrOperator) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/spectrum-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = op.0.nrows();
-    let mut dense = vec![0.0f64; n * n];
-    for (i, j, v) in op.0.triplet_iter() {
-        dense[i * n + j] = *v;
-    }
-    let bytes: Vec<u8> = dense.iter().flat_map(|x| x.to_le_bytes()).collect();
-    std::fs::write(dir.join(format!("dense_{cells}.f64")), bytes).unwrap();
-}
-
-/// Peak resident memory so far, GiB (Linux VmHWM).
-fn peak_gib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / (1024.0 * 1024.0))
+fn network(cells: usize) -> Network {
+    let net = Network::new(cells, 11);
+    net.write_dense(&bench_matrix_dir().join(format!("dense_{cells}.f64")));
+    net
 }
 
 /// One timed solve outside criterion (`SPECTRUM_BENCH_ONCE=cells`: N = 4·cells³),
 /// for sizes where ten criterion samples would take too long.
 fn once(cells: usize) {
-    let (op, xi) = network(cells);
-    write_for_numpy(cells, &op);
+    let net = network(cells);
     let start = std::time::Instant::now();
-    let r = DenseSolver::default()
-        .solve(&SpectrumProblem {
-            operator: &op,
-            xi: &xi,
-            debye_omega: None,
-        })
-        .unwrap();
+    let r = DenseSolver::default().solve(&net.problem()).unwrap();
     eprintln!(
         "dense N = {} (3N = {}): {:.2} s (dsyevd + residual/orthogonality checks), peak RSS {:.2} GiB, {:?}",
         4 * cells * cells * cells,
-        op.0.nrows(),
+        net.op.0.nrows(),
         start.elapsed().as_secs_f64(),
-        peak_gib(),
+        peak_rss_gib(),
         r.diagnostics
     );
 }
@@ -95,22 +64,14 @@ fn bench(c: &mut Criterion) {
         &[6]
     };
     for &cells in sizes {
-        let (op, xi) = network(cells);
-        write_for_numpy(cells, &op);
+        let net = network(cells);
+        let problem = net.problem();
         let atoms = 4 * cells * cells * cells;
         g.bench_function(format!("dsyevd_N{atoms}"), |b| {
-            b.iter(|| {
-                DenseSolver::default()
-                    .solve(&SpectrumProblem {
-                        operator: &op,
-                        xi: &xi,
-                        debye_omega: None,
-                    })
-                    .unwrap()
-            })
+            b.iter(|| DenseSolver::default().solve(&problem).unwrap())
         });
         if cells == 6 {
-            let dense = nalgebra_sparse::convert::serial::convert_csr_dense(&op.0);
+            let dense = nalgebra_sparse::convert::serial::convert_csr_dense(&net.op.0);
             g.bench_function(format!("nalgebra_symmetric_eigen_N{atoms}"), |b| {
                 b.iter(|| dense.clone().symmetric_eigen())
             });

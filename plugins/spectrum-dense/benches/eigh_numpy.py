@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """numpy/scipy eigh on the matrices the `dense` criterion bench wrote (same
 mass-weighted spring networks), timed like criterion: best and mean of repeats.
-Run from the workspace root: python3 plugins/spectrum-dense/benches/eigh_numpy.py [--repeats R] [3N ...]"""
-import glob, os, sys, time
+Run from the workspace root: python3 plugins/spectrum-dense/benches/eigh_numpy.py [--repeats R] [--in-place] [3N ...]
+
+--in-place: one solve on the loaded matrix itself, no copies (for 3N = 24 576, where
+a copy per call does not fit in 24 GiB: ctypes dsyevd then needs the matrix plus its
+2n² workspace, like the Rust `dense` solver; numpy/scipy eigh are skipped, they copy)."""
+import glob, os, resource, sys, time
 import numpy as np
 import scipy.linalg
 
@@ -12,6 +16,8 @@ argv = sys.argv[1:]
 repeats = None
 if argv[:1] == ["--repeats"]:
     repeats, argv = int(argv[1]), argv[2:]
+in_place = "--in-place" in argv
+argv = [x for x in argv if x != "--in-place"]
 orders = {int(x) for x in argv}
 files = sorted(glob.glob(os.path.join(here, "dense_*.f64")))
 if not files:
@@ -31,7 +37,8 @@ def debian_dsyevd():
         return None
     def run(m):
         n = m.shape[0]
-        a = np.asfortranarray(m)
+        # m is symmetric: its transpose is a Fortran-ordered view, no copy.
+        a = m.T
         w = np.empty(n)
         lwork, liwork = 1 + 6 * n + 2 * n * n, 3 + 5 * n
         work = np.empty(lwork)
@@ -58,7 +65,15 @@ for f in files:
         continue
     a = np.fromfile(f, dtype=np.float64)
     a = a.reshape(n, n)
+    if in_place:
+        methods = [m for m in methods if "ctypes" in m[0]]
     for name, fn in methods:
+        if in_place:
+            t = time.perf_counter()
+            fn(a)
+            print(f"N = {n // 3:5d} (3N = {n:5d})  {name:30s} once (in place) {time.perf_counter() - t:8.3f} s, "
+                  f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
+            continue
         times = []
         for _ in range(repeats or (5 if n < 4000 else 3)):
             m = a.copy()

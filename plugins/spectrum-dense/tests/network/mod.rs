@@ -28,12 +28,16 @@ impl Network {
     /// The default spring network of `cells`³ fcc cells with random springs
     /// from `seed`.
     pub fn new(cells: usize, seed: u64) -> Self {
+        Self::of_box([cells; 3], seed)
+    }
+
+    /// As [`Self::new`] on `cells[0]×cells[1]×cells[2]` fcc cells.
+    pub fn of_box(cells: [usize; 3], seed: u64) -> Self {
         let products = SpringNetwork {
-            cells,
             seed,
             ..SpringNetwork::default()
         }
-        .products();
+        .products_of_box(cells);
         let (op, xi) = CsrOperator::mass_weighted(&products);
         Self { op, xi }
     }
@@ -53,4 +57,46 @@ impl Network {
             .solve(&self.problem())
             .unwrap()
     }
+}
+
+impl Network {
+    /// Writes D as a dense row-major little-endian f64 file (the matrix
+    /// `benches/eigh_numpy.py` reads), one row at a time so that no second
+    /// dense copy is held (4.8 GB at 3N = 24 576).
+    pub fn write_dense(&self, path: &std::path::Path) {
+        use std::io::Write;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        let n = self.op.0.nrows();
+        let mut row = vec![0.0f64; n];
+        for i in 0..n {
+            row.fill(0.0);
+            let r = self.op.0.row(i);
+            for (j, v) in r.col_indices().iter().zip(r.values()) {
+                row[*j] = *v;
+            }
+            for x in &row {
+                out.write_all(&x.to_le_bytes()).unwrap();
+            }
+        }
+        out.flush().unwrap();
+    }
+}
+
+/// Peak resident memory of this process so far, GiB (Linux VmHWM; NaN
+/// elsewhere).
+pub fn peak_rss_gib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / (1024.0 * 1024.0))
+}
+
+/// Where the benches leave matrices for `benches/eigh_numpy.py`.
+pub fn bench_matrix_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/spectrum-bench")
 }
