@@ -25,8 +25,8 @@ pub use error::{CoreError, ParamError, PluginError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use plugin::{EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry};
 pub use spectrum::{
-    EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem, SpectrumResult,
-    SpectrumSolver, SpectrumSolverFactory, SymmetricOperator,
+    DiagonalOperator, EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem,
+    SpectrumResult, SpectrumSolver, SpectrumSolverFactory, SymmetricOperator,
 };
 pub use stage::{NoProgress, Progress, Stage, StageContext, StageError, StageInput};
 pub use structure::{Cell, Species, Structure};

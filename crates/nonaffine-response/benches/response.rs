@@ -23,7 +23,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{MemoryKernel, Modes, ModesKind, Params, SymmetricOperator};
+use nonaffine_core::{DiagonalOperator, MemoryKernel, Modes, ModesKind, Params};
 use nonaffine_response::{
     calibrate, debye_control, paper_moduli, second_moment_debye_omega, uniaxial_modulus, Affine,
     FitMode, FreeParam, KernelModel, ModeSum, PaperHeights, Target,
@@ -68,27 +68,13 @@ fn synthetic_modes(atoms: usize) -> Modes {
     }
 }
 
-/// D = diag(λ) in the eigenbasis.
-struct Diagonal(Vec<f64>);
-
-impl SymmetricOperator for Diagonal {
-    fn dim(&self) -> usize {
-        self.0.len()
-    }
-    fn apply(&self, x: &[f64], y: &mut [f64]) {
-        for ((y, x), l) in y.iter_mut().zip(x).zip(&self.0) {
-            *y = l * x;
-        }
-    }
-}
-
 /// The block-Lanczos quadrature of the spectral measure of `modes`.
 fn lanczos_nodes(modes: &Modes, steps: usize) -> Modes {
     let columns: Vec<Vec<f64>> = (0..6)
         .map(|a| modes.projections.iter().map(|x| x[a]).collect())
         .collect();
     let q = spectrum_lanczos::block_gauss_quadrature(
-        &Diagonal(modes.eigenvalues.clone()),
+        &DiagonalOperator(modes.eigenvalues.clone()),
         &columns,
         steps,
     )
