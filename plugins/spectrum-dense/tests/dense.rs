@@ -67,6 +67,11 @@ fn network_residuals_orthogonality_and_completeness() {
         r.diagnostics
     );
     assert!(
+        diagnostic(&r, "rms_residual_relative") < 10.0 * eps,
+        "{:?}",
+        r.diagnostics
+    );
+    assert!(
         diagnostic(&r, "orthogonality_error") < 10.0 * eps * (n as f64).sqrt(),
         "{:?}",
         r.diagnostics
