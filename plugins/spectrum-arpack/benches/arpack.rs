@@ -1,5 +1,5 @@
-//! Lowest 50 modes by ARPACK (shift-invert with CG inner solves, and regular
-//! mode) on a 2048-atom spring network; writes the matrix for
+//! Lowest 50 modes by ARPACK (shift-invert with a sparse Cholesky factor or
+//! with CG inner solves, and regular mode) on a 2048-atom spring network; writes the matrix for
 //! `benches/eigsh_scipy.py` (scipy `eigsh`, the same ARPACK with SuperLU
 //! shift-invert) to run right after.
 //!
@@ -27,9 +27,13 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(30));
-    for mode in ["shift-invert", "regular"] {
+    for (mode, params) in [
+        ("shift-invert-cholesky", "mode=shift-invert,inner=cholesky"),
+        ("shift-invert-cg", "mode=shift-invert,inner=cg"),
+        ("regular", "mode=regular"),
+    ] {
         let solver = spectrum_arpack::build(
-            &Params::from_pairs("p", &format!("modes=50,mode={mode}")).unwrap(),
+            &Params::from_pairs("p", &format!("modes=50,{params}")).unwrap(),
         )
         .unwrap();
         let r = solver

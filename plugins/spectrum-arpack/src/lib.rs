@@ -5,18 +5,21 @@
 //!
 //! Two modes (parameter `mode`):
 //! - `shift-invert`: ARPACK iterates with (D − σ)^{-1}, σ = −`shift`·max|D_ii|
-//!   slightly below zero so D − σ is positive definite; each product is a
-//!   Jacobi-preconditioned conjugate-gradient solve to `inner_tolerance`
-//!   (matrix-free: only D·v products and the diagonal). Few outer iterations,
-//!   but each costs a CG solve whose length grows with λ_max/|σ|.
+//!   slightly below zero so D − σ is positive definite. Each product is, with
+//!   `inner: cholesky` (default), two triangular solves with a sparse Cholesky
+//!   factor of D − σ in reverse Cuthill–McKee order ([`cholesky`]), or, with
+//!   `inner: cg`, a Jacobi-preconditioned conjugate-gradient solve to
+//!   `inner_tolerance` (only D·v products: no entries stored). Few outer
+//!   iterations; the factor's fill, or the CG length (∝ λ_max/|σ|), is the price.
 //! - `regular` (default): ARPACK's smallest-algebraic Lanczos on D itself, no
-//!   inner solves. Chosen by the benchmark (`cargo bench -p spectrum-arpack`):
-//!   lowest 50 of a 2048-atom network took 2105 D·v products in regular mode
-//!   against 276 outer × ~177 CG = 48 817 products in shift-invert (≈ 4× slower).
-//!   A sparse factorization would change that balance; none is used here.
+//!   inner solves. Chosen by the benchmark (`cargo bench -p spectrum-arpack`,
+//!   lowest 50 of a 2048-atom network; figures in the README).
 //!
 //! Diagnostics: largest ‖Dφ − λφ‖/max|λ| of the returned modes, restarts,
-//! products with OP, total D·v products.
+//! products with OP, total D·v products (CG) or solves (Cholesky) and the
+//! factor's non-zeros.
+
+pub mod cholesky;
 
 use nonaffine_arpack::{eigenpairs, Mode, Options};
 use nonaffine_core::spectrum::{participation_ratio, project};
@@ -29,10 +32,11 @@ use std::cell::Cell;
 /// Registry entry.
 pub const INFO: PluginInfo = PluginInfo {
     name: "arpack",
-    version: "1",
+    version: "2",
     doc: "The lowest `modes` eigenpairs of the mass-weighted Hessian (the boson-peak window) by \
           ARPACK: regular smallest-algebraic Lanczos (default), or shift-invert about a small \
-          negative shift with conjugate-gradient inner solves. Memory ~ (ncv + modes)·3N doubles.",
+          negative shift with a sparse Cholesky factor (default) or conjugate-gradient inner \
+          solves. Memory ~ (ncv + modes)·3N doubles, plus the factor in shift-invert.",
     params: PARAMS,
 };
 
@@ -49,7 +53,14 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Text,
         unit: "",
         default: Some("regular"),
-        doc: "regular (Lanczos on D, fastest in the benchmark) or shift-invert (CG inner solves about σ < 0)",
+        doc: "regular (Lanczos on D, fastest in the benchmark) or shift-invert (about σ < 0)",
+    },
+    ParamSpec {
+        name: "inner",
+        kind: ParamKind::Text,
+        unit: "",
+        default: Some("cholesky"),
+        doc: "shift-invert: cholesky (sparse factor of D − σ, RCM order) or cg (conjugate gradients, matrix-free)",
     },
     ParamSpec {
         name: "shift",
@@ -77,7 +88,7 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Number,
         unit: "",
         default: Some("1e-13"),
-        doc: "shift-invert: relative residual of each conjugate-gradient solve",
+        doc: "shift-invert with inner: cg: relative residual of each conjugate-gradient solve",
     },
 ];
 
@@ -94,6 +105,17 @@ pub fn build(params: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
             .into())
         }
     };
+    let inner = match params.text_or("inner", "cholesky")? {
+        "cholesky" => Inner::Cholesky,
+        "cg" => Inner::ConjugateGradient,
+        other => {
+            return Err(ParamError::new(
+                params.path("inner"),
+                format!("`{other}` is not one of: cholesky, cg"),
+            )
+            .into())
+        }
+    };
     let modes = params.count_or("modes", 100)? as usize;
     if modes == 0 {
         return Err(ParamError::new(params.path("modes"), "need at least one mode").into());
@@ -101,11 +123,21 @@ pub fn build(params: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
     Ok(Box::new(ArpackSolver {
         modes,
         shift_invert,
+        inner,
         shift: params.positive_or("shift", 1e-4)?,
         ncv: params.count_or("ncv", 0)? as usize,
         tolerance: params.number_or("tolerance", 0.0)?.max(0.0),
         inner_tolerance: params.positive_or("inner_tolerance", 1e-13)?,
     }))
+}
+
+/// The inner solve of shift-invert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inner {
+    /// Sparse Cholesky factor of D − σ ([`cholesky::ShiftedCholesky`]).
+    Cholesky,
+    /// Jacobi-preconditioned conjugate gradients (D·v products only).
+    ConjugateGradient,
 }
 
 /// Lowest eigenpairs by ARPACK.
@@ -115,6 +147,8 @@ pub struct ArpackSolver {
     pub modes: usize,
     /// Shift-invert (true) or regular mode.
     pub shift_invert: bool,
+    /// How shift-invert applies (D − σ)^{-1}.
+    pub inner: Inner,
     /// σ = −shift·max|D_ii|.
     pub shift: f64,
     /// Lanczos basis size (0: automatic).
@@ -158,7 +192,16 @@ impl SpectrumSolver for ArpackSolver {
         };
         let products = Cell::new(0usize);
         let cg_failure: Cell<Option<String>> = Cell::new(None);
-        let pairs = if self.shift_invert {
+        let mut factor_nonzeros = 0usize;
+        let pairs = if self.shift_invert && self.inner == Inner::Cholesky {
+            let sigma = -self.shift * scale;
+            let mut factor = cholesky::ShiftedCholesky::new(op, sigma).map_err(fail)?;
+            factor_nonzeros = factor.factor_nonzeros();
+            eigenpairs(n, Mode::ShiftInvert { sigma }, &options, |x, y| {
+                factor.solve(x, y);
+                products.set(products.get() + 1);
+            })
+        } else if self.shift_invert {
             let sigma = -self.shift * scale;
             let precond: Vec<f64> = diag.iter().map(|d| 1.0 / (d - sigma)).collect();
             let mut work = CgWork::new(n);
@@ -199,6 +242,15 @@ impl SpectrumSolver for ArpackSolver {
             max_residual = max_residual.max(r);
         }
         let top = pairs.values.iter().fold(0.0_f64, |m, l| m.max(l.abs()));
+        // Shift-invert by Cholesky counts pairs of triangular solves, not D·v.
+        let (inner_products, factor_diagnostic) = if factor_nonzeros > 0 {
+            (
+                "triangular_solve_pairs",
+                Some((String::from("factor_nonzeros"), factor_nonzeros as f64)),
+            )
+        } else {
+            ("matrix_vector_products", None)
+        };
         Ok(SpectrumResult {
             modes: Modes {
                 eigenvalues: pairs.values.clone(),
@@ -215,8 +267,11 @@ impl SpectrumSolver for ArpackSolver {
                 ),
                 ("restarts".into(), pairs.restarts as f64),
                 ("operator_applications".into(), pairs.products as f64),
-                ("matrix_vector_products".into(), products.get() as f64),
-            ],
+                (inner_products.into(), products.get() as f64),
+            ]
+            .into_iter()
+            .chain(factor_diagnostic)
+            .collect(),
         })
     }
 }

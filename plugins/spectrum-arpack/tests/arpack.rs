@@ -5,7 +5,7 @@
 mod network;
 
 use network::Network;
-use nonaffine_core::{Params, SpectrumProblem, SpectrumSolver};
+use nonaffine_core::{DiagonalOperator, Params, SpectrumProblem, SpectrumSolver};
 use nonaffine_spectrum::CsrOperator;
 use nonaffine_springs::{ScalarCubic, SpringNetwork};
 
@@ -13,7 +13,7 @@ fn solver(text: &str) -> Box<dyn SpectrumSolver> {
     spectrum_arpack::build(&Params::from_pairs("p", text).unwrap()).unwrap()
 }
 
-/// Both modes give the lowest k eigenvalues of the dense solver to 1e-8
+/// Every mode and inner solve gives the lowest k eigenvalues of the dense solver to 1e-8
 /// relative (of the eigenvalue; absolute near the zero modes), with the same
 /// |Ξ̂| for non-degenerate modes.
 #[test]
@@ -22,7 +22,7 @@ fn lowest_modes_equal_dense_ones() {
     let problem = network.problem();
     let dense = network.dense();
     let top = dense.modes.eigenvalues.last().copied().unwrap();
-    for mode in ["shift-invert", "regular"] {
+    for mode in ["shift-invert", "shift-invert,inner=cg", "regular"] {
         let r = solver(&format!("modes=40,mode={mode}"))
             .solve(&problem)
             .unwrap();
@@ -77,16 +77,45 @@ fn simple_cubic_low_end_is_analytic() {
     };
     let products = model.products(1);
     let (op, xi) = CsrOperator::mass_weighted(&products);
-    let r = solver("modes=21")
-        .solve(&SpectrumProblem {
-            operator: &op,
-            xi: &xi,
-            debye_omega: None,
-        })
-        .unwrap();
     let exact = model.analytic_eigenvalues();
-    for (a, b) in r.modes.eigenvalues.iter().zip(&exact) {
-        assert!((a - b).abs() < 1e-10 * exact[20], "{a} vs {b}");
+    for params in ["modes=21", "modes=21,mode=shift-invert"] {
+        let r = solver(params)
+            .solve(&SpectrumProblem {
+                operator: &op,
+                xi: &xi,
+                debye_omega: None,
+            })
+            .unwrap();
+        for (a, b) in r.modes.eigenvalues.iter().zip(&exact) {
+            assert!((a - b).abs() < 1e-10 * exact[20], "{params}: {a} vs {b}");
+        }
+    }
+}
+
+/// A negative eigenvalue below σ is reported by both inner solves, naming
+/// the cause and the way out, not returned as modes.
+#[test]
+fn shift_invert_refuses_a_structure_not_at_a_minimum() {
+    // diag(−1, 1, 2, …): not at a minimum.
+    let op = DiagonalOperator(
+        (0..30)
+            .map(|k| if k == 0 { -1.0 } else { k as f64 })
+            .collect(),
+    );
+    let xi = vec![[1.0; 6]; 30];
+    for inner in ["cholesky", "cg"] {
+        let e = solver(&format!("modes=5,mode=shift-invert,inner={inner}"))
+            .solve(&SpectrumProblem {
+                operator: &op,
+                xi: &xi,
+                debye_omega: None,
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not positive definite") && e.contains("mode: regular"),
+            "{inner}: {e}"
+        );
     }
 }
 
@@ -100,6 +129,11 @@ fn bad_parameters_are_explained() {
         e.contains("p.mode") && e.contains("shift-invert, regular"),
         "{e}"
     );
+    let e = spectrum_arpack::build(&Params::from_pairs("p", "inner=lu").unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("p.inner") && e.contains("cholesky, cg"), "{e}");
     let e = solver("modes=96")
         .solve(&Network::new(2, SpringNetwork::default().seed).problem())
         .unwrap_err()
