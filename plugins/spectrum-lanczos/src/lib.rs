@@ -21,11 +21,14 @@
 //! the density ≈ 1/sqrt(R·n) relative (R vectors, n = 3N).
 //!
 //! Memory: the Krylov basis, (6·steps)·3N doubles (N = 8192, 200 steps: 236 MB),
-//! and 60 vectors for the spectral bounds; the KPM needs 3 vectors. The solver
+//! and 60 vectors for the spectral bounds; the KPM needs 3 vectors per thread
+//! (vectors and columns run in parallel, like the block products). The solver
 //! sees D only through products, so with the spectrum stage's
 //! `operator: matrix-free` (`nonaffine_hessian::MatrixFreeHessian`) nothing is
 //! stored beyond a pair list: 10⁶ atoms fit in a few GiB (crate README of
 //! nonaffine-spectrum, example `million`).
+
+use rayon::prelude::*;
 
 use nonaffine_core::{
     EigenvalueDensity, Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginError,
@@ -197,6 +200,50 @@ fn orthogonalize(w: &mut [f64], basis: &[Vec<f64>]) {
     }
 }
 
+/// Rows per task of the block updates: the candidates' slices (≤ 6 × 32 kB)
+/// stay in cache while the basis streams through.
+const ROWS_PER_TASK: usize = 4096;
+
+/// Every candidate c_j ← c_j − Σ_k (b_k·c_j) b_k, swept twice (block classical
+/// Gram–Schmidt, "twice is enough"). Each sweep reads the basis twice
+/// whatever the number of candidates (sequential Gram–Schmidt of six
+/// candidates reads it 24 times): on large glasses this, not D·v, bounds
+/// the quadrature. Basis vectors and row blocks are shared between threads.
+fn orthogonalize_block(candidates: &mut [Vec<f64>], basis: &[Vec<f64>]) {
+    if basis.is_empty() || candidates.is_empty() {
+        return;
+    }
+    for _ in 0..2 {
+        let coefficients: Vec<Vec<f64>> = basis
+            .par_iter()
+            .map(|b| candidates.iter().map(|c| dot(b, c)).collect())
+            .collect();
+        let mut tasks: Vec<Vec<&mut [f64]>> = Vec::new();
+        for c in candidates.iter_mut() {
+            for (t, part) in c.chunks_mut(ROWS_PER_TASK).enumerate() {
+                if tasks.len() <= t {
+                    tasks.push(Vec::new());
+                }
+                tasks[t].push(part);
+            }
+        }
+        tasks
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(t, mut parts)| {
+                let start = t * ROWS_PER_TASK;
+                for (b, coefficient) in basis.iter().zip(&coefficients) {
+                    let rows = &b[start..start + parts[0].len()];
+                    for (part, a) in parts.iter_mut().zip(coefficient) {
+                        for (x, y) in part.iter_mut().zip(rows) {
+                            *x -= a * y;
+                        }
+                    }
+                }
+            });
+    }
+}
+
 /// Block Lanczos with full re-orthogonalization from the six `columns`.
 pub fn block_gauss_quadrature(
     op: &dyn SymmetricOperator,
@@ -224,25 +271,39 @@ pub fn block_gauss_quadrature(
         }
     }
     let mut taken = 0;
-    let mut w = vec![0.0; n];
     while taken < steps && !block.is_empty() && basis.len() < n {
         taken += 1;
-        let mut next_candidates = Vec::new();
-        for v in block {
-            if basis.len() >= n {
-                break;
-            }
-            op.apply(&v, &mut w);
-            let norm_w = dot(&w, &w).sqrt();
-            basis.push(v);
-            let k = basis.len() - 1;
-            t_upper.push(basis.iter().map(|b| dot(b, &w)).collect());
-            debug_assert_eq!(t_upper[k].len(), k + 1);
-            next_candidates.push((w.clone(), norm_w));
+        block.truncate(n - basis.len());
+        // D v for the whole block, then v_i·D v_k for every basis vector
+        // i ≤ k in one pass over the basis.
+        let mut products: Vec<Vec<f64>> = block
+            .par_iter()
+            .map(|v| {
+                let mut w = vec![0.0; n];
+                op.apply(v, &mut w);
+                w
+            })
+            .collect();
+        let first = basis.len();
+        basis.append(&mut block);
+        let rows: Vec<Vec<f64>> = basis
+            .par_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                products
+                    .iter()
+                    .enumerate()
+                    .map(|(j, w)| if i <= first + j { dot(b, w) } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        for j in 0..products.len() {
+            t_upper.push(rows[..=first + j].iter().map(|r| r[j]).collect());
         }
-        let mut next = Vec::new();
-        for (mut c, norm_w) in next_candidates {
-            orthogonalize(&mut c, &basis);
+        let norms: Vec<f64> = products.iter().map(|w| dot(w, w).sqrt()).collect();
+        orthogonalize_block(&mut products, &basis);
+        let mut next: Vec<Vec<f64>> = Vec::new();
+        for (mut c, norm_w) in products.into_iter().zip(norms) {
             orthogonalize(&mut c, &next);
             let norm = dot(&c, &c).sqrt();
             if norm > 1e-10 * norm_w.max(f64::MIN_POSITIVE) && basis.len() + next.len() < n {
@@ -287,8 +348,10 @@ pub fn block_gauss_quadrature(
 }
 
 /// SplitMix64 bits for the Rademacher vectors.
+const SPLITMIX_STEP: u64 = 0x9E37_79B9_7F4A_7C15;
+
 fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    *state = state.wrapping_add(SPLITMIX_STEP);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -419,19 +482,25 @@ pub fn kpm_density(
     let n = op.dim();
     let center = 0.5 * (bounds.0 + bounds.1);
     let half = 0.5 * (bounds.1 - bounds.0);
-    let mut state = seed;
+    // The vectors in parallel; vector v continues the SplitMix64 stream where
+    // vector v − 1 stopped (the generator is a counter), and the moments are
+    // summed in order, so the result does not depend on the threads.
+    let per_vector: Vec<Vec<f64>> = (0..vectors)
+        .into_par_iter()
+        .map(|v| {
+            let mut state = seed.wrapping_add(SPLITMIX_STEP.wrapping_mul((v * n) as u64));
+            let r = rademacher(n, &mut state);
+            chebyshev_moments(op, &r, center, half, k_max)
+        })
+        .collect();
     let mut mu = vec![0.0; k_max];
-    for _ in 0..vectors {
-        let r = rademacher(n, &mut state);
-        for (m, x) in mu
-            .iter_mut()
-            .zip(chebyshev_moments(op, &r, center, half, k_max))
-        {
+    for moments in &per_vector {
+        for (m, x) in mu.iter_mut().zip(moments) {
             *m += x / vectors as f64;
         }
     }
     let projected_mu: Vec<Vec<f64>> = columns
-        .iter()
+        .par_iter()
         .map(|c| chebyshev_moments(op, c, center, half, k_max))
         .collect();
     let g = jackson(k_max);
@@ -468,18 +537,7 @@ pub fn kpm_density(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    struct Diag(Vec<f64>);
-    impl SymmetricOperator for Diag {
-        fn dim(&self) -> usize {
-            self.0.len()
-        }
-        fn apply(&self, x: &[f64], y: &mut [f64]) {
-            for ((y, x), d) in y.iter_mut().zip(x).zip(&self.0) {
-                *y = d * x;
-            }
-        }
-    }
+    use nonaffine_core::DiagonalOperator;
 
     /// Moments by the doubling recursion equal Σ_i v_i² T_k(x_i) computed directly.
     #[test]
@@ -488,7 +546,7 @@ mod tests {
             .map(|i| 0.1 + 0.8 * (i as f64 / 49.0).powi(2))
             .collect();
         let v: Vec<f64> = (0..50).map(|i| ((i * 7 % 11) as f64 - 5.0) / 5.0).collect();
-        let mu = chebyshev_moments(&Diag(d.clone()), &v, 0.5, 0.5, 31);
+        let mu = chebyshev_moments(&DiagonalOperator(d.clone()), &v, 0.5, 0.5, 31);
         for (k, m) in mu.iter().enumerate() {
             let direct: f64 = d
                 .iter()
