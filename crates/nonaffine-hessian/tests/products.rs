@@ -5,6 +5,7 @@
 mod support;
 
 use nonaffine_core::{EamForm, Potential, Provenance};
+use nonaffine_hessian::products::read_matrix_market;
 use nonaffine_hessian::{compute, HessianError, HessianOptions, HessianProducts};
 use support::*;
 
@@ -97,4 +98,39 @@ fn files_read_back_bit_for_bit() {
     assert_eq!(light.structure.positions, run.products.structure.positions);
     assert_eq!(light.hessian.nnz(), 0);
     assert_eq!(light.hessian.nrows(), run.products.hessian.nrows());
+    // Our Matrix Market reader equals nalgebra-sparse's (an independent
+    // parser) on the written file.
+    let p = dir.path().join("hessian.mtx");
+    let ours = nalgebra_sparse::CsrMatrix::from(&read_matrix_market(&p).unwrap());
+    let theirs = nalgebra_sparse::CsrMatrix::from(
+        &nalgebra_sparse::io::load_coo_from_matrix_market_file::<f64, _>(&p).unwrap(),
+    );
+    assert_eq!(ours, theirs);
+}
+
+/// A damaged hessian.mtx is refused naming the file and the line.
+#[test]
+fn a_damaged_matrix_file_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("h.mtx");
+    let cases = [
+        ("%%MatrixMarket matrix array real general\n2 2\n", "line 1"),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n% c\n3 3 2\n1 1 1.0\n4 1 2.0\n",
+            "line 5: expected `row column value` with indices in 1..=3, 1..=3",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 1 1.0\n2 1 x\n",
+            "line 4: expected `row column value`",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n1 1 1.0\n",
+            "promises 3 entries, the file has 1",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&p, text).unwrap();
+        let e = read_matrix_market(&p).unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("h.mtx"), "{e}");
+    }
 }
