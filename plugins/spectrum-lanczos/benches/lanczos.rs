@@ -8,11 +8,12 @@
 //! The whole pipeline once at a size criterion cannot repeat (issue 5: N = 8192,
 //! target ≥ 50× at ≤ 1e-6): `LANCZOS_BENCH_ONCE=16x16x8 cargo bench -p
 //! spectrum-lanczos --bench lanczos` builds the 16×16×8-cell network (8192
-//! atoms, 3N = 24 576), times the `lanczos` solver with its default parameters
-//! (quadrature + KPM VDOS) plus the response sums on 200 shifts, then the
-//! `dense` solver (every eigenpair, residual checks) plus the same sums, and
-//! prints both times, their ratio, the largest relative deviation of the sums
-//! and the peak memory. It also leaves D in `target/spectrum-bench/` for the
+//! atoms, 3N = 24 576), times the block quadrature alone (50, 100, 150 steps:
+//! what Γ(ω) and the response sums need) and the `lanczos` solver with its
+//! default parameters (quadrature + KPM VDOS), each plus the response sums on
+//! 200 shifts, then the `dense` solver (every eigenpair, checks) plus the same
+//! sums, and prints the times, their ratios, the largest relative deviation of
+//! the sums and the peak memory. It also leaves D in `target/spectrum-bench/` for the
 //! same-BLAS peer (`EIGH_METHODS=debian python3
 //! plugins/spectrum-dense/benches/eigh_numpy.py --in-place 24576`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -26,32 +27,22 @@ use nonaffine_core::{Modes, Params, SpectrumSolver};
 use num_complex::Complex64;
 use std::time::{Duration, Instant};
 
+/// Largest relative deviation of `a`'s sums from `b`'s (see [`worst_of`]) at
+/// three response-like shifts and at two across the spectrum.
 fn worst_error(a: &Modes, b: &Modes, top: f64) -> (f64, f64) {
     let floor = 1e-8 * top;
-    let mut low: f64 = 0.0;
-    let mut across: f64 = 0.0;
-    let shifts = [
-        (Complex64::new(1e-6 * top, -1e-4 * top), true),
-        (Complex64::new(1e-3 * top, -1e-3 * top), true),
-        (Complex64::new(0.0, -1e-2 * top), true),
-        (Complex64::new(0.3 * top, 0.05 * top), false),
-        (Complex64::new(0.7 * top, 0.05 * top), false),
+    let low = [
+        Complex64::new(1e-6 * top, -1e-4 * top),
+        Complex64::new(1e-3 * top, -1e-3 * top),
+        Complex64::new(0.0, -1e-2 * top),
     ];
-    for (z, is_low) in shifts {
-        let (ra, rb) = (a.resolvent_sum(z, floor), b.resolvent_sum(z, floor));
-        let scale = (0..6).map(|k| rb[k][k].norm()).fold(0.0_f64, f64::max);
-        for i in 0..6 {
-            for j in 0..6 {
-                let e = (ra[i][j] - rb[i][j]).norm() / scale;
-                if is_low {
-                    low = low.max(e)
-                } else {
-                    across = across.max(e)
-                }
-            }
-        }
-    }
-    (low, across)
+    let across = [
+        Complex64::new(0.3 * top, 0.05 * top),
+        Complex64::new(0.7 * top, 0.05 * top),
+    ];
+    let deviation =
+        |shifts: &[Complex64]| worst_of(&sums(a, shifts, floor), &sums(b, shifts, floor));
+    (deviation(&low), deviation(&across))
 }
 
 /// 200 shifts: 100 where the response lives (|z| ≪ the spectrum: z = x² − i·x·g,
