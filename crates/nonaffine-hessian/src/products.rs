@@ -333,7 +333,10 @@ pub fn read_matrix_market(path: &Path) -> Result<CooMatrix<f64>, HessianError> {
         Some((m, expected)) if found == expected => Ok(m),
         Some((_, expected)) => Err(file_err(
             path,
-            format!("the size line promises {expected} entries, the file has {found}: truncated?"),
+            format!(
+                "the size line promises {expected} entries, the file has {found}{}",
+                if found < expected { ": truncated?" } else { "" }
+            ),
         )),
         None => Err(file_err(path, "no size line `rows columns entries`")),
     }
