@@ -110,14 +110,20 @@ pub(crate) fn born_and_stress(model: &Model, volume_a3: f64) -> ([[f64; 6]; 6], 
         }
     }
     let scale = GPA_PER_EV_PER_A3 / volume_a3;
-    let mut born = [[0.0; 6]; 6];
+    (symmetric_gpa(&c, scale), s.map(|x| x * scale))
+}
+
+/// The symmetric 6×6 matrix, GPa, of the upper triangle `upper` (eV), times
+/// `scale` = GPa per eV/Å³ over the volume.
+pub(crate) fn symmetric_gpa(upper: &[[f64; 6]; 6], scale: f64) -> [[f64; 6]; 6] {
+    let mut m = [[0.0; 6]; 6];
     for a in 0..6 {
         for b in a..6 {
-            born[a][b] = c[a][b] * scale;
-            born[b][a] = born[a][b];
+            m[a][b] = upper[a][b] * scale;
+            m[b][a] = m[a][b];
         }
     }
-    (born, s.map(|x| x * scale))
+    m
 }
 
 /// Voigt (i, j) index pairs.

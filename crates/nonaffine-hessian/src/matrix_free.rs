@@ -404,14 +404,10 @@ impl MatrixFreeHessian {
             }
         }
         let scale = GPA_PER_EV_PER_A3 / volume_a3;
-        let mut born = [[0.0; 6]; 6];
-        for a in 0..6 {
-            for b in a..6 {
-                born[a][b] = c[a][b] * scale;
-                born[b][a] = born[a][b];
-            }
-        }
-        (born, std::array::from_fn(|a| sums[36 + a] * scale))
+        (
+            crate::affine::symmetric_gpa(&c, scale),
+            std::array::from_fn(|a| sums[36 + a] * scale),
+        )
     }
 
     /// Forces f = −∂U/∂x, eV/Å: each pair pushes ψ'/r e on i and the opposite on j.

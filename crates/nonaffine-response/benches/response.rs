@@ -25,22 +25,14 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use nonaffine_core::{DiagonalOperator, MemoryKernel, Modes, ModesKind, Params};
 use nonaffine_response::{
-    calibrate, debye_control, paper_moduli, second_moment_debye_omega, uniaxial_modulus, Affine,
-    FitMode, FreeParam, KernelModel, ModeSum, PaperHeights, Target,
+    amplitude, calibrate, debye_control, paper_moduli, second_moment_debye_omega, stretching,
+    uniaxial_modulus, Affine, FitMode, KernelModel, ModeSum, PaperHeights, Target,
 };
 use num_complex::Complex64;
 
-/// Deterministic uniform numbers in (0, 1) (xorshift).
-fn uniforms(n: usize, mut state: u64) -> Vec<f64> {
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        })
-        .collect()
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::uniforms;
 
 /// The synthetic spectrum of N atoms described in the crate doc above.
 fn synthetic_modes(atoms: usize) -> Modes {
@@ -165,20 +157,6 @@ fn response_benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Free parameters with the `response` stage's multi-start grids
-/// (b: 0.35–0.85; amplitude: 1e-6..1e2 × start).
-fn amplitude(start: f64, unit: &str) -> FreeParam {
-    FreeParam {
-        name: "nu0".into(),
-        unit: unit.into(),
-        start,
-        log: true,
-        lower: 1e-12,
-        upper: 1e12,
-        grid: [1e-6, 1e-4, 1e-2, 1e2].iter().map(|f| f * start).collect(),
-    }
-}
-
 fn calibration_benches(c: &mut Criterion) {
     let affine = affine();
     let modes = synthetic_modes(2000);
@@ -218,18 +196,7 @@ fn calibration_benches(c: &mut Criterion) {
     let markovian = |v: &[f64]| kernel("markovian", &format!("nu0={}", v[0]));
     let stretched_model = KernelModel {
         plugin: "stretched-exp".into(),
-        free: vec![
-            amplitude(0.137, "1/time^2"),
-            FreeParam {
-                name: "b".into(),
-                unit: String::new(),
-                start: 0.72,
-                log: false,
-                lower: 0.1,
-                upper: 2.0,
-                grid: vec![0.35, 0.5, 0.65, 0.85],
-            },
-        ],
+        free: vec![amplitude(0.137, "1/time^2"), stretching(0.72)],
         build: &stretched,
     };
     let exponential_model = KernelModel {

@@ -87,7 +87,9 @@ impl Family {
     }
 }
 
-fn amplitude(start: f64, unit: &str) -> FreeParam {
+/// The free amplitude ν0 (`unit`) as the stage fits it: log scale, bounds
+/// 1e-12…1e12, multi-start grid 1e-6…1e2 × `start`.
+pub fn amplitude(start: f64, unit: &str) -> FreeParam {
     FreeParam {
         name: "nu0".into(),
         unit: unit.into(),
@@ -99,7 +101,9 @@ fn amplitude(start: f64, unit: &str) -> FreeParam {
     }
 }
 
-fn stretching(start: f64) -> FreeParam {
+/// The free stretching exponent b as the stage fits it: bounds 0.1…2,
+/// multi-start grid 0.35…0.85.
+pub fn stretching(start: f64) -> FreeParam {
     FreeParam {
         name: "b".into(),
         unit: String::new(),
