@@ -2,7 +2,7 @@
 //! sweeps, gathers, failures, manifest and report.
 
 use crate::common::{calls, registry};
-use nonaffine_workflow::{run, Quiet, RunOptions, RunReport, Workflow};
+use nonaffine_workflow::{run, Quiet, RunError, RunOptions, RunReport, Workflow};
 use std::path::PathBuf;
 
 /// A temp folder holding `wf.yaml` and the run folder `out`.
@@ -25,6 +25,10 @@ impl Case {
         std::fs::write(self.dir.path().join("wf.yaml"), yaml).unwrap();
     }
     pub fn run(&self, force: &[&str]) -> RunReport {
+        self.try_run(force).unwrap()
+    }
+    /// The run's result, for tests of refusals and failures.
+    pub fn try_run(&self, force: &[&str]) -> Result<RunReport, RunError> {
         let reg = registry();
         let wf = Workflow::load(&self.dir.path().join("wf.yaml"), &reg).unwrap();
         let options = RunOptions {
@@ -33,7 +37,7 @@ impl Case {
             jobs: self.jobs,
             store: None,
         };
-        run(&wf, &reg, &options, &Quiet).unwrap()
+        run(&wf, &reg, &options, &Quiet)
     }
     pub fn value(&self, stage_dir: &str) -> f64 {
         std::fs::read_to_string(self.out().join("stages").join(stage_dir).join("value.txt"))
@@ -174,15 +178,7 @@ fn force_reruns_a_stage_and_its_descendants() {
     let report = case.run(&["b"]);
     assert_eq!(report.ran(), vec!["b", "c"]);
     assert!(report.explain().contains("b: ran, forced"));
-    let reg = registry();
-    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
-    let options = RunOptions {
-        out_dir: case.out(),
-        force: vec!["bb".into()],
-        jobs: 1,
-        store: None,
-    };
-    let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
+    let e = case.try_run(&["bb"]).unwrap_err().to_string();
     assert_eq!(
         e,
         "--force bb: no such stage in the workflow (did you mean `b`?); stages: a, b, c, x"
@@ -335,15 +331,7 @@ stages:
 #[test]
 fn a_failing_stage_names_itself_and_leaves_nothing_behind() {
     let case = Case::new("name: f\nstages:\n  a: { stage: source, params: { value: 1 } }\n  boom: { stage: fail, inputs: [a] }\n");
-    let reg = registry();
-    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
-    let options = RunOptions {
-        out_dir: case.out(),
-        force: vec![],
-        jobs: 1,
-        store: None,
-    };
-    let e = run(&wf, &reg, &options, &Quiet).unwrap_err();
+    let e = case.try_run(&[]).unwrap_err();
     assert_eq!(e.to_string(), "stage `boom` failed: deliberate failure");
     let left: Vec<_> = std::fs::read_dir(case.out().join("stages/boom"))
         .unwrap()
@@ -497,15 +485,7 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
     std::fs::create_dir_all(case.out()).unwrap();
     // Process 1 (init) is always alive.
     std::fs::write(case.out().join(".lock"), "1").unwrap();
-    let reg = registry();
-    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
-    let options = RunOptions {
-        out_dir: case.out(),
-        force: vec![],
-        jobs: 1,
-        store: None,
-    };
-    let e = run(&wf, &reg, &options, &Quiet).unwrap_err().to_string();
+    let e = case.try_run(&[]).unwrap_err().to_string();
     assert!(
         e.ends_with(".lock is in use by process 1; wait for it or choose another --out"),
         "{e}"
@@ -590,15 +570,7 @@ stages:
     sweep: { value: [1, 1] }
 ",
     );
-    let reg = registry();
-    let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
-    let options = RunOptions {
-        out_dir: case.out(),
-        force: vec![],
-        jobs: 1,
-        store: None,
-    };
-    match run(&wf, &reg, &options, &Quiet) {
+    match case.try_run(&[]) {
         Ok(_) => panic!("two sweep points in one folder must be refused"),
         Err(e) => assert_eq!(
             e.to_string(),
