@@ -46,7 +46,7 @@ pub struct Radial {
     pub d2: f64,
 }
 
-/// The embedded-atom functional form (brief §3 "Potential"):
+/// The embedded-atom functional form (docs/theory.md Eqs. (7)–(8)):
 /// U = Σ_i F_{t_i}(ρ̄_i) + ½ Σ_{i≠j} φ_{t_i t_j}(r_ij), ρ̄_i = Σ_j ρ_{t_i t_j}(r_ij).
 ///
 /// Pair potentials are the special case F = 0 ([`EamForm::has_embedding`] false).
@@ -92,7 +92,7 @@ pub trait Potential: Send + Sync {
 /// A memory kernel ν(t) of the generalized Langevin equation (paper Eq. 3).
 ///
 /// Times are in the kernel's time unit; ν(t) has units of 1/time², and
-/// ν̃(ω) = ∫₀^∞ ν(t) e^{−iωt} dt = ν1(ω) − i ν2(ω) (brief §3) units of 1/time.
+/// ν̃(ω) = ∫₀^∞ ν(t) e^{−iωt} dt = ν1(ω) − i ν2(ω) (docs/theory.md Eq. (35)) units of 1/time.
 pub trait MemoryKernel: Send + Sync {
     /// Plugin name.
     fn name(&self) -> &str;

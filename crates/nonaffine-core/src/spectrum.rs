@@ -1,4 +1,4 @@
-//! The contract of spectrum solvers (brief §3 "Spectrum").
+//! The contract of spectrum solvers (docs/theory.md §4).
 //!
 //! A solver gets the mass-weighted Hessian D = M^{-1/2} H M^{-1/2} as a
 //! [`SymmetricOperator`] (eV/(Å²·amu)) and the mass-weighted force fields
@@ -137,7 +137,7 @@ impl Modes {
         self.eigenvalues.is_empty()
     }
 
-    /// R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (brief §3 "Response"), units
+    /// R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (docs/theory.md Eq. (43)), units
     /// of Ξ̂² / (eV/(Å²·amu)) = eV; z in eV/(Å²·amu). Entries whose eigenvalue is
     /// not above `floor` (zero and negative modes) are skipped.
     pub fn resolvent_sum(&self, z: Complex64, floor: f64) -> [[Complex64; 6]; 6] {

@@ -1,4 +1,4 @@
-//! Unit constants (brief §2). Internal units are LAMMPS `metal`:
+//! Unit constants (docs/theory.md §1, Eqs. (1)–(2)). Internal units are LAMMPS `metal`:
 //! Å, eV, amu, ps, K, bar.
 
 /// GPa per eV/Å³.
@@ -30,8 +30,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thz_per_omega_unit_matches_brief() {
-        // Brief §2: 1 sqrt(eV/(Å²·amu)) = 9.8227e13 rad/s = 15.633 THz.
+    fn thz_per_omega_unit_matches_theory() {
+        // docs/theory.md Eq. (1): 1 sqrt(eV/(Å²·amu)) = 9.8227e13 rad/s = 15.633 THz.
         assert!((THZ_PER_OMEGA_UNIT - 15.633).abs() < 1e-3);
         // Independent: sqrt(eV/(Å² amu)) from SI constants.
         let ev = 1.602_176_634e-19_f64;

@@ -11,7 +11,7 @@
 //! - virial W_ab = Σ_pairs (x_i − x_j)_a f_{ij,b} in eV, f_ij the force on i
 //!   from j: positive when pairs push apart, so that as in LAMMPS the pressure
 //!   is P = (N k_B T + (W_xx + W_yy + W_zz)/3)/V; Voigt order xx, yy, zz, yz,
-//!   xz, xy (brief §2). W_ab = −∂U/∂ε_ab under an affine strain of atoms and cell.
+//!   xz, xy (docs/theory.md §1). W_ab = −∂U/∂ε_ab under an affine strain of atoms and cell.
 
 use crate::{ForceError, NeighborList};
 use nonaffine_core::{EamForm, Structure};

@@ -1,5 +1,5 @@
 //! The affine quantities: nonaffine force fields Ξ, Born moduli C^B and the
-//! residual stress σ (brief §3 "Hessian and affine quantities"; paper Eq. C9).
+//! residual stress σ (docs/theory.md Eqs. (16)–(19); paper Eq. C9).
 //!
 //! # Convention
 //! The homogeneous deformation x → F x with F = 1 + ε(η) is applied to every

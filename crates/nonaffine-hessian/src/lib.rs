@@ -1,5 +1,5 @@
-//! Hessian and affine quantities of a periodic structure (brief §3
-//! "Hessian and affine quantities"; paper Appendix C).
+//! Hessian and affine quantities of a periodic structure (docs/theory.md §3;
+//! paper Appendix C).
 //!
 //! [`HessianProducts`] is what the Hessian stage hands to the spectrum and
 //! response stages, in memory or through its output folder:

@@ -1,6 +1,6 @@
 //! The mass-weighted Hessian D = M^{-1/2} H M^{-1/2} as a matrix-free operator:
 //! D·v from a half pair list on the fly, for glasses too large to store H
-//! (brief §3 "Spectrum", `lanczos`; issue 5).
+//! (docs/theory.md §4, the `lanczos` solver; issue 5).
 //!
 //! With the notation of [`crate::model`] (u = M^{-1/2} v, pair (i, j) with
 //! vector e = x_j − x_i, g_ij = ρ'_{i←j}(r)/r so that b_{i,j} = g_ij e), the

@@ -3,7 +3,7 @@
 //! each bond, F''(ρ̄) per atom, the density gradients b_k = ∂ρ̄_k/∂x and the
 //! strain derivatives τ_k = ∂ρ̄_k/∂η.
 //!
-//! Notation (brief §3; paper Appendix C, Eqs. C1–C12). A bond of host atom m
+//! Notation (docs/theory.md §3; paper Appendix C, Eqs. C1–C12). A bond of host atom m
 //! is a neighbour n at the vector e = x_n + L·s − x_m (the periodic image of n
 //! given by the neighbour list's lattice shift s), r = |e|, u = e/r. With
 //! U = Σ_m F_m(ρ̄_m) + ½ Σ_{m≠n} φ(r_mn):

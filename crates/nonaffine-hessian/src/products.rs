@@ -95,7 +95,7 @@ impl HessianProducts {
     }
 
     /// The mass-weighted Hessian D = M^{-1/2} H M^{-1/2}, eV/(Å²·amu); its
-    /// eigenvalues are ω_p² (brief §2).
+    /// eigenvalues are ω_p² (docs/theory.md Eq. (22)).
     pub fn mass_weighted(&self) -> CsrMatrix<f64> {
         let inv_sqrt: Vec<f64> = self
             .dof_masses_amu()

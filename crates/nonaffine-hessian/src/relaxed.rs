@@ -1,5 +1,5 @@
 //! Relaxed (static, nonaffine) elastic constants
-//! C = C^B − (1/V) Ξᵀ H⁺ Ξ (brief §3; the ω → 0, ν → 0 limit of the response).
+//! C = C^B − (1/V) Ξᵀ H⁺ Ξ (docs/theory.md Eq. (21); the ω → 0 limit of the response).
 //!
 //! Minimizing U(x_affine + u, η) over the nonaffine displacement u at fixed
 //! strain η, to second order about a force-free reference, gives

@@ -67,7 +67,7 @@ pub const INFO: PluginInfo = PluginInfo {
     version: "1",
     doc: "Analytic Hessian H = ∂²U/∂x∂x (sparse, all embedding terms), nonaffine force fields \
           Ξ = ∂f/∂η, Born moduli C^B = (1/V)∂²U/∂η², residual stress and, optionally, the relaxed \
-          moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (brief §3, paper Appendix C). \
+          moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (docs/theory.md §3, paper Appendix C). \
           Writes hessian.mtx (unless `matrix: false`), xi.csv, born.json, relaxed.json, \
           report.json per structure.",
     params: PARAMS,
