@@ -3,8 +3,8 @@
 //!
 //! c(β, ω) = ∫₀^∞ exp(−t^β) cos(ωt) dt,   s(β, ω) = ∫₀^∞ exp(−t^β) sin(ωt) dt.
 //!
-//! Design brief §3 "Memory kernel" and "Reference data": the stretched-exponential
-//! memory kernel and the Kohlrausch reference moduli both reduce to these two
+//! docs/theory.md Eq. (40): the stretched-exponential memory kernel (Eq. (38))
+//! and the Kohlrausch reference moduli (Eqs. (49)–(50)) both reduce to these two
 //! functions. The method follows the structure of Wuttke's libkww (Algorithms 5,
 //! 604 (2012)) — series where they are provably accurate, double-exponential
 //! quadrature in between — with its own choices:

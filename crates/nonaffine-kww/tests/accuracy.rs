@@ -1,5 +1,5 @@
 //! Accuracy of the KWW transform against independent references: the 30-digit
-//! values of ../shared/reference/kww.json (copied to tests/data/kww.json), a
+//! values of tests/data/kww.json (mpmath at 40 digits; provenance in the file), a
 //! dense 20-digit mpmath grid and 120 random off-grid points
 //! (tests/data/kww_mpmath_*.csv, made by scripts/kww_reference.py), closed forms at β = 1 and β = 2 (Dawson's function,
 //! implemented here by Rybicki's formula), the ω → 0 and ω → ∞ limits, and a

@@ -1,4 +1,4 @@
-//! The `kernel` stage (brief §3 "Memory kernel"): builds the memory kernel named by
+//! The `kernel` stage (docs/theory.md §5): builds the memory kernel named by
 //! `plugin` through the registry and tabulates it, so later stages (response,
 //! calibration) and plots read one file whatever the kernel.
 //!

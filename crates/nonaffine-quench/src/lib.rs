@@ -1,4 +1,4 @@
-//! The quench stage (brief §3 "Quench"): from a random alloy to minimized
+//! The quench stage (the paper's Section III protocol): from a random alloy to minimized
 //! glass structures at the requested temperatures, through LAMMPS.
 //!
 //! Protocol: random positions at a chosen volume per atom, a short

@@ -1,4 +1,4 @@
-//! The quench protocol (brief §3 "Quench"), typed and validated.
+//! The quench protocol (the paper's Section III), typed and validated.
 
 use nonaffine_core::{ParamError, ParamKind, ParamSpec, Params};
 

@@ -1,5 +1,5 @@
 //! Reference data for calibration: Kohlrausch fits of stress relaxation and the
-//! dynamic moduli they imply (brief §3 "Reference data"; paper Appendix D).
+//! dynamic moduli they imply (docs/theory.md §7; paper Eqs. 8–9, Appendix D).
 //!
 //! A stress relaxation σ(t) = σ∞ + σ0 exp(−(t/τ)^β) at strain ε0 gives
 //! E'(ω) = σ∞/ε0 + (σ0/ε0) ωτ s_β(ωτ) and E''(ω) = (σ0/ε0) ωτ c_β(ωτ)

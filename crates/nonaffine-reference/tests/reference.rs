@@ -1,5 +1,5 @@
-//! Kohlrausch moduli against ../shared/reference/kohlrausch-moduli.json (copied to
-//! tests/data), Kramers–Kronig consistency, the vendored YAML, and the stage.
+//! Kohlrausch moduli against the 30-digit values of tests/data/kohlrausch-moduli.json
+//! (provenance in the file), Kramers–Kronig consistency, the vendored YAML, and the stage.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nonaffine_core::{NoProgress, ParamValue, Params, Registry, Stage, StageContext};

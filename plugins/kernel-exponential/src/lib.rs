@@ -1,4 +1,4 @@
-//! The `exponential` memory kernel ν(t) = ν0 e^{−t/τ} (brief §3 "Memory kernel"):
+//! The `exponential` memory kernel ν(t) = ν0 e^{−t/τ} (docs/theory.md Eq. (37)):
 //! ν̃(ω) = ∫₀^∞ ν(t) e^{−iωt} dt = ν0 τ / (1 + iωτ), i.e.
 //! ν1 = ν0 τ/(1 + ω²τ²), ν2 = ν0 ω τ²/(1 + ω²τ²).
 //!

@@ -1,5 +1,5 @@
 //! The `markovian` memory kernel: instantaneous friction, ν(t) = 2ν0 δ(t), so
-//! ν̃(ω) = ν0 at every ω (brief §3 "Memory kernel"; the paper's Markovian limit).
+//! ν̃(ω) = ν0 at every ω (docs/theory.md Eq. (36); the paper's Markovian limit).
 //!
 //! Units: ν0 in 1/time, the kernel's time unit being the model's.
 

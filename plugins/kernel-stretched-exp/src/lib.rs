@@ -1,5 +1,5 @@
 //! The `stretched-exp` memory kernel of the paper, ν(t) = ν0 exp(−r t^b)
-//! (paper Appendix A; brief §3 "Memory kernel"), with memory time
+//! (paper Appendix A; docs/theory.md Eq. (38)), with memory time
 //! τ_m = r^{−1/b}, so ν(t) = ν0 exp(−(t/τ_m)^b).
 //!
 //! With t = τ_m u, ν̃(ω) = ν0 τ_m [c_b(ωτ_m) − i s_b(ωτ_m)], where c_b, s_b are the
@@ -145,7 +145,7 @@ mod tests {
     fn paper_kernel_memory_time_and_snapshot() {
         let k = build(&Params::from_pairs("k", "nu0=0.137,b=0.72,r=1.2e-6").unwrap()).unwrap();
         let tau = k.memory_time().unwrap();
-        assert!((tau / 1.67e8 - 1.0).abs() < 0.01, "{tau}"); // brief: τ_m ≈ 1.67e8
+        assert!((tau / 1.67e8 - 1.0).abs() < 0.01, "{tau}"); // paper: τ_m ≈ 1.67e8
                                                              // ν̃(0) = ν0 τ_m Γ(1 + 1/b).
         let z0 = k.nu_freq(0.0);
         assert!((z0.re / (0.137 * tau * libm_gamma(1.0 + 1.0 / 0.72)) - 1.0).abs() < 1e-12);

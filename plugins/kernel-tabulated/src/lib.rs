@@ -1,5 +1,5 @@
 //! The `tabulated` memory kernel: ν(t) from a user's CSV file of `t,nu` rows
-//! (brief §3 "Memory kernel").
+//! (docs/theory.md Eq. (39)).
 //!
 //! Transform: ν(t) is taken as piecewise linear between the samples, and each
 //! piece is integrated against e^{−iωt} exactly (Filon-type: no error from the

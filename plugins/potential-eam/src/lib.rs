@@ -2,7 +2,7 @@
 //! plugins.
 //!
 //! U = Σ_i F_{t_i}(ρ̄_i) + ½ Σ_{i≠j} φ_{t_i t_j}(r_ij), ρ̄_i = Σ_j ρ_{t_i t_j}(r_ij)
-//! (brief §3 "Potential"). The tables are splined exactly as LAMMPS'
+//! (docs/theory.md Eqs. (7)–(11)). The tables are splined exactly as LAMMPS'
 //! `pair_style eam` splines them ([`spline`]), so energies and forces agree with
 //! LAMMPS to round-off, and the first and second derivatives the Hessian needs
 //! come from the same cubic pieces.
@@ -290,7 +290,7 @@ pub mod fs {
         name: "eam/fs",
         version: "1",
         doc: "Finnis-Sinclair EAM from a setfl file (LAMMPS pair_style eam/fs): density \
-              functions per element pair, tables splined exactly as LAMMPS does (brief §3).",
+              functions per element pair, tables splined exactly as LAMMPS does.",
         params: PARAMS,
     };
 
@@ -309,7 +309,7 @@ pub mod alloy {
         name: "eam/alloy",
         version: "1",
         doc: "Alloy EAM from a setfl file (LAMMPS pair_style eam/alloy): one density function \
-              per element, tables splined exactly as LAMMPS does (brief §3).",
+              per element, tables splined exactly as LAMMPS does.",
         params: PARAMS,
     };
 

@@ -1,6 +1,6 @@
 //! LAMMPS' local cubic interpolation of EAM tables, reproduced operation for
 //! operation so that energies and forces agree with `pair_style eam` to
-//! round-off (brief §3 "Potential").
+//! round-off (docs/theory.md Eq. (10)).
 //!
 //! LAMMPS (`PairEAM::interpolate`) stores seven coefficients per knot m
 //! (1-based, knots at x = (m−1)·Δ):

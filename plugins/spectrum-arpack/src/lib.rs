@@ -1,4 +1,4 @@
-//! The `arpack` spectrum solver (brief §3 "Spectrum"): the lowest k eigenpairs
+//! The `arpack` spectrum solver (docs/theory.md §4): the lowest k eigenpairs
 //! of D = M^{-1/2} H M^{-1/2} — the boson-peak window — by ARPACK
 //! (crate `nonaffine-arpack`), with the same products as the dense solver
 //! (Ξ̂_{p,a}, participation ratios) for those modes.

@@ -1,4 +1,4 @@
-//! The `dense` spectrum solver (brief §3 "Spectrum"): every eigenpair of the
+//! The `dense` spectrum solver (docs/theory.md §4): every eigenpair of the
 //! mass-weighted Hessian D by LAPACK's divide-and-conquer `dsyevd` on OpenBLAS
 //! (crate `nonaffine-lapack`).
 //!

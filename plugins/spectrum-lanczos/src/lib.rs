@@ -1,4 +1,4 @@
-//! The `lanczos` spectrum solver (brief §3 "Spectrum", large N): everything the
+//! The `lanczos` spectrum solver (docs/theory.md Eqs. (32)–(33), large N): everything the
 //! response stage needs from D·v products alone, without eigenvectors.
 //!
 //! **Block Gauss quadrature.** A block Krylov basis V of span{ξ, Dξ, D²ξ, …}
