@@ -1,4 +1,4 @@
-//! Benchmarks of the response (brief §3 "Response", issue 7):
+//! Benchmarks of the response (docs/theory.md Eqs. (42)–(43), issue 7):
 //!
 //! 1. E*(ω) = C*_xx,xx on 200 frequencies from dense modes of N = 2000 and
 //!    N = 8192 atoms (3N − 3 modes) against the nodes of a block-Lanczos Gauss

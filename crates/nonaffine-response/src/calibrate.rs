@@ -1,5 +1,5 @@
-//! Calibration of the response against reference E'(ω), E''(ω) (brief §3
-//! "Calibration").
+//! Calibration of the response against reference E'(ω), E''(ω) (docs/theory.md
+//! §8).
 //!
 //! Least squares on log10 of both moduli over the points where the reference
 //! carries signal, by Levenberg–Marquardt ([`nonaffine_reference::lm`]) from
@@ -97,7 +97,7 @@ pub struct Estimate {
     pub unit: String,
 }
 
-/// Coupling regime at the loss peak (brief §3 "Calibration").
+/// Coupling regime at the loss peak (docs/theory.md Eq. (55)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Regime {
@@ -331,7 +331,7 @@ const ROUND_GAIN: f64 = 1e-4;
 const ROUND_STEP_IN_ERRORS: f64 = 0.05;
 
 /// Fits `kernel` (with the time shift and heights) to `target` through the
-/// spectrum `modes` (brief §3 "Calibration"); [`calibrate_from`] without seeds.
+/// spectrum `modes` (docs/theory.md §8); [`calibrate_from`] without seeds.
 pub fn calibrate(
     affine: &Affine,
     modes: &dyn ModeSum,
@@ -344,7 +344,7 @@ pub fn calibrate(
 }
 
 /// Fits `kernel` (with the time shift and heights) to `target` through the
-/// spectrum `modes` (brief §3 "Calibration").
+/// spectrum `modes` (docs/theory.md §8).
 ///
 /// Starts: for the kernel's start values, and for each value of a parameter's
 /// [`FreeParam::grid`] with the others at their starts, a scan of log10 s over

@@ -1,5 +1,5 @@
 //! The dynamic response of a glass and its calibration against reference data
-//! (brief §3 "Response" and "Calibration"; paper Eqs. 4–7).
+//! (docs/theory.md §6 and §8; paper Eqs. 4–7).
 //!
 //! - [`ModeSum`]: the resolvent sums R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z)
 //!   from any spectrum source. Implemented for [`nonaffine_core::Modes`]
@@ -7,7 +7,7 @@
 //!   share, so their C* lacks the high-frequency part of the relaxation — or the
 //!   nodes and weights of a Lanczos quadrature).
 //! - [`Affine`] + [`complex_moduli`]: C*_ab(ω) = C^B_ab − (1/V) R_ab(ω² − iω ν̃(ω))
-//!   in GPa (`consistent` mode, brief §3), and [`Isotropic`] projections
+//!   in GPa (`consistent` mode, docs/theory.md Eq. (46)), and [`Isotropic`] projections
 //!   (uniaxial E = C11 as in the paper, Voigt-averaged K*, G*, and Young's
 //!   9K*G*/(3K*+G*)). [`paper_moduli`] is the paper's Eqs. 6–7 with free
 //!   rescaling constants E_A, A, B (`paper` mode).

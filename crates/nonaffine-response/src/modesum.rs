@@ -1,4 +1,4 @@
-//! Mode sums R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (brief §3 "Response").
+//! Mode sums R_ab(z) = Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − z) (docs/theory.md Eq. (43)).
 
 use nonaffine_core::spectrum::debye_law_eigenvalues;
 use nonaffine_core::{Modes, ModesKind};
@@ -24,7 +24,7 @@ pub trait ModeSum: Sync {
             .collect()
     }
     /// Smallest non-zero ω_p², eV/(Å²·amu) (for the coupling strength
-    /// max_p ω ν1(ω)/ω_p² of brief §3 "Calibration").
+    /// max_p ω ν1(ω)/ω_p² of docs/theory.md Eq. (55)).
     fn lowest_eigenvalue(&self) -> Option<f64>;
 }
 
@@ -116,7 +116,7 @@ pub fn second_moment_debye_omega(modes: &Modes) -> Option<f64> {
         .then(|| (5.0 * positive.iter().sum::<f64>() / (3.0 * positive.len() as f64)).sqrt())
 }
 
-/// The `debye` control spectrum of brief §3 "Calibration" (paper §IV, "a Debye
+/// The `debye` control spectrum of docs/theory.md §8, Eq. (54) (paper §IV, "a Debye
 /// model with the same Debye frequency"): the same number of non-zero modes
 /// with ω_p distributed as ω² up to `omega_d` (sqrt(eV/(Å²·amu)); the stage
 /// passes the spectrum stage's elastic ω_D), placed by

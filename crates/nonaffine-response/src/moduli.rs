@@ -1,4 +1,4 @@
-//! C*(ω) and its projections (brief §3 "Response"; paper Eqs. 4–7).
+//! C*(ω) and its projections (docs/theory.md §6; paper Eqs. 4–7).
 
 use crate::ModeSum;
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
@@ -15,14 +15,14 @@ pub struct Affine {
 }
 
 /// The argument z = ω² − iω ν̃(ω) of the resolvent, eV/(Å²·amu), so that
-/// ω_p² − z = ω_p² − ω² + iω ν̃(ω) is the denominator of brief §3 "Response".
+/// ω_p² − z = ω_p² − ω² + iω ν̃(ω) is the denominator of docs/theory.md Eq. (42).
 pub fn resolvent_argument(omega: f64, kernel: &dyn MemoryKernel) -> Complex64 {
     let nu = kernel.nu_freq(omega);
     Complex64::new(omega * omega, 0.0) - Complex64::new(0.0, omega) * nu
 }
 
 /// C*_ab(ω) = C^B_ab − (1/V) Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − ω² + iω ν̃(ω)), GPa
-/// (brief §3 "Response"; paper Eq. 4 for a = b = xx). ω in rad per model time
+/// (docs/theory.md Eq. (42); paper Eq. 4 for a = b = xx). ω in rad per model time
 /// unit. Storage is the real part, loss the imaginary part (positive for a
 /// dissipative kernel, ν1 > 0).
 pub fn complex_moduli(

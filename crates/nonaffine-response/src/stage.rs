@@ -1,4 +1,4 @@
-//! The `response` workflow stage (brief §3 "Calibration"; paper Figs. 3–4).
+//! The `response` workflow stage (docs/theory.md §8; paper Figs. 3–4).
 //!
 //! Inputs: one or more `spectrum` stage folders (each `<sample>/modes.csv` and
 //! `<sample>/sample.json` with C^B, V, the modes kind and the elastic Debye

@@ -1,8 +1,8 @@
-//! From eigenvalues and projections to the reported spectrum (brief §3
-//! "Spectrum"; paper Fig. 2): mode census, VDOS D(ν), Γ_a(ν), D(ν)/ν², boson
+//! From eigenvalues and projections to the reported spectrum (docs/theory.md
+//! §4; paper Fig. 2): mode census, VDOS D(ν), Γ_a(ν), D(ν)/ν², boson
 //! peak against the Debye level, relaxed moduli.
 //!
-//! Frequencies are ν = sqrt(λ)·15.633 THz (λ = ω² in eV/(Å²·amu), brief §2).
+//! Frequencies are ν = sqrt(λ)·15.633 THz (λ = ω² in eV/(Å²·amu), docs/theory.md Eq. (23)).
 //! The VDOS is normalised to 1 over the non-zero, non-negative modes (3N − 3
 //! for a periodic solid at a minimum), in 1/THz.
 
@@ -337,8 +337,8 @@ pub fn boson_peak(
     })
 }
 
-/// Relaxed (quasi-static) moduli from the modes, the ω → 0 limit of brief §3
-/// "Response": C_ab = C^B_ab − (1/V) Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / ω_p², over the
+/// Relaxed (quasi-static) moduli from the modes, the ω → 0 limit of the
+/// response (docs/theory.md Eq. (30)): C_ab = C^B_ab − (1/V) Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / ω_p², over the
 /// positive modes (λ > `floor`), GPa. Exact only with every mode.
 pub fn relaxed_from_modes(
     born_gpa: &[[f64; 6]; 6],

@@ -1,4 +1,4 @@
-//! The spectrum of a glass (brief §3 "Spectrum"; paper Fig. 2): the `spectrum`
+//! The spectrum of a glass (docs/theory.md §4; paper Fig. 2): the `spectrum`
 //! stage and the analysis it runs on any solver's output.
 //!
 //! The solvers themselves are plugins (`dense`, `arpack`, `lanczos`, `debye`)

@@ -10,7 +10,7 @@ pub struct CsrOperator(pub CsrMatrix<f64>);
 
 impl CsrOperator {
     /// D = M^{-1/2} H M^{-1/2} (eV/(Å²·amu)) and M^{-1/2} Ξ (eV/(Å·amu^{1/2}))
-    /// of the Hessian stage's products (brief §2).
+    /// of the Hessian stage's products (docs/theory.md Eqs. (22), (24)).
     pub fn mass_weighted(products: &HessianProducts) -> (Self, Vec<[f64; 6]>) {
         (Self(products.mass_weighted()), products.xi_mass_weighted())
     }

@@ -71,7 +71,7 @@ pub struct FileRef {
     pub sha256: String,
 }
 
-/// Whether a key names a file path (brief: "Path rule" in the crate docs).
+/// Whether a key names a file path (see "Path rule" in the crate docs).
 pub fn is_path_key(key: &str) -> bool {
     key == "file" || key.ends_with("_file") || key.ends_with("_path")
 }
