@@ -1,7 +1,7 @@
 //! Levenberg–Marquardt fit of σ(t) = σ0 exp(−(t/τ)^β) (+ σ∞) to stress-relaxation data.
 
-use crate::lm::levenberg_marquardt;
 use crate::ReferenceError;
+use nonaffine_numerics::{levenberg_marquardt, LmOptions, LmStatus, Steps};
 
 /// A fitted Kohlrausch function with standard errors (same units as the data).
 #[derive(Clone, Debug, PartialEq)]
@@ -15,7 +15,7 @@ pub struct KohlrauschFit {
     /// σ∞ (0 and not fitted unless requested).
     pub sigma_inf: f64,
     /// Standard errors of (σ0, τ, β, σ∞) from s²(JᵀJ)⁻¹, s² = RSS/(n − p) (see
-    /// [`crate::lm::LmSolution::covariance`]); σ∞'s is 0 when not fitted.
+    /// [`nonaffine_numerics::LmSolution::covariance`]); σ∞'s is 0 when not fitted.
     pub std_errors: [f64; 4],
     /// Residual sum of squares.
     pub rss: f64,
@@ -26,9 +26,10 @@ pub struct KohlrauschFit {
 }
 
 /// Fits σ0 exp(−(t/τ)^β) (+ σ∞ when `fit_sigma_inf`) by Levenberg–Marquardt
-/// ([`crate::lm::levenberg_marquardt`]), from starting values read off the data
-/// (σ0 from the first point, τ where the decay crosses 1/e, β = 0.7).
-/// β is kept in (0, 2] and τ > 0 by rejecting steps that leave them.
+/// ([`nonaffine_numerics::levenberg_marquardt`], central differences), from
+/// starting values read off the data (σ0 from the first point, τ where the
+/// decay crosses 1/e, β = 0.7). β is kept in (0, 2] and τ > 0 by rejecting
+/// steps that leave them. An error when the fit does not converge.
 pub fn fit_kohlrausch(
     times: &[f64],
     stress: &[f64],
@@ -88,18 +89,26 @@ pub fn fit_kohlrausch(
                 .collect()
         })
     };
-    // Forward-difference steps: ~1e-7 of each parameter's scale.
+    // Central-difference steps: ~6e-6 (≈ ε^(1/3)) of each parameter's scale.
     let scale = sigma0.abs().max(sigma_inf0.abs()).max(f64::MIN_POSITIVE);
-    let steps = [1e-7 * scale, 1e-7 * tau0, 1e-7, 1e-7 * scale];
-    let solution =
-        levenberg_marquardt(&residuals, &x0[..p], &steps[..p], 500).ok_or_else(|| {
-            ReferenceError::Fit("the starting values lie outside τ > 0, 0 < β ≤ 2".into())
-        })?;
-    let covariance = solution.covariance.ok_or_else(|| {
-        ReferenceError::Fit(
-            "singular normal matrix at the optimum (parameters not determined by the data)".into(),
-        )
+    let steps = [6e-6 * scale, 6e-6 * tau0, 6e-6, 6e-6 * scale];
+    let mut options = LmOptions::new(Steps::Absolute(steps[..p].to_vec()), 500);
+    options.central = true;
+    let solution = levenberg_marquardt(&residuals, &x0[..p], &options).map_err(|e| {
+        ReferenceError::Fit(format!(
+            "{e} (starting values σ0 = {sigma0}, τ = {tau0}, β = 0.7 must satisfy τ > 0, 0 < β ≤ 2)"
+        ))
     })?;
+    let covariance = match (solution.status, solution.covariance) {
+        (LmStatus::Converged, Some(c)) => c,
+        (status, _) => {
+            return Err(ReferenceError::Fit(format!(
+                "no converged optimum ({status:?} after {} iterations at σ0 = {}, τ = {}, β = {}): \
+                 the data do not determine the parameters; check the units and the time range",
+                solution.iterations, solution.x[0], solution.x[1], solution.x[2]
+            )))
+        }
+    };
     let mut std_errors = [0.0; 4];
     for (i, e) in std_errors.iter_mut().enumerate().take(p) {
         *e = covariance[i][i].max(0.0).sqrt();

@@ -12,14 +12,10 @@
 //! - [`ReferenceSet::load`]: the YAML format of `vendor/reference/*.yaml`
 //!   (the paper's three Cu50Zr50 fits ship as `cu50zr50-kohlrausch.yaml`).
 //! - [`ReferenceStage`]: the `reference` workflow stage.
-//! - [`lm::levenberg_marquardt`]: the crate's one Levenberg–Marquardt solver,
-//!   with covariance (standard errors), for black-box models: the Kohlrausch fit
-//!   above and the response calibration of `nonaffine-response`.
 
 mod data;
 mod fit;
 mod kohlrausch;
-pub mod lm;
 mod stage;
 
 pub use data::{read_relaxation_csv, ReferenceFit, ReferenceSet};

@@ -2,7 +2,7 @@
 //! §8).
 //!
 //! Least squares on log10 of both moduli over the points where the reference
-//! carries signal, by Levenberg–Marquardt ([`nonaffine_reference::lm`]) from
+//! carries signal, by Levenberg–Marquardt ([`nonaffine_numerics::lm`]) from
 //! several starts. Free: the kernel's free parameters, the time-unit shift
 //! log10 s (ω_model = s·ω_ref, so one reference time unit is 1/s model units)
 //! and the heights — one overall scale in `consistent` mode (the reference
@@ -18,7 +18,7 @@ use crate::moduli::resolvent_argument;
 use crate::{Affine, ModeSum, ResponseError};
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
 use nonaffine_core::MemoryKernel;
-use nonaffine_reference::lm::levenberg_marquardt;
+use nonaffine_numerics::{levenberg_marquardt, LmOptions, LmStatus, Steps};
 use num_complex::Complex64;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -487,20 +487,20 @@ pub fn calibrate_from(
         )));
     }
     // Race: every start one round of LM, then the best one round by round.
-    let steps = vec![1e-5; k];
+    let options = LmOptions::new(Steps::Absolute(vec![1e-5; k]), ROUND);
     let residuals = |t: &[f64]| problem.residuals(t);
     let raced = chosen
         .iter()
-        .filter_map(|x0| levenberg_marquardt(&residuals, x0, &steps, ROUND))
+        .filter_map(|x0| levenberg_marquardt(&residuals, x0, &options).ok())
         .min_by(|a, b| a.rss.total_cmp(&b.rss));
     let best = raced.map(|mut sol| {
         // Seed-only refits look for a better basin, not for polish.
         let rounds = if starts == 0 { SEED_ROUNDS } else { MAX_ROUNDS };
         for _ in 1..rounds {
-            if sol.iterations < ROUND {
+            if sol.status != LmStatus::MaxIterations {
                 break; // LM's own convergence test stopped it
             }
-            match levenberg_marquardt(&residuals, &sol.x, &steps, ROUND) {
+            match levenberg_marquardt(&residuals, &sol.x, &options).ok() {
                 Some(next) if next.rss <= sol.rss => {
                     let small_gain = sol.rss - next.rss < ROUND_GAIN * sol.rss;
                     let small_step = next.covariance.as_ref().is_some_and(|c| {
