@@ -10,6 +10,7 @@
 use nonaffine_core::{
     ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError, Summary,
 };
+use nonaffine_numerics::log_grid;
 use std::fmt::Write as _;
 
 /// Registry entry of the stage.
@@ -64,9 +65,7 @@ impl Stage for KernelStage {
         );
         let kernel = ctx.registry.kernel(plugin, &kernel_params)?;
 
-        let grid: Vec<f64> = (0..points)
-            .map(|i| omega_min * (omega_max / omega_min).powf(i as f64 / (points - 1) as f64))
-            .collect();
+        let grid = log_grid(omega_min, omega_max, points);
         let mut freq = String::from("omega,nu1,nu2\n");
         let mut time = String::from("t,nu\n");
         for &w in &grid {

@@ -4,6 +4,7 @@ use crate::{fit_kohlrausch, read_relaxation_csv, Kohlrausch, ReferenceError, Ref
 use nonaffine_core::{
     ParamError, ParamKind, ParamSpec, PluginInfo, Stage, StageContext, StageError, Summary,
 };
+use nonaffine_numerics::log_grid;
 use std::fmt::Write as _;
 
 /// Registry entry of the stage.
@@ -107,8 +108,7 @@ impl Stage for ReferenceStage {
             .text("file", &file.display().to_string())
             .text("source", &source);
         for (temperature, label, model, fit) in &models {
-            for i in 0..points {
-                let w = omega_min * (omega_max / omega_min).powf(i as f64 / (points - 1) as f64);
+            for w in log_grid(omega_min, omega_max, points) {
                 let (e1, e2) = model
                     .moduli(w)
                     .map_err(|e| StageError::Failed(e.to_string()))?;

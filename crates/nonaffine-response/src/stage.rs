@@ -40,6 +40,7 @@ use nonaffine_core::{
     Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext,
     StageError, Summary,
 };
+use nonaffine_numerics::log_grid;
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
 use serde::Serialize;
@@ -1077,9 +1078,7 @@ fn figures(
                 .memory_time()
                 .unwrap_or(1.0 / (f.loss_peak_omega * time_unit_s.recip() * unit).max(1e-300));
             if f.kernel != "markovian" {
-                let t: Vec<f64> = (0..=80)
-                    .map(|i| centre * 10f64.powf(-4.0 + 0.1 * f64::from(i)))
-                    .collect();
+                let t = log_grid(centre * 1e-4, centre * 1e4, 81);
                 // ν at the earliest time it is known (a table starts late).
                 let nu0 = t
                     .iter()
