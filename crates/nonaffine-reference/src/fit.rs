@@ -194,4 +194,13 @@ mod tests {
         );
         assert!(fit_kohlrausch(&times[..3], &stress[..3], false).is_err());
     }
+
+    #[test]
+    fn data_that_do_not_determine_the_decay_give_an_error() {
+        // A constant stress: τ and β are not determined (τ runs to infinity).
+        let times: Vec<f64> = (1..40).map(f64::from).collect();
+        let stress = vec![5.0; times.len()];
+        let e = fit_kohlrausch(&times, &stress, false).unwrap_err();
+        assert!(e.to_string().contains("no converged optimum"), "{e}");
+    }
 }
