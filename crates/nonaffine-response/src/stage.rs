@@ -1106,9 +1106,7 @@ fn figures(
                 }
             }
             if f.kernel == "stretched-exp" {
-                let w: Vec<f64> = (0..=60)
-                    .map(|i| x_range.0 * (x_range.1 / x_range.0).powf(f64::from(i) / 60.0))
-                    .collect();
+                let w = log_grid(x_range.0, x_range.1, 61);
                 for (part, dashed) in [("ν1", false), ("ν2", true)] {
                     freq_series.push(Series {
                         label: format!("{} K {part}", r.temperature_k),
