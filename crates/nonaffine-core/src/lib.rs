@@ -22,7 +22,7 @@ pub mod summary;
 pub mod units;
 
 pub use error::{CoreError, ParamError, PluginError};
-pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use params::{ParamKind, ParamSpec, ParamValue, Params, PluginKind};
 pub use plugin::{EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry};
 pub use spectrum::{
     DiagonalOperator, EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem,

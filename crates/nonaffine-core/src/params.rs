@@ -81,6 +81,32 @@ pub enum ParamKind {
     TextList,
     /// A nested map.
     Map,
+    /// A plugin of one catalog, chosen as `{ plugin: NAME, <its parameters> }`
+    /// (the parameters are those `nonaffine plugins` lists for NAME).
+    Plugin(PluginKind),
+}
+
+/// The catalog a [`ParamKind::Plugin`] parameter chooses from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginKind {
+    /// Interatomic potentials (`eam/fs`, `lj/cut`).
+    Potential,
+    /// Memory kernels (`stretched-exp`).
+    Kernel,
+    /// Spectrum solvers (`dense`, `arpack`, `lanczos`, `debye`).
+    SpectrumSolver,
+}
+
+impl PluginKind {
+    /// The catalog's name in messages (`spectrum solver`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            PluginKind::Potential => "potential",
+            PluginKind::Kernel => "kernel",
+            PluginKind::SpectrumSolver => "spectrum solver",
+        }
+    }
 }
 
 /// Documentation of one parameter.
@@ -360,6 +386,24 @@ impl Params {
         Ok((name, rest))
     }
 
+    /// A plugin choice at `key`: `{ plugin: NAME, <NAME's parameters> }`, or
+    /// the deprecated bare text `NAME` (no parameters); `default` names the
+    /// plugin when `key` is absent. The parameters' origin is `<origin>.<key>`,
+    /// so their errors name `...params.<key>.<parameter>`.
+    pub fn plugin_or(&self, key: &str, default: &str) -> Result<(String, Params), ParamError> {
+        match self.values.get(key) {
+            None => Ok((
+                default.to_string(),
+                Params::new(self.path(key), BTreeMap::new()),
+            )),
+            Some(ParamValue::Text(name)) => {
+                Ok((name.clone(), Params::new(self.path(key), BTreeMap::new())))
+            }
+            Some(ParamValue::Map(_)) => self.plugin(key),
+            Some(other) => Err(self.wrong(key, "a map `{ plugin: NAME, ... }`", other)),
+        }
+    }
+
     /// Fails on the first key not in `specs`, suggesting the nearest known key.
     pub fn check_known(&self, specs: &[ParamSpec]) -> Result<(), ParamError> {
         for key in self.values.keys() {
@@ -527,5 +571,32 @@ mod tests {
             Some("stretched-exp")
         );
         assert_eq!(nearest("zzzzzz", &["markovian"]), None);
+    }
+
+    #[test]
+    fn plugin_choice_as_map_or_deprecated_text() {
+        let map = ParamValue::Map(
+            [
+                ("plugin".to_string(), ParamValue::Text("lanczos".into())),
+                ("steps".to_string(), ParamValue::Integer(60)),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let p = Params::new("stages.spec.params", [("solver".to_string(), map)].into());
+        let (name, sub) = p.plugin_or("solver", "dense").unwrap();
+        assert_eq!(name, "lanczos");
+        assert_eq!(sub.count("steps").unwrap(), 60);
+        assert!(!sub.contains("plugin"));
+        assert_eq!(sub.path("steps"), "stages.spec.params.solver.steps");
+        let text = params(&[("solver", ParamValue::Text("arpack".into()))]);
+        let (name, sub) = text.plugin_or("solver", "dense").unwrap();
+        assert_eq!((name.as_str(), sub.values().len()), ("arpack", 0));
+        let (name, _) = params(&[]).plugin_or("solver", "dense").unwrap();
+        assert_eq!(name, "dense");
+        let e = params(&[("solver", ParamValue::Integer(3))])
+            .plugin_or("solver", "dense")
+            .unwrap_err();
+        assert_eq!(e.key, "stages.kernel.params.solver");
     }
 }

@@ -5,7 +5,7 @@
 //! them; nothing else knows a plugin's concrete type.
 
 use crate::error::PluginError;
-use crate::params::{nearest, ParamSpec, Params};
+use crate::params::{nearest, ParamSpec, Params, PluginKind};
 use crate::spectrum::{SpectrumSolver, SpectrumSolverFactory};
 use crate::stage::Stage;
 use num_complex::Complex64;
@@ -216,6 +216,32 @@ impl Registry {
         factory(params)
     }
 
+    /// Infos of the plugins of one catalog, in registration order.
+    pub fn infos(&self, kind: PluginKind) -> Vec<PluginInfo> {
+        fn of<T>(c: &Catalog<T>) -> Vec<PluginInfo> {
+            c.entries().iter().map(|(i, _)| *i).collect()
+        }
+        match kind {
+            PluginKind::Potential => of(&self.potentials),
+            PluginKind::Kernel => of(&self.kernels),
+            PluginKind::SpectrumSolver => of(&self.spectrum_solvers),
+        }
+    }
+
+    /// Infos of every plugin (potentials, kernels, spectrum solvers): the names
+    /// a `plugin:` key may take. Names are unique over all of them
+    /// ([`Registry::check`]), so a name alone finds a plugin's version.
+    pub fn plugin_infos(&self) -> Vec<PluginInfo> {
+        [
+            PluginKind::Potential,
+            PluginKind::Kernel,
+            PluginKind::SpectrumSolver,
+        ]
+        .into_iter()
+        .flat_map(|k| self.infos(k))
+        .collect()
+    }
+
     /// The stage named `name`.
     pub fn stage(&self, name: &str) -> Result<&dyn Stage, PluginError> {
         Ok(self.stages.get(name)?.1.as_ref())
@@ -260,6 +286,17 @@ impl Registry {
                 .any(|(k, i)| k == kind && i.name == info.name)
             {
                 problems.push(format!("{kind} `{}` is registered twice", info.name));
+            } else if *kind != "stage" {
+                // `plugin: NAME` is looked up over every plugin catalog.
+                if let Some((other, _)) = all[..n]
+                    .iter()
+                    .find(|(k, i)| *k != "stage" && i.name == info.name)
+                {
+                    problems.push(format!(
+                        "{kind} `{}` has the name of a {other}; plugin names must be unique",
+                        info.name
+                    ));
+                }
             }
         }
         problems
@@ -288,5 +325,41 @@ mod tests {
         assert!(e.contains("unknown kernel plugin `stretched_exp`"), "{e}");
         assert!(e.contains("did you mean `stretched-exp`"), "{e}");
         assert!(e.contains("markovian, exponential, stretched-exp"), "{e}");
+    }
+
+    #[test]
+    fn plugin_names_must_be_unique_over_all_catalogs() {
+        fn info(name: &'static str) -> PluginInfo {
+            PluginInfo {
+                name,
+                version: "1",
+                doc: "d",
+                params: &[],
+            }
+        }
+        fn no_solver(_: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
+            Err(PluginError::Build {
+                plugin: "x".into(),
+                message: "none".into(),
+            })
+        }
+        fn no_kernel(_: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
+            Err(PluginError::Build {
+                plugin: "x".into(),
+                message: "none".into(),
+            })
+        }
+        let mut r = Registry::default();
+        r.kernels.register(info("dense"), no_kernel);
+        r.spectrum_solvers.register(info("lanczos"), no_solver);
+        assert!(r.check().is_empty(), "{:?}", r.check());
+        assert_eq!(r.infos(PluginKind::SpectrumSolver)[0].name, "lanczos");
+        assert_eq!(r.plugin_infos().len(), 2);
+        r.spectrum_solvers.register(info("dense"), no_solver);
+        let problems = r.check();
+        assert_eq!(
+            problems,
+            vec!["spectrum solver `dense` has the name of a kernel; plugin names must be unique"]
+        );
     }
 }

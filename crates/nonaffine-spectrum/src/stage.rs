@@ -36,7 +36,7 @@ use crate::operator::CsrOperator;
 use crate::plot::{Figure, Series, Style};
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
-    ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginInfo, SpectrumProblem,
+    ModesKind, ParamError, ParamKind, ParamSpec, PluginInfo, PluginKind, SpectrumProblem,
     SpectrumResult, Stage, StageContext, StageError, Summary, SymmetricOperator,
 };
 use nonaffine_hessian::{HessianProducts, MatrixFreeHessian};
@@ -49,16 +49,17 @@ use std::time::Instant;
 pub const INFO: PluginInfo = PluginInfo {
     name: "spectrum",
     version: "1",
-    doc: "Eigenvalues ω_p² of the mass-weighted Hessian of every upstream `hessian` structure \
+    doc:
+        "Eigenvalues ω_p² of the mass-weighted Hessian of every upstream `hessian` structure \
           with a named solver (dense, arpack, lanczos, debye), projections Ξ̂_p for the response \
           stage (modes.csv), VDOS over the 3N−3 non-zero modes, Γ(ν), D(ν)/ν² with the boson \
           peak against the Debye level, participation ratios, averages over samples and plots. \
-          Keys other than the stage's own go to the solver.",
+          The solver's own parameters go beside its name: `solver: { plugin: lanczos, steps: 60 }`.",
     params: PARAMS,
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "solver", kind: ParamKind::Text, unit: "", default: Some("dense"), doc: "spectrum solver plugin: dense (all modes), arpack (lowest modes), lanczos (matrix-free quadrature + KPM), debye (model control)" },
+    ParamSpec { name: "solver", kind: ParamKind::Plugin(PluginKind::SpectrumSolver), unit: "", default: Some("{ plugin: dense }"), doc: "spectrum solver plugin and its parameters, e.g. { plugin: lanczos, steps: 60 }: dense (all modes), arpack (lowest modes), lanczos (matrix-free quadrature + KPM), debye (model control); the text form `solver: NAME` is deprecated" },
     ParamSpec { name: "bins", kind: ParamKind::Integer, unit: "", default: Some("100"), doc: "frequency shells of the VDOS and Γ histograms" },
     ParamSpec { name: "nu_max_thz", kind: ParamKind::Number, unit: "THz", default: Some("0"), doc: "upper edge of the frequency grid (0: 2% above the highest mode of all samples)" },
     ParamSpec { name: "smoothing_thz", kind: ParamKind::Number, unit: "THz", default: Some("0"), doc: "standard deviation of the Gaussian smoothing (0: two shell widths)" },
@@ -185,16 +186,8 @@ impl Stage for SpectrumStage {
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let started = Instant::now();
         let p = ctx.params;
-        let solver_name = p.text_or("solver", "dense")?.to_string();
-        let own: Vec<&str> = PARAMS.iter().map(|s| s.name).collect();
-        let solver_params = Params::new(
-            p.origin(),
-            p.values()
-                .iter()
-                .filter(|(k, _)| !own.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        );
+        p.check_known(PARAMS)?;
+        let (solver_name, solver_params) = p.plugin_or("solver", "dense")?;
         let solver = ctx.registry.spectrum_solver(&solver_name, &solver_params)?;
         let bins = p.count_or("bins", 100)? as usize;
         if bins < 4 {

@@ -26,9 +26,37 @@ fn registry() -> Registry {
     r
 }
 
+/// Runs the stage with `k=v` pairs; `solver` and every key that is not the
+/// stage's own go into the `solver: { plugin: NAME, ... }` map, as the CLI does.
 fn run(inputs: &[&Path], params: &str, out: &Path) -> Result<Summary, StageError> {
-    let params = Params::from_pairs("stages.spectrum.params", params).unwrap();
-    run_with(inputs, params, out)
+    let flat = Params::from_pairs("stages.spectrum.params", params).unwrap();
+    run_with(inputs, solver_nested(&flat), out)
+}
+
+/// `k=v` pairs with the solver's keys moved into `solver: { plugin: NAME, ... }`.
+fn solver_nested(flat: &Params) -> Params {
+    let own: Vec<&str> = nonaffine_spectrum::INFO
+        .params
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| *n != "solver")
+        .collect();
+    let mut values = BTreeMap::new();
+    let mut solver = BTreeMap::new();
+    for (k, v) in flat.values() {
+        match k.as_str() {
+            "solver" => solver.insert("plugin".to_string(), v.clone()),
+            k if own.contains(&k) => values.insert(k.to_string(), v.clone()),
+            _ => solver.insert(k.clone(), v.clone()),
+        };
+    }
+    if !solver.is_empty() {
+        solver
+            .entry("plugin".to_string())
+            .or_insert(ParamValue::Text("dense".into()));
+        values.insert("solver".to_string(), ParamValue::Map(solver));
+    }
+    Params::new(flat.origin(), values)
 }
 
 fn run_with(inputs: &[&Path], params: Params, out: &Path) -> Result<Summary, StageError> {
@@ -239,12 +267,44 @@ fn missing_or_wrong_inputs_are_explained() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown spectrum solver plugin `eigen`"), "{e}");
+    // A solver parameter's error names its full key under `solver`.
+    let e = run(&[tmp.path()], "solver=lanczos,steps=0", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("stages.spectrum.params.solver.steps: must be at least 1"),
+        "{e}"
+    );
+    let e = run(&[tmp.path()], "solver=lanczos,stepz=3", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("stages.spectrum.params.solver.stepz") && e.contains("did you mean `steps`"),
+        "{e}"
+    );
     let e = run(&[tmp.path()], "negative_modes=ignore", &out)
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("negative_modes") && e.contains("error, exclude"),
         "{e}"
+    );
+}
+
+/// The deprecated `solver: NAME` text still chooses the solver (the workflow
+/// validator warns and rewrites it as `{ plugin: NAME }`).
+#[test]
+fn solver_as_bare_text_still_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    network(6).write_dir(&tmp.path().join("h")).unwrap();
+    let out = tmp.path().join("a");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut params = Params::from_pairs("stages.spectrum.params", "plots=false").unwrap();
+    params.set("solver", ParamValue::Text("lanczos".into()));
+    let s = run_with(&[&tmp.path().join("h")], params, &out).unwrap();
+    assert_eq!(
+        s.0["modes_kind"],
+        nonaffine_core::SummaryValue::Text("quadrature".into())
     );
 }
 
@@ -430,11 +490,13 @@ fn matrix_free_operator_gives_the_stored_operators_quadrature() {
     {
         let out = tmp.path().join(format!("{operator}-{k}"));
         std::fs::create_dir_all(&out).unwrap();
-        let mut params = Params::from_pairs(
-            "stages.spectrum.params",
-            &format!("{lanczos},operator={operator}"),
-        )
-        .unwrap();
+        let mut params = solver_nested(
+            &Params::from_pairs(
+                "stages.spectrum.params",
+                &format!("{lanczos},operator={operator}"),
+            )
+            .unwrap(),
+        );
         params.set("potential", cuzr_potential_param());
         run_with(&[hess], params, &out).unwrap();
         let json: serde_json::Value =

@@ -123,7 +123,7 @@ pub(crate) fn plugin_versions(params: &Params, registry: &Registry) -> BTreeMap<
             _ => {}
         }
     }
-    let infos = crate::workflow::plugin_infos(registry);
+    let infos = registry.plugin_infos();
     let mut out = BTreeMap::new();
     walk(&ParamValue::Map(params.values().clone()), &infos, &mut out);
     out

@@ -47,10 +47,17 @@
 //! the cache key, never the path: moving a file changes nothing, editing it
 //! reruns what used it.
 //!
-//! **Plugins.** A map with a `plugin: NAME` key (the stage's own `params` or a
-//! nested map like `potential:`) takes the parameters of that plugin, found in
-//! the registry's potential and kernel catalogs. Validation checks its keys and
-//! value kinds, and the plugin's version enters the cache key.
+//! **Plugins.** Every plugin is chosen the same way: a map with a `plugin: NAME`
+//! key and that plugin's own parameters beside it — the stage's own `params`
+//! (`kernel`), or a parameter declared [`nonaffine_core::ParamKind::Plugin`]
+//! (`potential: { plugin: eam/fs, file: ... }`,
+//! `solver: { plugin: lanczos, steps: 60 }`). Validation checks the name
+//! against the parameter's catalog and the keys and value kinds against the
+//! plugin's parameters (`stages.<stage>.params.solver.<key>`, with the nearest
+//! valid name); the plugin's name and version enter the cache key. The old
+//! text form `solver: NAME` is read as `solver: { plugin: NAME }` (same
+//! parameters, same key) with a deprecation warning in [`Workflow::warnings`],
+//! which `validate` and `run` print and the run report records.
 //!
 //! **Units.** Keys carry their units (`cooling_rate_k_per_ps`). A key with
 //! another unit suffix (`cooling_rate_k_per_s`) is an error that names the key

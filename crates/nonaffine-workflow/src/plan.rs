@@ -85,6 +85,9 @@ fn show(key: &str, v: &ParamValue) -> String {
                     .join(" ")
             )
         }
+        // A plugin chosen without parameters reads as its name (`solver=dense`),
+        // as the deprecated text form did.
+        ParamValue::Map(m) if m.len() == 1 && m.contains_key("plugin") => show(key, &m["plugin"]),
         ParamValue::Map(m) => format!(
             "{{{}}}",
             m.iter()
@@ -274,5 +277,11 @@ mod tests {
         assert_eq!(dir_name("plugin=eam/fs"), "plugin=eam_fs");
         assert_eq!(show("file", &ParamValue::Text("/a/b/c.fs".into())), "c.fs");
         assert_eq!(show("t", &ParamValue::Number(670.0)), "670");
+        let plugin = |n: &str| ("plugin".to_string(), ParamValue::Text(n.into()));
+        let bare = ParamValue::Map([plugin("dense")].into());
+        assert_eq!(show("solver", &bare), "dense");
+        let with =
+            ParamValue::Map([plugin("lanczos"), ("steps".into(), ParamValue::Integer(6))].into());
+        assert_eq!(show("solver", &with), "{plugin:lanczos steps:6}");
     }
 }

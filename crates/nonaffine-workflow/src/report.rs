@@ -35,6 +35,9 @@ pub struct ManifestWorkflow {
     pub file: String,
     /// SHA-256 of the file's text.
     pub sha256: String,
+    /// Validation warnings (deprecated forms), `file:line:column: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
 }
 
 /// One job in the manifest.
@@ -127,6 +130,7 @@ pub(crate) fn write_manifest(workflow: &Workflow, report: &RunReport) -> Result<
             description: workflow.description.clone(),
             file: workflow.file.display().to_string(),
             sha256: workflow.source_sha256.clone(),
+            warnings: workflow.warnings.iter().map(ToString::to_string).collect(),
         },
         seconds: report.seconds,
         stages,
@@ -188,6 +192,16 @@ pub(crate) fn write_markdown(workflow: &Workflow, report: &RunReport) -> Result<
         "From `{}` by nonaffine {NONAFFINE_VERSION}; provenance of every output in [manifest.json](manifest.json).\n",
         workflow.file.display()
     );
+    if !workflow.warnings.is_empty() {
+        let _ = writeln!(
+            md,
+            "**Warnings** (the workflow validated, but should change):\n"
+        );
+        for w in &workflow.warnings {
+            let _ = writeln!(md, "- {w}");
+        }
+        let _ = writeln!(md);
+    }
     let _ = writeln!(
         md,
         "| stage | branch | kind | status | time (s) |\n|---|---|---|---|---|"

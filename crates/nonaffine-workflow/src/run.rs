@@ -338,6 +338,9 @@ pub fn run(
         }
     }
     observer.planned(plan.jobs.len());
+    for w in &workflow.warnings {
+        tracing::warn!("{w}");
+    }
     tracing::info!(
         "workflow `{}`: {} jobs into {}",
         workflow.name,

@@ -8,7 +8,7 @@ use crate::error::{Diagnostic, WorkflowError};
 use crate::node::{KeyPath, Node};
 use crate::yaml;
 use nonaffine_core::params::nearest;
-use nonaffine_core::{ParamKind, ParamSpec, ParamValue, Params, PluginInfo, Registry};
+use nonaffine_core::{ParamKind, ParamSpec, ParamValue, Params, PluginInfo, PluginKind, Registry};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,9 @@ pub struct Workflow {
     pub source_sha256: String,
     /// Stages in file order.
     pub stages: Vec<StageDecl>,
+    /// What validated but should change (deprecated forms), with where it is;
+    /// `validate` and `run` print them and the run report records them.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One stage of a workflow.
@@ -76,18 +79,6 @@ pub fn is_path_key(key: &str) -> bool {
     key == "file" || key.ends_with("_file") || key.ends_with("_path")
 }
 
-/// Infos of every plugin a `plugin:` key may name, over all plugin catalogs.
-pub(crate) fn plugin_infos(registry: &Registry) -> Vec<PluginInfo> {
-    let mut infos: Vec<PluginInfo> = registry
-        .potentials
-        .entries()
-        .iter()
-        .map(|(i, _)| *i)
-        .collect();
-    infos.extend(registry.kernels.entries().iter().map(|(i, _)| *i));
-    infos
-}
-
 const TOP_KEYS: &[&str] = &["name", "description", "stages"];
 const STAGE_KEYS: &[&str] = &["stage", "params", "sweep", "inputs", "gather"];
 
@@ -127,11 +118,21 @@ impl Workflow {
             registry,
             base,
             problems: Vec::new(),
+            warnings: Vec::new(),
             hashes: BTreeMap::new(),
         };
         let workflow = checker.workflow(&node, text, file);
         if checker.problems.is_empty() {
-            if let Some(w) = workflow {
+            if let Some(mut w) = workflow {
+                w.warnings = checker
+                    .warnings
+                    .into_iter()
+                    .map(|(path, message)| Diagnostic {
+                        file: file.to_path_buf(),
+                        location: yaml::locate(text, &path).map(|l| (l.line, l.column)),
+                        message,
+                    })
+                    .collect();
                 return Ok(w);
             }
         }
@@ -182,6 +183,7 @@ struct Checker<'a> {
     registry: &'a Registry,
     base: PathBuf,
     problems: Vec<(KeyPath, String)>,
+    warnings: Vec<(KeyPath, String)>,
     hashes: BTreeMap<PathBuf, String>,
 }
 
@@ -306,6 +308,7 @@ impl Checker<'_> {
             file: file.to_path_buf(),
             source_sha256: hex::encode(hasher.finalize()),
             stages,
+            warnings: Vec::new(),
         })
     }
 
@@ -536,6 +539,7 @@ impl Checker<'_> {
 
         let mut files = Vec::new();
         if let Some(info) = info {
+            self.plugin_text_to_map(info, &mut values, &mut sweep, path);
             self.check_params(info, &values, &sweep, path);
         }
         // Resolve every file path, in params and in sweep values.
@@ -583,6 +587,48 @@ impl Checker<'_> {
             .iter()
             .map(|(i, _)| i.name.to_string())
             .collect()
+    }
+
+    /// Rewrites the deprecated text form `key: NAME` of a plugin parameter
+    /// ([`ParamKind::Plugin`]) as `key: { plugin: NAME }`, in params and sweeps,
+    /// with a warning: both forms then give the same parameters and cache key.
+    fn plugin_text_to_map(
+        &mut self,
+        info: PluginInfo,
+        values: &mut BTreeMap<String, ParamValue>,
+        sweep: &mut [(String, Vec<ParamValue>)],
+        path: &KeyPath,
+    ) {
+        let plugin_keys = info
+            .params
+            .iter()
+            .filter(|s| matches!(s.kind, ParamKind::Plugin(_)));
+        for spec in plugin_keys {
+            let mut at_values: Vec<(KeyPath, &mut ParamValue)> = Vec::new();
+            if let Some(v) = values.get_mut(spec.name) {
+                at_values.push((path.key("params").key(spec.name), v));
+            }
+            for (k, vals) in sweep.iter_mut().filter(|(k, _)| k == spec.name) {
+                for (i, v) in vals.iter_mut().enumerate() {
+                    at_values.push((path.key("sweep").key(k).index(i), v));
+                }
+            }
+            for (at, value) in at_values {
+                if let ParamValue::Text(name) = value {
+                    self.warnings.push((
+                        at,
+                        format!(
+                            "`{key}: {name}` is deprecated; write `{key}: {{ plugin: {name} }}` \
+                             (the plugin's parameters go beside `plugin:`, see `nonaffine plugins`)",
+                            key = spec.name
+                        ),
+                    ));
+                    let map =
+                        BTreeMap::from([("plugin".to_string(), ParamValue::Text(name.clone()))]);
+                    *value = ParamValue::Map(map);
+                }
+            }
+        }
     }
 
     /// Top-level keys against the stage's (and its `plugin`'s) parameters;
@@ -651,8 +697,7 @@ impl Checker<'_> {
             match specs.iter().find(|s| s.name == key) {
                 Some(spec) => {
                     for (i, v) in vals.iter().enumerate() {
-                        self.check_kind(spec, v, &at.index(i));
-                        self.check_nested_plugins(v, &at.index(i));
+                        self.check_value(spec, v, &at.index(i));
                     }
                 }
                 None => self.problem(
@@ -692,18 +737,20 @@ impl Checker<'_> {
             .filter(|(k, _)| *k != "plugin" || names.contains(&"plugin"))
         {
             match check.specs.iter().find(|s| s.name == key) {
-                Some(spec) => self.check_kind(spec, value, &at.key(key)),
+                Some(spec) => self.check_value(spec, value, &at.key(key)),
                 None if check.report_unknown => {
                     claimed.extend(
                         wrong_unit(key, check.specs)
                             .map(|s| s.name)
                             .or(nearest(key, &names)),
                     );
-                    self.problem(at.key(key), unknown_param(key, check.owner, check.specs));
+                    let full = at.key(key).to_string();
+                    let msg = unknown_param(key, &full, check.owner, check.specs);
+                    self.problem(at.key(key), msg);
+                    self.check_nested_plugins(value, &at.key(key));
                 }
-                None => {}
+                None => self.check_nested_plugins(value, &at.key(key)),
             }
-            self.check_nested_plugins(value, &at.key(key));
         }
         for spec in check
             .specs
@@ -728,9 +775,82 @@ impl Checker<'_> {
         }
     }
 
+    /// One value of a known parameter: its kind, then a plugin choice against
+    /// its catalog or any nested `plugin:` map against its plugin.
+    fn check_value(&mut self, spec: &ParamSpec, value: &ParamValue, at: &KeyPath) {
+        self.check_kind(spec, value, at);
+        match (spec.kind, value) {
+            (ParamKind::Plugin(kind), ParamValue::Map(map)) => {
+                self.check_plugin_choice(kind, spec.name, map, at)
+            }
+            (ParamKind::Plugin(_), _) => {}
+            _ => self.check_nested_plugins(value, at),
+        }
+    }
+
+    /// `key: { plugin: NAME, ... }`: NAME must be in the `kind` catalog and the
+    /// other keys its parameters (unknown ones named `<at>.<key>` with the
+    /// nearest valid name).
+    fn check_plugin_choice(
+        &mut self,
+        kind: PluginKind,
+        key: &str,
+        map: &BTreeMap<String, ParamValue>,
+        at: &KeyPath,
+    ) {
+        let infos = self.registry.infos(kind);
+        let known: Vec<&str> = infos.iter().map(|i| i.name).collect();
+        let info = match map.get("plugin") {
+            Some(ParamValue::Text(name)) => match infos.iter().find(|i| i.name == name) {
+                Some(i) => *i,
+                None => {
+                    self.problem(
+                        at.key("plugin"),
+                        format!(
+                            "unknown {} `{name}`{}; known: {}",
+                            kind.noun(),
+                            hint(name, &known),
+                            known.join(", ")
+                        ),
+                    );
+                    return;
+                }
+            },
+            Some(other) => {
+                self.problem(
+                    at.key("plugin"),
+                    format!(
+                        "`plugin` must name a {} (text), found {}",
+                        kind.noun(),
+                        describe(other)
+                    ),
+                );
+                return;
+            }
+            None => {
+                self.problem(
+                    at.clone(),
+                    format!(
+                        "`{key}` needs `plugin: NAME` naming a {} (known: {}), its parameters beside it",
+                        kind.noun(),
+                        known.join(", ")
+                    ),
+                );
+                return;
+            }
+        };
+        let check = MapCheck {
+            owner: info.name,
+            specs: info.params,
+            report_unknown: true,
+            missing_at: at.clone(),
+        };
+        self.check_map(&check, map, &BTreeSet::new(), &|_| true, at);
+    }
+
     /// The plugin named `name` in any catalog, or a problem at `at`.
     fn plugin(&mut self, name: &str, at: &KeyPath) -> Option<PluginInfo> {
-        let infos = plugin_infos(self.registry);
+        let infos = self.registry.plugin_infos();
         if let Some(i) = infos.iter().find(|i| i.name == name) {
             return Some(*i);
         }
@@ -787,7 +907,7 @@ impl Checker<'_> {
             (ParamKind::Integer, ParamValue::Integer(_)) => true,
             (ParamKind::Bool, ParamValue::Bool(_)) => true,
             (ParamKind::Text | ParamKind::Path, ParamValue::Text(_)) => true,
-            (ParamKind::Map, ParamValue::Map(_)) => true,
+            (ParamKind::Map | ParamKind::Plugin(_), ParamValue::Map(_)) => true,
             (ParamKind::NumberList, ParamValue::Integer(_) | ParamValue::Number(_)) => true,
             (ParamKind::NumberList, ParamValue::List(items)) => items
                 .iter()
@@ -810,6 +930,9 @@ impl Checker<'_> {
             ParamKind::NumberList => format!("a list of numbers{unit}"),
             ParamKind::TextList => "a list of names".to_string(),
             ParamKind::Map => "a map".to_string(),
+            ParamKind::Plugin(kind) => {
+                format!("a {} choice `{{ plugin: NAME, ... }}`", kind.noun())
+            }
         };
         let found = match value {
             ParamValue::Text(t) => format!("text `{t}`"),
@@ -1048,8 +1171,9 @@ fn describe(v: &ParamValue) -> &'static str {
     }
 }
 
-/// Message for an unknown parameter: a wrong unit suffix, a typo, or neither.
-fn unknown_param(key: &str, owner: &str, specs: &[ParamSpec]) -> String {
+/// Message for an unknown parameter `key` at key path `full`
+/// (`stages.<stage>.params.solver.<key>`): a wrong unit suffix, a typo, or neither.
+fn unknown_param(key: &str, full: &str, owner: &str, specs: &[ParamSpec]) -> String {
     if let Some(spec) = wrong_unit(key, specs) {
         return format!(
             "`{key}` has the wrong unit: `{owner}` takes `{}` in {}; convert the value and rename the key (units are never converted silently)",
@@ -1058,7 +1182,7 @@ fn unknown_param(key: &str, owner: &str, specs: &[ParamSpec]) -> String {
     }
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
     format!(
-        "unknown parameter `{key}` of `{owner}`{}; known: {}",
+        "unknown parameter `{full}` of `{owner}`{}; known: {}",
         hint(key, &names),
         names.join(", ")
     )
@@ -1108,8 +1232,10 @@ mod tests {
         assert!(wrong_unit("cooling_rate_k_per_s", &[RATE]).is_some());
         assert!(wrong_unit("cooling_rate_k_per_p", &[RATE]).is_none());
         assert!(wrong_unit("heating_rate_k_per_s", &[RATE]).is_none());
-        assert!(unknown_param("cooling_rate_k_per_p", "quench", &[RATE])
-            .contains("did you mean `cooling_rate_k_per_ps`"));
+        assert!(
+            unknown_param("cooling_rate_k_per_p", "x", "quench", &[RATE])
+                .contains("did you mean `cooling_rate_k_per_ps`")
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ stages:
   spectrum:
     stage: spectrum
     inputs: [hessian]
-    params: { solver: dense, negative_modes: exclude, plots: false }
+    params: { solver: { plugin: dense }, negative_modes: exclude, plots: false }
   response:
     stage: response
     inputs: [spectrum, reference, kernel]

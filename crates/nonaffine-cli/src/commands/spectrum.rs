@@ -37,8 +37,23 @@ pub struct Args {
 
 /// Runs the spectrum stage and prints its summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut params = Params::from_pairs("spectrum", &args.params.join(","))?;
-    params.set("solver", ParamValue::Text(args.solver.clone()));
+    let registry = nonaffine_registry::registry();
+    let stage = registry.stage("spectrum")?;
+    // `-p` keys that are not the stage's own are the solver's: they go beside
+    // `plugin:` in `solver: { plugin: NAME, ... }`, as in a workflow.
+    let flat = Params::from_pairs("spectrum", &args.params.join(","))?;
+    let own: Vec<&str> = stage.info().params.iter().map(|s| s.name).collect();
+    let mut solver = std::collections::BTreeMap::new();
+    let mut params = Params::new("spectrum", Default::default());
+    for (k, v) in flat.values() {
+        if k != "solver" && own.contains(&k.as_str()) {
+            params.set(k, v.clone());
+        } else if k != "solver" {
+            solver.insert(k.clone(), v.clone());
+        }
+    }
+    solver.insert("plugin".into(), ParamValue::Text(args.solver.clone()));
+    params.set("solver", ParamValue::Map(solver));
     if let Some(file) = &args.potential {
         if args.elements.is_empty() {
             anyhow::bail!("--potential needs --elements (e.g. --elements Cu,Zr)");
@@ -53,8 +68,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         map.insert("plugin".into(), ParamValue::Text(args.kind.clone()));
         params.set("potential", ParamValue::Map(map));
     }
-    let registry = nonaffine_registry::registry();
-    let stage = registry.stage("spectrum")?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let inputs: Vec<StageInput> = args

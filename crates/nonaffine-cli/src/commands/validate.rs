@@ -15,6 +15,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let registry = nonaffine_registry::registry();
     let workflow = Workflow::load(&args.workflow, &registry).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in &workflow.warnings {
+        eprintln!("warning: {w}");
+    }
     let plan = Plan::new(&workflow);
     println!(
         "{}: valid ({} stages, {} jobs)",

@@ -3,8 +3,8 @@
 //! an independent record of what was computed.
 
 use nonaffine_core::{
-    MemoryKernel, ParamKind, ParamSpec, Params, PluginError, PluginInfo, Potential, Registry,
-    Stage, StageContext, StageError, Summary,
+    MemoryKernel, ParamKind, ParamSpec, Params, PluginError, PluginInfo, PluginKind, Potential,
+    Registry, SpectrumSolver, Stage, StageContext, StageError, Summary,
 };
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -297,11 +297,30 @@ const STRETCHED: &[ParamSpec] = &[
     spec("r", ParamKind::Number, "", None),
 ];
 const MARKOVIAN: &[ParamSpec] = &[spec("nu0_per_ps", ParamKind::Number, "1/ps", None)];
+const SPECTRUM: &[ParamSpec] = &[
+    spec(
+        "solver",
+        ParamKind::Plugin(PluginKind::SpectrumSolver),
+        "",
+        Some("{ plugin: dense }"),
+    ),
+    spec("bins", ParamKind::Integer, "", Some("100")),
+];
+const LANCZOS: &[ParamSpec] = &[
+    spec("steps", ParamKind::Integer, "", Some("150")),
+    spec("moments", ParamKind::Integer, "", Some("800")),
+];
 
 fn no_potential(_: &Params) -> Result<Box<dyn Potential>, PluginError> {
     Err(PluginError::Build {
         plugin: "eam/fs".into(),
         message: "test registry builds no potential".into(),
+    })
+}
+fn no_solver(_: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
+    Err(PluginError::Build {
+        plugin: "solver".into(),
+        message: "test registry builds no solver".into(),
     })
 }
 fn no_kernel(_: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
@@ -318,7 +337,31 @@ pub fn registry() -> Registry {
 
 /// Registry of the dummies with `double` at version `version`.
 pub fn registry_with_double_version(version: &'static str) -> Registry {
+    registry_with_versions(version, "1")
+}
+
+/// Registry of the dummies with `double` at version `version` and the
+/// `lanczos` spectrum solver at version `lanczos`.
+pub fn registry_with_versions(version: &'static str, lanczos: &'static str) -> Registry {
     let mut r = Registry::default();
+    r.spectrum_solvers.register(
+        PluginInfo {
+            name: "dense",
+            version: "2",
+            doc: "all modes",
+            params: &[],
+        },
+        no_solver,
+    );
+    r.spectrum_solvers.register(
+        PluginInfo {
+            name: "lanczos",
+            version: lanczos,
+            doc: "quadrature",
+            params: LANCZOS,
+        },
+        no_solver,
+    );
     r.potentials.register(
         PluginInfo {
             name: "eam/fs",
@@ -364,6 +407,12 @@ pub fn registry_with_double_version(version: &'static str) -> Registry {
             version: "1",
             doc: "kernel",
             params: KERNEL,
+        })),
+        Box::new(Shaped(PluginInfo {
+            name: "spectrum",
+            version: "1",
+            doc: "spectrum",
+            params: SPECTRUM,
         })),
         Box::new(Shaped(PluginInfo {
             name: "response",

@@ -4,5 +4,6 @@
 mod broken;
 mod common;
 mod diff;
+mod plugins;
 mod resume;
 mod run;
