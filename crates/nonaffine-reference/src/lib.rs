@@ -11,11 +11,14 @@
 //!   standard errors, for users who start from their own measurements.
 //! - [`ReferenceSet::load`]: the YAML format of `vendor/reference/*.yaml`
 //!   (the paper's three Cu50Zr50 fits ship as `cu50zr50-kohlrausch.yaml`).
-//! - [`ReferenceStage`]: the `reference` workflow stage.
+//! - [`ReferenceStage`]: the `reference` workflow stage; what it hands
+//!   downstream (the table's time unit in seconds, its temperatures) is
+//!   [`outputs::ReferenceOutput`].
 
 mod data;
 mod fit;
 mod kohlrausch;
+pub mod outputs;
 mod stage;
 
 pub use data::{read_relaxation_csv, ReferenceFit, ReferenceSet};

@@ -1,5 +1,6 @@
 //! The `reference` stage: Kohlrausch fits → E'(ω), E''(ω) tables and loss peaks.
 
+use crate::outputs::{seconds_per_unit, ReferenceOutput, FORMAT, TIME_UNITS};
 use crate::{fit_kohlrausch, read_relaxation_csv, Kohlrausch, ReferenceError, ReferenceSet};
 use nonaffine_core::{
     ParamError, ParamKind, ParamSpec, PluginInfo, Stage, StageContext, StageError, Summary,
@@ -10,10 +11,11 @@ use std::fmt::Write as _;
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "reference",
-    version: "1",
+    version: "2",
     doc: "Kohlrausch reference moduli (paper Eqs. 8-9): from a YAML set of fits (e.g. \
           vendor/reference/cu50zr50-kohlrausch.yaml) or a raw time,stress CSV fitted by \
-          Levenberg-Marquardt, writes reference.csv (temperature_k, omega, storage, loss) and \
+          Levenberg-Marquardt, writes reference.csv (temperature_k, omega, storage, loss) with \
+          reference.json (its time unit in seconds and temperatures, for downstream stages) and \
           reports loss-peak positions and alpha-wing slopes.",
     params: PARAMS,
 };
@@ -23,7 +25,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "omega_min", kind: ParamKind::Number, unit: "rad/time", default: Some("1e-4"), doc: "lowest angular frequency, in rad per the data's time unit" },
     ParamSpec { name: "omega_max", kind: ParamKind::Number, unit: "rad/time", default: Some("1e2"), doc: "highest angular frequency, in rad per the data's time unit" },
     ParamSpec { name: "points", kind: ParamKind::Integer, unit: "", default: Some("61"), doc: "number of log-spaced frequencies (>= 2)" },
-    ParamSpec { name: "time_unit", kind: ParamKind::Text, unit: "", default: Some("s"), doc: "CSV input only: the time unit of the time column" },
+    ParamSpec { name: "time_unit", kind: ParamKind::Text, unit: "", default: Some("s"), doc: "CSV input only: the time unit of the time column: fs, ps, ns, us, ms, s, min, h or d" },
     ParamSpec { name: "temperature_k", kind: ParamKind::Number, unit: "K", default: Some("0"), doc: "CSV input only: temperature of the measurement, in K (0 = not given)" },
     ParamSpec { name: "strain", kind: ParamKind::Number, unit: "", default: Some("1"), doc: "CSV input only: applied strain eps0, so moduli are stress/eps0" },
     ParamSpec { name: "fit_sigma_inf", kind: ParamKind::Bool, unit: "", default: Some("false"), doc: "CSV input only: also fit a relaxed stress sigma_inf (else 0, as in the paper)" },
@@ -102,6 +104,18 @@ impl Stage for ReferenceStage {
             ));
         }
 
+        // One time unit for the table, in seconds for downstream stages.
+        let time_unit = models
+            .first()
+            .map(|m| m.2.time_unit.clone())
+            .unwrap_or_else(|| "s".into());
+        let time_unit_s = seconds_per_unit(&time_unit).ok_or_else(|| {
+            let key = if is_yaml { "file" } else { "time_unit" };
+            ParamError::new(
+                p.path(key),
+                format!("unknown time unit `{time_unit}`; use one of {TIME_UNITS}"),
+            )
+        })?;
         let mut csv = String::from("temperature_k,omega_rad_per_time_unit,storage,loss\n");
         let mut summary = Summary::new();
         summary
@@ -134,8 +148,17 @@ impl Stage for ReferenceStage {
         summary
             .int("temperatures", models.len() as i64)
             .int("points", points as i64);
-        let out = ctx.out_dir.join("reference.csv");
+        let table = "reference.csv";
+        let out = ctx.out_dir.join(table);
         std::fs::write(&out, csv).map_err(|e| StageError::io(&out, e))?;
+        ReferenceOutput {
+            format: FORMAT,
+            time_unit,
+            time_unit_s,
+            temperatures_k: models.iter().map(|m| m.0).collect(),
+            table: table.into(),
+        }
+        .write(ctx.out_dir)?;
         Ok(summary)
     }
 }

@@ -213,3 +213,52 @@ fn stage_fits_raw_relaxation_data() {
     let e = ReferenceStage.run(&ctx).unwrap_err().to_string();
     assert!(e.starts_with("s.file:") && e.contains("relax.csv:3"), "{e}");
 }
+
+/// `reference.json` carries the table's time unit in seconds and its
+/// temperatures: 60 s for the paper's minutes, 1 s for a CSV by default; a
+/// unit it cannot convert is refused, naming the key.
+#[test]
+fn stage_writes_its_time_unit_in_seconds() {
+    use nonaffine_reference::outputs::ReferenceOutput;
+    let run = |p: &Params, dir: &std::path::Path| {
+        let registry = Registry::default();
+        let ctx = StageContext {
+            params: p,
+            inputs: &[],
+            out_dir: dir,
+            registry: &registry,
+            progress: &NoProgress,
+        };
+        ReferenceStage.run(&ctx).map(|_| ReferenceOutput::read(dir))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Params::from_pairs("s", "points=3").unwrap();
+    p.set("file", ParamValue::Text(vendored().display().to_string()));
+    let out = run(&p, dir.path()).unwrap().unwrap();
+    assert_eq!((out.time_unit.as_str(), out.time_unit_s), ("min", 60.0));
+    assert_eq!(out.temperatures_k, vec![670.0, 603.0, 536.0]);
+    assert_eq!(out.table, "reference.csv");
+
+    let csv = dir.path().join("relax.csv");
+    let text: String = (0..80)
+        .map(|i| {
+            let t = 0.5 * 1.1f64.powi(i);
+            format!("{t},{}\n", (-(t / 50.0f64).powf(0.6)).exp())
+        })
+        .collect();
+    std::fs::write(&csv, text).unwrap();
+    for (pairs, unit_s) in [("points=3", 1.0), ("points=3,time_unit=ms", 1e-3)] {
+        let mut p = Params::from_pairs("s", pairs).unwrap();
+        p.set("file", ParamValue::Text(csv.display().to_string()));
+        let out = run(&p, dir.path()).unwrap().unwrap();
+        assert_eq!(out.time_unit_s, unit_s, "{pairs}");
+        assert_eq!(out.temperatures_k, vec![0.0]);
+    }
+    let mut p = Params::from_pairs("s", "time_unit=minutes").unwrap();
+    p.set("file", ParamValue::Text(csv.display().to_string()));
+    let e = run(&p, dir.path()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("s.time_unit: unknown time unit `minutes`") && e.contains("min"),
+        "{e}"
+    );
+}
