@@ -305,7 +305,11 @@ impl Problem<'_> {
     }
 }
 
-/// First log10 s of the shift scan.
+/// First log10 s of the shift scan for a reference in minutes. The grid is
+/// fixed in physical time: for a reference time unit of T seconds it starts at
+/// `SCAN_FROM − log10(T/60 s)`, so the same data in seconds or in minutes are
+/// scanned at the same physical shifts (and fit to the same minimum); for
+/// minutes, the unit it was tuned on, the grid is unchanged.
 const SCAN_FROM: f64 = -30.0;
 /// Step of the shift scan in log10 s.
 const SCAN_STEP: f64 = 0.5;
@@ -430,6 +434,7 @@ pub fn calibrate_from(
     // Scan of the shift for each kernel start (heights in closed form); the
     // local minima of each scan, and the seeds, are the candidate starts.
     let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
+    let scan_from = SCAN_FROM - (target.time_unit_seconds / 60.0).log10();
     let scanned = if starts == 0 {
         &[][..]
     } else {
@@ -444,7 +449,7 @@ pub fn calibrate_from(
         };
         let scan: Vec<(f64, Vec<f64>)> = (0..=SCAN_POINTS)
             .filter_map(|i| {
-                let ls = SCAN_FROM + SCAN_STEP * i as f64;
+                let ls = scan_from + SCAN_STEP * i as f64;
                 problem.start_from(kernel_start.as_ref(), theta_kernel, ls)
             })
             .collect();
@@ -481,9 +486,9 @@ pub fn calibrate_from(
     }
     if chosen.is_empty() {
         return Err(ResponseError::Fit(format!(
-            "kernel `{}`: no shift in 1e{SCAN_FROM}..1e{} gives positive moduli",
+            "kernel `{}`: no shift in 1e{scan_from}..1e{} gives positive moduli",
             kernel.plugin,
-            SCAN_FROM + SCAN_STEP * SCAN_POINTS as f64
+            scan_from + SCAN_STEP * SCAN_POINTS as f64
         )));
     }
     // Race: every start one round of LM, then the best one round by round.

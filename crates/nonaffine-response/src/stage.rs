@@ -3,7 +3,8 @@
 //! Inputs: one or more `spectrum` stage folders (each `<sample>/modes.csv` and
 //! `<sample>/sample.json` with C^B, V, the modes kind and the elastic Debye
 //! frequency `debye.frequency_thz`) and one `reference` folder
-//! (`reference.csv`). A sample belongs to the reference temperature written in
+//! (`reference.csv`; its time unit in seconds from `reference.json`,
+//! [`ReferenceOutput`]). A sample belongs to the reference temperature written in
 //! its name (`glass_T670K_s0` → 670 K); samples at one temperature are averaged
 //! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
 //! without a temperature in their name serve every temperature.
@@ -41,6 +42,7 @@ use nonaffine_core::{
     StageError, Summary,
 };
 use nonaffine_numerics::log_grid;
+use nonaffine_reference::outputs::ReferenceOutput;
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
 use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
 use serde::Serialize;
@@ -71,7 +73,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b, when no kernel stage gives it" },
     ParamSpec { name: "r", kind: ParamKind::Number, unit: "time^-b", default: Some("1.2e-6"), doc: "stretched-exp rate r, held fixed (degenerate with the time shift), when no kernel stage gives it" },
     ParamSpec { name: "tau", kind: ParamKind::Number, unit: "time", default: Some("1e8"), doc: "exponential memory time τ, held fixed (degenerate with the time shift), when no kernel stage gives it" },
-    ParamSpec { name: "time_unit_s", kind: ParamKind::Number, unit: "s", default: Some("60"), doc: "the reference's time unit in seconds (60: minutes, as the Cu50Zr50 set)" },
+    ParamSpec { name: "time_unit_s", kind: ParamKind::Number, unit: "s", default: Some("(the reference stage's)"), doc: "the reference's time unit in seconds; it comes from the reference stage (reference.json), so give it only as a check: it must agree" },
     ParamSpec { name: "signal_floor", kind: ParamKind::Number, unit: "", default: Some("1e-3"), doc: "reference points with E' or E'' below this fraction of their maximum are not fitted" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG figures" },
 ];
@@ -171,6 +173,8 @@ struct Claim {
 #[derive(Serialize)]
 struct FitFile<'a> {
     samples: Vec<(String, Option<f64>)>,
+    /// The reference table's time unit (from the reference stage) and its seconds.
+    time_unit: &'a str,
     time_unit_s: f64,
     aic_margin: f64,
     fits: &'a [FitRecord],
@@ -243,12 +247,12 @@ impl Stage for ResponseStage {
         let control = p.bool_or("debye_control", true)?;
         let shells = p.count_or("shells", 40)?.max(1) as usize;
         let starts = p.count_or("starts", 4)?.max(1) as usize;
-        let time_unit_s = p.positive_or("time_unit_s", 60.0)?;
         let signal_floor = p.number_or("signal_floor", 1e-3)?;
         let plots = p.bool_or("plots", true)?;
 
         let samples = read_samples(ctx)?;
         let references = read_reference(ctx)?;
+        let (time_unit, time_unit_s) = reference_time_unit(ctx, p)?;
         let mut warnings = Vec::new();
         let control = match (&stretched, control) {
             (Some(f), true) => Some(f),
@@ -427,6 +431,7 @@ impl Stage for ResponseStage {
                 .iter()
                 .map(|s| (s.name.clone(), s.temperature_k))
                 .collect(),
+            time_unit: &time_unit,
             time_unit_s,
             aic_margin: AIC_MARGIN,
             fits: &fits,
@@ -438,7 +443,12 @@ impl Stage for ResponseStage {
         let json = serde_json::to_string_pretty(&file)
             .map_err(|e| StageError::Failed(format!("fit.json: {e}")))?;
         write(&ctx.out_dir.join("fit.json"), &(json + "\n"))?;
-        Ok(summary(&samples, &fits, &claims, fit_modes[0], &warnings))
+        let mut s = summary(&samples, &fits, &claims, fit_modes[0], &warnings);
+        s.text(
+            "reference_time_unit",
+            &format!("{time_unit} = {time_unit_s} s"),
+        );
+        Ok(s)
     }
 }
 
@@ -679,6 +689,31 @@ fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
         ));
     }
     Ok(out)
+}
+
+/// The reference table's time unit (name, seconds) from the reference
+/// stage's [`ReferenceOutput`]; `time_unit_s`, when given, must agree with it.
+fn reference_time_unit(ctx: &StageContext<'_>, p: &Params) -> Result<(String, f64), StageError> {
+    let input = ctx
+        .inputs_of_kind("reference")
+        .next()
+        .ok_or_else(|| StageError::MissingInput("reference".into()))?;
+    let out = ReferenceOutput::read(&input.dir)?;
+    if p.contains("time_unit_s") {
+        let given = p.positive("time_unit_s")?;
+        if (given / out.time_unit_s - 1.0).abs() > 1e-9 {
+            return Err(ParamError::new(
+                p.path("time_unit_s"),
+                format!(
+                    "{given} s disagrees with the reference stage's time unit `{}` = {} s; \
+                     remove the key (the unit comes from the reference stage)",
+                    out.time_unit, out.time_unit_s
+                ),
+            )
+            .into());
+        }
+    }
+    Ok((out.time_unit, out.time_unit_s))
 }
 
 /// `reference.csv` of the upstream reference stage, grouped by temperature.

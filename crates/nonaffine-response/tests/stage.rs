@@ -9,6 +9,8 @@ mod common;
 
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{MemoryKernel, NoProgress, Params, Registry, Stage, StageContext, StageInput};
+use nonaffine_reference::outputs::{ReferenceOutput, FORMAT};
+use nonaffine_reference::ReferenceStage;
 use nonaffine_response::{paper_moduli, PaperHeights, ResponseStage};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -99,6 +101,15 @@ fn write_reference(dir: &Path) {
         }
     }
     std::fs::write(dir.join("reference.csv"), csv).unwrap();
+    ReferenceOutput {
+        format: FORMAT,
+        time_unit: "min".into(),
+        time_unit_s: 60.0,
+        temperatures_k: TRUTH.iter().map(|(t, _)| *t).collect(),
+        table: "reference.csv".into(),
+    }
+    .write(dir)
+    .unwrap();
 }
 
 fn run(out: &Path, root: &Path) -> nonaffine_core::Summary {
@@ -439,4 +450,125 @@ fn debye_control_refuses_incomplete_spectra() {
         }
         assert!(!out.join("fit.json").exists());
     }
+}
+
+/// Units flow from the reference stage: the same stress relaxation as a CSV in
+/// seconds and in minutes (the reference ω grid the same in rad/s) gives the
+/// same fitted b and memory time τ_m in seconds, and the summary names the
+/// unit. A `time_unit_s` that disagrees with the reference stage is refused.
+#[test]
+fn relaxation_in_seconds_or_minutes_gives_the_same_memory_time() {
+    let root = tempfile::tempdir().unwrap();
+    write_samples(
+        &root.path().join("spectrum"),
+        &[(600.0, "s0", None, "complete")],
+    );
+    let run_in = |unit: &str, per_s: f64| {
+        let dir = root.path().join(unit);
+        let refdir = dir.join("reference");
+        std::fs::create_dir_all(&refdir).unwrap();
+        // σ(t) = exp(−(t/τ)^β), τ = 120 s, β = 0.6, in this unit.
+        let csv = dir.join("relax.csv");
+        let text: String = (0..120)
+            .map(|i| {
+                let t_s = 0.1 * 1.08f64.powi(i);
+                format!(
+                    "{},{:e}\n",
+                    t_s / per_s,
+                    (-(t_s / 120.0f64).powf(0.6)).exp()
+                )
+            })
+            .collect();
+        std::fs::write(&csv, text).unwrap();
+        let (wmin, wmax) = (1e-5 * per_s, 1e1 * per_s);
+        let mut rp = Params::from_pairs(
+            "stages.reference.params",
+            &format!(
+                "time_unit={unit},temperature_k=600,points=41,omega_min={wmin},omega_max={wmax}"
+            ),
+        )
+        .unwrap();
+        rp.set(
+            "file",
+            nonaffine_core::ParamValue::Text(csv.display().to_string()),
+        );
+        let registry = registry();
+        ReferenceStage
+            .run(&StageContext {
+                params: &rp,
+                inputs: &[],
+                out_dir: &refdir,
+                registry: &registry,
+                progress: &NoProgress,
+            })
+            .unwrap();
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let spectrum = root.path().join("spectrum");
+        let inputs = [
+            StageInput {
+                stage: "spectrum".into(),
+                kind: "spectrum".into(),
+                branch: String::new(),
+                dir: spectrum,
+            },
+            StageInput {
+                stage: "reference".into(),
+                kind: "reference".into(),
+                branch: String::new(),
+                dir: refdir,
+            },
+        ];
+        let go = |pairs: &str| {
+            let params = Params::from_pairs("stages.response.params", pairs).unwrap();
+            ResponseStage.run(&StageContext {
+                params: &params,
+                inputs: &inputs,
+                out_dir: &out,
+                registry: &registry,
+                progress: &NoProgress,
+            })
+        };
+        let common = "kernels=[stretched-exp],debye_control=false,plots=false,starts=4";
+        let summary = go(common).unwrap();
+        let fit: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+        let rec = fit_of(&fit, 600.0, "stretched-exp", "boson_peak").clone();
+        // Given explicitly, the unit must agree with the reference stage's.
+        let wrong = if unit == "s" { 60.0 } else { 1.0 };
+        let e = go(&format!("{common},time_unit_s={wrong}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("stages.response.params.time_unit_s:") && e.contains("disagrees"),
+            "{e}"
+        );
+        assert!(go(&format!("{common},time_unit_s={per_s}")).is_ok());
+        (summary, rec, fit["time_unit"].clone())
+    };
+    let (sum_s, fit_s, unit_s) = run_in("s", 1.0);
+    let (sum_min, fit_min, unit_min) = run_in("min", 60.0);
+    assert_eq!(
+        (unit_s.as_str(), unit_min.as_str()),
+        (Some("s"), Some("min"))
+    );
+    assert_eq!(
+        sum_s.0["reference_time_unit"],
+        nonaffine_core::SummaryValue::Text("s = 1 s".into())
+    );
+    assert_eq!(
+        sum_min.0["reference_time_unit"],
+        nonaffine_core::SummaryValue::Text("min = 60 s".into())
+    );
+    let (b_s, b_min) = (value(&fit_s, "b"), value(&fit_min, "b"));
+    assert!(
+        (b_s / b_min - 1.0).abs() < 1e-3,
+        "b: {b_s} (s) vs {b_min} (min)"
+    );
+    let tau = |f: &serde_json::Value| f["memory_time_s"].as_f64().unwrap();
+    let (tau_s, tau_min) = (tau(&fit_s), tau(&fit_min));
+    assert!(
+        (tau_s / tau_min - 1.0).abs() < 1e-2,
+        "τ_m: {tau_s} s (data in s) vs {tau_min} s (data in min)"
+    );
 }
