@@ -19,7 +19,7 @@ use nonaffine_core::{
     ParamKind, ParamSpec, PluginInfo, Potential, Stage, StageContext, StageError, Structure,
     Summary,
 };
-use serde::Deserialize;
+use nonaffine_quench::outputs::named_structures;
 use std::path::{Path, PathBuf};
 
 /// Parameters of the `hessian` stage.
@@ -76,75 +76,20 @@ pub const INFO: PluginInfo = PluginInfo {
 /// The `hessian` stage.
 pub struct HessianStage;
 
-#[derive(Deserialize)]
-struct QuenchSummary {
-    captures: Vec<QuenchCapture>,
-}
-
-#[derive(Deserialize)]
-struct QuenchCapture {
-    data_file: String,
-}
-
-/// `(subfolder name, structure file)` of every input structure.
+/// `(subfolder name, structure file)` of every input structure (the naming
+/// rule of [`nonaffine_quench::outputs::named_structures`]).
 fn structure_files(ctx: &StageContext<'_>) -> Result<Vec<(String, PathBuf)>, StageError> {
-    let mut out = Vec::new();
-    if ctx.params.contains("structure_file") {
-        let path = ctx.params.path_value("structure_file")?;
-        let stem = path
-            .file_stem()
-            .map(|s| sanitize(&s.to_string_lossy()))
-            .unwrap_or_else(|| "structure".into());
-        out.push((stem, path));
-    }
+    let file = if ctx.params.contains("structure_file") {
+        Some(ctx.params.path_value("structure_file")?)
+    } else {
+        None
+    };
     let quenches: Vec<_> = ctx.inputs_of_kind("quench").collect();
-    for (k, input) in quenches.iter().enumerate() {
-        let path = input.dir.join("summary.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-        let summary: QuenchSummary = serde_json::from_str(&text).map_err(|e| {
-            StageError::Failed(format!(
-                "{}: {e}; is this a `quench` stage's output?",
-                path.display()
-            ))
-        })?;
-        let prefix = if quenches.len() == 1 && out.is_empty() {
-            String::new()
-        } else if input.branch.is_empty() {
-            format!("{}-{k}-", sanitize(&input.stage))
-        } else {
-            format!("{}-", sanitize(&input.branch))
-        };
-        for c in summary.captures {
-            let stem = Path::new(&c.data_file)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let name = stem.strip_prefix("glass_").unwrap_or(&stem);
-            out.push((
-                format!("{prefix}{}", sanitize(name)),
-                input.dir.join(&c.data_file),
-            ));
-        }
-    }
-    if out.is_empty() {
-        return Err(StageError::Failed(
-            "no structures: add a `quench` stage to this stage's inputs or set `structure_file`"
-                .into(),
-        ));
-    }
-    Ok(out)
-}
-
-fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    Ok(named_structures(file.as_deref(), &quenches)
+        .map_err(|e| StageError::Failed(e.to_string()))?
+        .into_iter()
+        .map(|s| (s.name, s.path))
+        .collect())
 }
 
 /// The summary entries of one structure: sizes, checks and a few rounded moduli.

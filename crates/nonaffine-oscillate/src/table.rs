@@ -362,7 +362,7 @@ mod tests {
                 component: Component::Xx,
                 frequency_thz: 0.1,
                 omega_rad_per_ps: 2.0 * std::f64::consts::PI * 0.1,
-                storage_gpa: 163.123_456_789_012_34,
+                storage_gpa: 163.123_456_789_012_3,
                 loss_gpa: 1.0 / 3.0,
                 storage_err_gpa: None,
                 loss_err_gpa: None,

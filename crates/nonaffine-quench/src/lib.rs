@@ -10,6 +10,7 @@
 //! fixed box, repeated. A fast default cooling rate is far from the paper's
 //! 1e10 K/s (0.01 K/ps): the workflows say which rate they use.
 
+pub mod outputs;
 pub mod protocol;
 pub mod run;
 pub mod stage;
