@@ -23,4 +23,4 @@ pub mod worker;
 pub use convert::{atoms_spec, structure_of, NKTV2P_METAL};
 pub use evaluate::{evaluate, evaluate_with, preamble, Evaluation};
 pub use protocol::{AtomsSpec, Event, Job, Snapshot, Step};
-pub use supervisor::{find_worker, run_job, JobOutput, LammpsError, WorkerConfig};
+pub use supervisor::{find_worker, run_job, stop_workers, JobOutput, LammpsError, WorkerConfig};

@@ -1,11 +1,102 @@
 //! The parent side: starts a worker, feeds it a job, relays its events, and
 //! turns a LAMMPS error, a crash or a kill into a typed [`LammpsError`].
+//!
+//! **No orphans.** Each worker (or its `mpirun`) runs in a process group of
+//! its own, so [`stop_workers`] can end it with everything it started (the
+//! parent's SIGINT/SIGTERM handler calls it). A parent killed with SIGKILL
+//! runs no handler: for that case the worker's stdin is a pipe that only the
+//! parent holds, and the worker exits when it reads end-of-file (see
+//! [`crate::worker`]). A parent-death signal would not do: it fires when the
+//! *thread* that spawned the worker ends, not the process.
 
-use crate::protocol::{Event, Job, Snapshot, EVENT_PREFIX};
+use crate::protocol::{Event, Job, Snapshot, Step, EVENT_PREFIX};
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use thiserror::Error;
+
+/// Process groups of the workers running now (each the pid of its leader).
+static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// Stops every worker this process started and is still waiting for: SIGTERM
+/// to each worker's process group (the worker, or `mpirun` and its ranks),
+/// then SIGKILL to the groups still alive after `grace`. Returns how many
+/// groups were signalled. Their [`run_job`] calls then return
+/// [`LammpsError::Crashed`] ("killed by signal 15").
+pub fn stop_workers(grace: Duration) -> usize {
+    let groups: Vec<u32> = match LIVE.lock() {
+        Ok(live) => live.iter().copied().collect(),
+        Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
+    };
+    let signal = |pgid: u32, sig: rustix::process::Signal| {
+        i32::try_from(pgid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+            .map(|pid| rustix::process::kill_process_group(pid, sig).is_ok())
+            .unwrap_or(false)
+    };
+    let signalled = groups
+        .iter()
+        .filter(|&&g| signal(g, rustix::process::Signal::TERM))
+        .count();
+    // A group leaves LIVE when its run_job has reaped the worker.
+    let t0 = Instant::now();
+    while t0.elapsed() < grace {
+        let waiting = match LIVE.lock() {
+            Ok(live) => groups.iter().any(|g| live.contains(g)),
+            Err(_) => true,
+        };
+        if !waiting {
+            return signalled;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for &g in &groups {
+        signal(g, rustix::process::Signal::KILL);
+    }
+    signalled
+}
+
+/// Removes a worker's group from [`LIVE`] when its `run_job` ends, however it ends.
+struct Registered(u32);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.remove(&self.0);
+        }
+    }
+}
+
+/// "during job step 4 of 5 (run `cool`)", or "before the first job step".
+fn describe_step(job: &Job, step: Option<usize>) -> String {
+    let Some(index) = step else {
+        return "before the first job step".to_string();
+    };
+    let what = match job.steps.get(index) {
+        Some(Step::Commands(lines)) => match lines.first() {
+            Some(first) => format!("commands from `{first}`"),
+            None => "no commands".to_string(),
+        },
+        Some(Step::CreateAtoms(spec)) => format!("creating {} atoms", spec.types.len()),
+        Some(Step::Run { label, steps, .. }) => format!("run `{label}`, {steps} MD steps"),
+        Some(Step::Repeat { commands, .. }) => match commands.first() {
+            Some(first) => format!("repeat of `{first}`"),
+            None => "empty repeat".to_string(),
+        },
+        Some(Step::Snapshot { label, .. }) => format!("snapshot `{label}`"),
+        None => "unknown step".to_string(),
+    };
+    format!(
+        "during job step {} of {} ({what})",
+        index + 1,
+        job.steps.len()
+    )
+}
 
 /// Name of the worker binary.
 pub const WORKER_NAME: &str = "nonaffine-lammps-worker";
@@ -22,23 +113,28 @@ pub enum LammpsError {
         /// Places searched.
         searched: Vec<PathBuf>,
     },
-    /// LAMMPS stopped with an ERROR.
-    #[error("LAMMPS error: {message}\n--- last lines of the LAMMPS log ({log}) ---\n{}", tail.join("\n"))]
+    /// LAMMPS stopped with an ERROR. The message quotes the log's last lines
+    /// rather than naming the log file: the file lives in the job's working
+    /// folder, which a temporary folder or a failed workflow stage removes.
+    #[error("LAMMPS error: {message}\n--- last lines of the LAMMPS log ---\n{}", tail.join("\n"))]
     Lammps {
         /// The `ERROR: ...` line(s) from LAMMPS.
         message: String,
         /// Last lines of the log.
         tail: Vec<String>,
-        /// Log file.
+        /// Log file (may be gone by the time the error is shown).
         log: PathBuf,
     },
     /// The worker died without a LAMMPS error (killed, crashed).
-    #[error("LAMMPS worker ended unexpectedly ({status}) during step {step:?}\n--- stderr ---\n{stderr}\n--- last lines of the LAMMPS log ---\n{}", tail.join("\n"))]
+    #[error("LAMMPS worker ended unexpectedly ({status}) {during}\n--- stderr ---\n{stderr}\n--- last lines of the LAMMPS log ---\n{}", tail.join("\n"))]
     Crashed {
         /// Exit status description.
         status: String,
-        /// Index of the job step that was running, if known.
+        /// Index (from 0) of the job step that was running, if known.
         step: Option<usize>,
+        /// That step in words: "during job step 4 of 5 (run `cool`, 1000 MD
+        /// steps)" or "before the first job step".
+        during: String,
         /// Last lines of stderr.
         stderr: String,
         /// Last lines of the log.
@@ -174,14 +270,30 @@ pub fn run_job(
         }
         _ => Command::new(&worker),
     };
-    cmd.arg("--job").arg(&job_path).arg("--log").arg(&log_path);
-    cmd.stdin(Stdio::null())
+    cmd.arg("--job")
+        .arg(&job_path)
+        .arg("--log")
+        .arg(&log_path)
+        .arg(crate::worker::WATCH_STDIN_FLAG);
+    // A group of its own (so `stop_workers` reaches mpirun's ranks too), and
+    // a stdin pipe the worker watches for end-of-file.
+    cmd.process_group(0)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| LammpsError::Spawn {
-        path: worker.clone(),
-        source: e,
-    })?;
+    let mut child = {
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+        let child = cmd.spawn().map_err(|e| LammpsError::Spawn {
+            path: worker.clone(),
+            source: e,
+        })?;
+        live.insert(child.id());
+        child
+    };
+    let _registered = Registered(child.id());
+    // Held open until the worker has ended; dropped (closed) only then, or
+    // by the kernel when this process dies.
+    let lifeline = child.stdin.take();
 
     let stderr_thread = child.stderr.take().map(|mut e| {
         std::thread::spawn(move || {
@@ -231,6 +343,7 @@ pub fn run_job(
         path: worker.clone(),
         source: e,
     })?;
+    drop(lifeline);
     let stderr = stderr_thread
         .and_then(|t| t.join().ok())
         .unwrap_or_default();
@@ -265,6 +378,7 @@ pub fn run_job(
     Err(LammpsError::Crashed {
         status: describe(&status),
         step,
+        during: describe_step(job, step),
         stderr: stderr_tail[stderr_tail.len().saturating_sub(15)..].join("\n"),
         tail,
     })

@@ -3,11 +3,54 @@
 use crate::engine::{pack_image, unpack_image, Lammps};
 use crate::protocol::{AtomsSpec, Event, Job, Snapshot, Step, EVENT_PREFIX};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 
-/// Entry point of `nonaffine-lammps-worker --job FILE --log FILE`. Returns the exit code.
+/// Exit code of a worker whose parent went away (its stdin pipe closed).
+pub const ORPHANED_EXIT: i32 = 4;
+
+/// Flag that makes the worker exit when its stdin reaches end-of-file.
+pub const WATCH_STDIN_FLAG: &str = "--watch-stdin";
+
+/// This process's MPI rank as the launcher tells it (Open MPI, PMIx, MPICH),
+/// or None outside `mpirun`. Known before MPI is initialised.
+fn launcher_rank() -> Option<u32> {
+    ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
+
+/// Exits the process when stdin reaches end-of-file: the parent holds the
+/// other end of the pipe, so EOF means the parent ended, even by SIGKILL.
+/// Only rank 0 has the parent's stdin under `mpirun` (the other ranks read
+/// /dev/null); its exit makes `mpirun` end the others.
+fn exit_when_parent_goes() {
+    if launcher_rank().is_some_and(|r| r != 0) {
+        return;
+    }
+    std::thread::spawn(|| {
+        let mut buf = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        eprintln!("nonaffine-lammps-worker: the parent process ended (stdin closed); stopping");
+        std::process::exit(ORPHANED_EXIT);
+    });
+}
+
+/// Entry point of `nonaffine-lammps-worker --job FILE --log FILE [--watch-stdin]`.
+/// Returns the exit code. With `--watch-stdin` (the supervisor passes it) the
+/// worker exits as soon as its stdin closes.
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == WATCH_STDIN_FLAG) {
+        exit_when_parent_goes();
+    }
     let arg = |flag: &str| {
         args.iter()
             .position(|a| a == flag)

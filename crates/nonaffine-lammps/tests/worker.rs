@@ -113,6 +113,12 @@ fn lammps_error_is_reported_and_the_caller_lives() {
         text.contains("ERROR") && text.contains("/no/such/file.eam.fs"),
         "{text}"
     );
+    // The log lived in a temporary folder that is gone now: the message
+    // quotes its tail and does not send the user to the deleted file.
+    assert!(
+        !text.contains("log.lammps") && text.contains("--- last lines of the LAMMPS log ---"),
+        "{text}"
+    );
     // The process is still alive and LAMMPS still works.
     assert!(evaluate(&s, &setup()).is_ok());
 }
@@ -161,6 +167,119 @@ fn killed_worker_is_reported_not_hung_on() {
             assert_eq!(step, Some(3));
         }
         other => panic!("expected Crashed, got {other}"),
+    }
+}
+
+/// A job of 10^7 MD steps (hours): only a kill ends it.
+fn endless_job() -> Job {
+    let s = b2(false);
+    let mut steps = vec![Step::Commands(nonaffine_lammps::preamble())];
+    steps.push(Step::CreateAtoms(nonaffine_lammps::atoms_spec(&s).unwrap()));
+    let mut cmds = setup();
+    cmds.extend(
+        [
+            "velocity all create 1500 1",
+            "fix md all nve",
+            "thermo_style custom step temp",
+            "thermo 100",
+        ]
+        .map(String::from),
+    );
+    steps.push(Step::Commands(cmds));
+    steps.push(Step::Run {
+        label: "md".into(),
+        steps: 10_000_000,
+        chunk: 100,
+        thermo: vec!["temp".into()],
+        span: None,
+    });
+    Job { steps }
+}
+
+#[test]
+fn a_crash_names_the_job_step_in_words() {
+    let mut killed = false;
+    let mut pid = 0;
+    let err = run_job(
+        &WorkerConfig::default(),
+        &endless_job(),
+        &mut |ev| match ev {
+            Event::Hello { pid: p, .. } => pid = *p,
+            Event::Progress { .. } if !killed => {
+                killed = true;
+                std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status()
+                    .unwrap();
+            }
+            _ => {}
+        },
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("(killed by signal 9) during job step 4 of 4 (run `md`, 10000000 MD steps)"),
+        "{text}"
+    );
+    assert!(!text.contains("Some("), "{text}");
+}
+
+/// The worker started as `run_job` starts it, with a job file, for tests of
+/// its own behaviour; `mpi`: under `mpirun -np 2`.
+fn spawn_worker(dir: &std::path::Path, mpi: bool) -> std::process::Child {
+    std::fs::write(
+        dir.join("job.json"),
+        serde_json::to_string(&endless_job()).unwrap(),
+    )
+    .unwrap();
+    let worker = nonaffine_lammps::find_worker().unwrap();
+    let mut cmd = if mpi {
+        let mut c = std::process::Command::new("mpirun");
+        c.args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
+            .arg(worker);
+        c
+    } else {
+        std::process::Command::new(worker)
+    };
+    cmd.arg("--job")
+        .arg(dir.join("job.json"))
+        .arg("--log")
+        .arg(dir.join("log.lammps"))
+        .arg("--watch-stdin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// What a parent's SIGKILL does to the pipe: its end closes. The worker (and,
+/// under mpirun, every rank) must then end by itself within seconds.
+#[test]
+fn a_worker_whose_parent_pipe_closes_exits() {
+    use std::io::BufRead as _;
+    for mpi in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = spawn_worker(dir.path(), mpi);
+        // Wait until the MD runs (a progress line), then close stdin.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("\"progress\"") || l.contains("Progress")));
+        drop(child.stdin.take());
+        let t0 = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(10),
+                "worker (mpi: {mpi}) still running 10 s after its stdin closed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(!status.success(), "mpi: {mpi}: {status}");
     }
 }
 
