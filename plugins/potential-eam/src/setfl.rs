@@ -14,7 +14,9 @@
 //! Tables may wrap over lines freely; `#` starts a comment after the header.
 //! Unlike LAMMPS, which silently drops extra numbers at the end of a table's
 //! last line and anything after the last table, this reader rejects both:
-//! they mean Nrho or Nr disagrees with the tables.
+//! they mean Nrho or Nr disagrees with the tables. It also rejects a file whose
+//! last value has no line end after it: that is how a file cut inside its last
+//! number looks (the cut number would still parse, as a different value).
 
 use std::path::Path;
 use thiserror::Error;
@@ -475,12 +477,16 @@ fn parse_as(text: &str, source: &str, flavor: Flavor) -> Result<Setfl, SetflErro
     }
 
     let mut pair_r_phi = Vec::new();
+    let mut last_table = String::new();
     for i in 0..nelements {
         for j in 0..=i {
-            let what = format!("the r·φ(r) table of {}-{}", names[i], names[j]);
-            pair_r_phi.push(r.table(nr, &what, "Nr")?);
+            last_table = format!("the r·φ(r) table of {}-{}", names[i], names[j]);
+            pair_r_phi.push(r.table(nr, &last_table, "Nr")?);
         }
     }
+    // A file cut inside its last number still parses (`…E-0014` → `…E-001`
+    // reads as a different value), so the last value must end its line.
+    let last_value_line = r.last_line;
 
     if let Some((line, _)) = r.content_line() {
         return Err(r.err(
@@ -492,6 +498,18 @@ fn parse_as(text: &str, source: &str, flavor: Flavor) -> Result<Setfl, SetflErro
                     Flavor::Alloy => "an eam/fs file",
                     Flavor::Fs => "a file with more elements or longer tables",
                 }
+            ),
+        ));
+    }
+
+    if !text.ends_with('\n') && last_value_line == text.lines().count() {
+        return Err(r.err(
+            last_value_line,
+            format!(
+                "the file ends inside the last value of {last_table} (no line end after it): \
+                 the file is probably truncated and that number cut short. Restore the complete \
+                 file (compare its SHA-256 with the source's); if it is complete, end it with a \
+                 line break"
             ),
         ));
     }
