@@ -4,4 +4,11 @@
 //! [`table`] is the output contract, `oscillate.csv`, read by the theory
 //! comparison.
 
+pub mod protocol;
+pub mod run;
+pub mod stage;
 pub mod table;
+
+pub use protocol::{Drive, Plan, Thermostat, PARAMS};
+pub use run::{analyse, measure, point_job, Fit, OscillateError};
+pub use stage::{OscillateStage, INFO};

@@ -60,6 +60,10 @@ pub fn registry() -> Registry {
         nonaffine_response::INFO,
         Box::new(nonaffine_response::ResponseStage),
     );
+    r.stages.register(
+        nonaffine_oscillate::INFO,
+        Box::new(nonaffine_oscillate::OscillateStage),
+    );
     r
 }
 
