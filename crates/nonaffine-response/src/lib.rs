@@ -24,6 +24,8 @@ mod calibrate;
 mod families;
 mod modesum;
 mod moduli;
+pub mod predict;
+mod predict_stage;
 mod rows;
 pub mod stage;
 

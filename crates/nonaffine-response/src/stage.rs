@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "response",
-    version: "3",
+    version: "4",
     doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
           the upstream `kernel` stages (or the `kernels` list) against an upstream `reference` \
           stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
@@ -64,7 +64,10 @@ pub const INFO: PluginInfo = PluginInfo {
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "without upstream kernel stages: the kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp); with them it must list the same plugins" },
-    ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims" },
+    ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims. Or [predict] alone: the parameter-free C*(ω), E*, G*, K* at physical frequencies (kernel in ps; no reference), compared with upstream `oscillate` MD points when given" },
+    ParamSpec { name: "frequencies_thz", kind: ParamKind::NumberList, unit: "THz", default: Some("31 log-spaced from 0.01 to 10"), doc: "predict mode: frequencies ν = ω/2π of predicted.csv and moduli.csv" },
+    ParamSpec { name: "damping_time_ps", kind: ParamKind::Number, unit: "ps", default: Some("1"), doc: "predict mode without an upstream kernel stage: Markovian friction ν = 1/τ_d (LAMMPS fix langevin's damping time); MD comparisons use each point's own thermostat instead" },
+    ParamSpec { name: "tolerance", kind: ParamKind::Number, unit: "", default: Some("0.005"), doc: "predict mode: the claim at T = 0 is |C*_MD − C*_theory|/|C*| ≤ tolerance at every measured frequency" },
     ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (Debye-law D(ω) up to the spectrum stage's elastic ω_D, the glass's Γ(ω): no boson-peak excess); needs complete spectra (solver dense)" },
     ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
     ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("4"), doc: "Levenberg-Marquardt starts per fit: the best distinct minima of the scans over the shift (for the start values and a coarse grid of b and the amplitude); each gets 25 iterations, the best is refined" },
@@ -95,18 +98,26 @@ pub const AIC_MARGIN: f64 = 10.0;
 pub struct ResponseStage;
 
 /// One sample: its modes and affine part.
-struct Sample {
-    name: String,
+pub(crate) struct Sample {
+    /// `<branch>/<structure>`, or the structure alone when not swept.
+    pub name: String,
+    /// The structure (the sample folder's name, the hessian stage's subfolder).
+    pub structure: String,
+    /// The sweep point label of its spectrum stage (`seed=1`), empty if none.
+    pub branch: String,
     /// The upstream spectrum stage it came from.
-    stage: String,
-    temperature_k: Option<f64>,
-    modes: Modes,
+    pub stage: String,
+    pub temperature_k: Option<f64>,
+    pub modes: Modes,
     /// `modes_kind` of its sample.json (absent in hand-made folders).
-    kind: Option<ModesKind>,
+    pub kind: Option<ModesKind>,
     /// Elastic Debye ω_D of its sample.json (`debye.frequency_thz` / 15.633),
     /// sqrt(eV/(Å²·amu)).
     debye_omega: Option<f64>,
-    affine: Affine,
+    pub affine: Affine,
+    /// Residual stress of its sample.json (`stress_gpa`), GPa, Voigt; absent
+    /// in spectrum folders written before it was recorded.
+    pub stress_gpa: Option<[f64; 6]>,
 }
 
 /// The ω_D the `debye` control used at one temperature, as written to `fit.json`.
@@ -201,6 +212,22 @@ impl Stage for ResponseStage {
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let p = ctx.params;
         p.check_known(PARAMS)?;
+        let mode_names = if p.contains("modes") {
+            p.texts("modes")?
+        } else {
+            vec!["paper".into()]
+        };
+        if mode_names.iter().any(|m| m == "predict") {
+            if mode_names.len() > 1 {
+                return Err(ParamError::new(
+                    p.path("modes"),
+                    "`predict` is a mode of its own (no fit, no reference); give it to a \
+                     second `response` stage and keep the fit modes here",
+                )
+                .into());
+            }
+            return crate::predict_stage::run(ctx);
+        }
         let starts = Starts {
             nu0: p.positive_or("nu0", PAPER_NU0)?,
             markovian_nu0: p.positive_or("markovian_nu0", 1e4)?,
@@ -225,11 +252,6 @@ impl Stage for ResponseStage {
                 .cloned();
             (upstream, stretched)
         };
-        let mode_names = if p.contains("modes") {
-            p.texts("modes")?
-        } else {
-            vec!["paper".into()]
-        };
         let fit_modes = mode_names
             .iter()
             .map(|m| match m.as_str() {
@@ -237,7 +259,7 @@ impl Stage for ResponseStage {
                 "consistent" => Ok(FitMode::Consistent),
                 other => Err(ParamError::new(
                     p.path("modes"),
-                    format!("`{other}` is not one of: paper, consistent"),
+                    format!("`{other}` is not one of: paper, consistent, predict"),
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -614,7 +636,7 @@ fn temperature_in_name(name: &str) -> Option<f64> {
 }
 
 /// Every `<sample>/modes.csv` + `sample.json` of the upstream spectrum folders.
-fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
+pub(crate) fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
     let inputs: Vec<_> = ctx.inputs_of_kind("spectrum").collect();
     if inputs.is_empty() {
         return Err(StageError::MissingInput("spectrum".into()));
@@ -669,9 +691,19 @@ fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
                 .as_f64()
                 .filter(|v| *v > 0.0)
                 .map(|nu| nu / THZ_PER_OMEGA_UNIT);
+            let stress_gpa = match value.get("stress_gpa") {
+                None => None,
+                Some(v) => Some(
+                    serde_json::from_value(v.clone())
+                        .map_err(|e| bad(&format!("`stress_gpa`: {e}")))?,
+                ),
+            };
             out.push(Sample {
                 temperature_k: temperature_in_name(&leaf),
                 name,
+                branch: input.branch.clone(),
+                structure: leaf,
+                stress_gpa,
                 stage: input.stage.clone(),
                 kind,
                 debye_omega,

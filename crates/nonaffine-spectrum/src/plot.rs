@@ -51,6 +51,9 @@ pub enum Style {
     Steps,
     /// Filled circles at the points, no line (e.g. theory against reference lines).
     Markers,
+    /// Filled circles with vertical error bars from `band` (x, lower, upper)
+    /// instead of a shaded band (e.g. MD points with standard errors).
+    MarkersWithErrors,
 }
 
 /// Axis scales of a figure: linear, or logarithmic (real log coordinates with
@@ -248,7 +251,17 @@ impl Figure {
         let drawable = |y: f64| y.is_finite() && (!scale.log_y || y > 0.0);
         for s in &self.series {
             let color = RGBColor(s.color.0, s.color.1, s.color.2);
-            if !s.band.is_empty() {
+            if s.style == Style::MarkersWithErrors {
+                let bars: Vec<_> = s
+                    .band
+                    .iter()
+                    .filter(|(x, l, u)| inside(*x) && l.is_finite() && drawable(*u))
+                    .map(|(x, l, u)| {
+                        PathElement::new(vec![(*x, l.max(y0)), (*x, u.min(y1))], color)
+                    })
+                    .collect();
+                chart.draw_series(bars).map_err(e)?;
+            } else if !s.band.is_empty() {
                 let mut poly: Vec<(f64, f64)> = s
                     .band
                     .iter()
@@ -281,7 +294,7 @@ impl Figure {
                 pts
             };
             let style = ShapeStyle::from(&color).stroke_width(2);
-            if s.style == Style::Markers {
+            if matches!(s.style, Style::Markers | Style::MarkersWithErrors) {
                 chart
                     .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
                     .map_err(e)?
@@ -293,7 +306,7 @@ impl Figure {
                 Style::Dashed => chart
                     .draw_series(DashedLineSeries::new(pts, 8, 6, style))
                     .map_err(e)?,
-                Style::Line | Style::Steps | Style::Markers => {
+                Style::Line | Style::Steps | Style::Markers | Style::MarkersWithErrors => {
                     chart.draw_series(LineSeries::new(pts, style)).map_err(e)?
                 }
             };

@@ -48,7 +48,7 @@ use std::time::Instant;
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "spectrum",
-    version: "1",
+    version: "2",
     doc:
         "Eigenvalues ω_p² of the mass-weighted Hessian of every upstream `hessian` structure \
           with a named solver (dense, arpack, lanczos, debye), projections Ξ̂_p for the response \
@@ -106,6 +106,10 @@ pub struct SampleReport {
     pub relaxed_hessian_gpa: Option<[[f64; 6]; 6]>,
     /// Born moduli, GPa.
     pub born_gpa: [[f64; 6]; 6],
+    /// Residual stress σ = (1/V) ∂U/∂η of the structure (tension positive),
+    /// GPa, Voigt; the response's predict mode needs it for the pre-stress
+    /// terms of a box-strain measurement.
+    pub stress_gpa: [f64; 6],
     /// Completeness Σ_p Ξ̂_{p,a}² / ‖M^{-1/2}Ξ_a‖² (1 with every mode).
     pub completeness: [f64; 6],
     /// Mean participation ratio of the 1% lowest positive modes and of all.
@@ -719,6 +723,7 @@ fn solve_sample(
             relaxed_from_modes_gpa,
             relaxed_hessian_gpa: products.relaxed_gpa,
             born_gpa: products.born_gpa,
+            stress_gpa: products.stress_gpa,
             completeness,
             participation_low_and_all,
             diagnostics: result.diagnostics.clone(),
