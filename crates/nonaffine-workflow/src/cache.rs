@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// Largest integer every f64 represents exactly (2^53).
 const EXACT_INT: f64 = 9_007_199_254_740_992.0;
@@ -283,6 +284,133 @@ pub struct StageRecord {
     pub seconds: f64,
     /// Version of the nonaffine runner that wrote this.
     pub nonaffine_version: String,
+    /// Every file of the output folder but `stage.json`, with its size and
+    /// SHA-256; None in records of runners older than output hashes, whose
+    /// outputs cannot be verified (the runner recomputes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<OutputFile>>,
+}
+
+/// One output file as its job wrote it: what verification compares against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// Path relative to the job folder, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// Modification time in ns since the Unix epoch when hashed: with the
+    /// size, the fast check that skips hashing (copies keep it).
+    pub modified_ns: u64,
+}
+
+/// How thoroughly [`verify_outputs`] checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verify {
+    /// Hash only files whose size or modification time differ from the record.
+    #[default]
+    Fast,
+    /// Hash every file.
+    Full,
+}
+
+fn modified_ns(meta: &std::fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Relative paths of every regular file under `dir` but its `stage.json`, sorted.
+fn files_under(dir: &Path) -> std::io::Result<Vec<String>> {
+    fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(root.join(rel))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            if entry.file_type()?.is_dir() {
+                walk(root, &path, out)?;
+            } else if path != "stage.json" {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// Hashes every file of a finished job folder (all but `stage.json`).
+pub(crate) fn record_outputs(dir: &Path) -> std::io::Result<Vec<OutputFile>> {
+    files_under(dir)?
+        .into_iter()
+        .map(|path| {
+            let full = dir.join(&path);
+            let meta = std::fs::metadata(&full)?;
+            Ok(OutputFile {
+                sha256: sha256_file(&full)?,
+                bytes: meta.len(),
+                modified_ns: modified_ns(&meta),
+                path,
+            })
+        })
+        .collect()
+}
+
+/// What is wrong with the job folder `dir` against `outputs`, one line per
+/// damaged file naming it and saying expected vs found; empty when intact.
+/// [`Verify::Fast`] trusts a file whose size and modification time are as
+/// recorded; a changed one is hashed (a `touch` alone is no damage).
+pub fn verify_outputs(dir: &Path, outputs: &[OutputFile], how: Verify) -> Vec<String> {
+    let mut problems = Vec::new();
+    for o in outputs {
+        let full = dir.join(&o.path);
+        let meta = match std::fs::metadata(&full) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(format!("{}: missing ({e})", full.display()));
+                continue;
+            }
+        };
+        if meta.len() != o.bytes {
+            problems.push(format!(
+                "{}: {} bytes, stage.json recorded {} bytes",
+                full.display(),
+                meta.len(),
+                o.bytes
+            ));
+            continue;
+        }
+        if how == Verify::Fast && modified_ns(&meta) == o.modified_ns {
+            continue;
+        }
+        match sha256_file(&full) {
+            Ok(h) if h == o.sha256 => {}
+            Ok(h) => problems.push(format!(
+                "{}: content changed (sha256 {}…, stage.json recorded {}…)",
+                full.display(),
+                &h[..12],
+                &o.sha256[..o.sha256.len().min(12)]
+            )),
+            Err(e) => problems.push(format!("{}: unreadable ({e})", full.display())),
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

@@ -101,6 +101,14 @@ pub enum RunError {
         /// All stage names.
         known: Vec<String>,
     },
+    /// An input of a job changed on disk after this run had verified it.
+    #[error("inputs of `{job}` changed after this run checked them: {}; nothing was computed from them. Run the same command again: it recomputes the damaged job (or name it with `--force STAGE`)", problems.join("; "))]
+    DamagedInput {
+        /// The job that was about to run.
+        job: String,
+        /// One line per damaged file: which file, expected vs found.
+        problems: Vec<String>,
+    },
     /// Another live process is running in the same output folder.
     #[error("{} is in use by process {pid}; wait for it or choose another --out", path.display())]
     Locked {

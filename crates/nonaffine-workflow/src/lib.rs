@@ -115,13 +115,17 @@ mod progress;
 mod report;
 mod run;
 mod store;
+mod verify;
 mod workflow;
 pub mod yaml;
 
-pub use cache::{FileRecord, InputRecord, KeyParts, StageRecord};
+pub use cache::{
+    verify_outputs, FileRecord, InputRecord, KeyParts, OutputFile, StageRecord, Verify,
+};
 pub use error::{Diagnostic, RunError, WorkflowError};
 pub use plan::{Job, Plan};
 pub use progress::{Bars, Observer, Quiet};
 pub use report::{read_manifest, Manifest, ManifestStage, ManifestWorkflow};
 pub use run::{run, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION};
+pub use verify::{verify_run, VerifyReport};
 pub use workflow::{is_path_key, FileRef, Gather, StageDecl, Workflow};

@@ -13,7 +13,7 @@
 //! folders that the next run deletes. A job is fresh when its folder's
 //! `stage.json` holds the same key.
 
-use crate::cache::{self, FileRecord, InputRecord, KeyParts, StageRecord};
+use crate::cache::{self, verify_outputs, FileRecord, InputRecord, KeyParts, StageRecord, Verify};
 use crate::error::RunError;
 use crate::plan::{Job, Plan};
 use crate::progress::Observer;
@@ -57,6 +57,12 @@ pub enum Reason {
     Changed(Vec<String>),
     /// The previous `stage.json` could not be read.
     Unreadable(String),
+    /// The previous output's files differ from the sizes and SHA-256 its
+    /// `stage.json` recorded; one line per damaged file.
+    Damaged(Vec<String>),
+    /// The previous `stage.json` predates output hashes, so its files cannot
+    /// be verified: recomputed rather than trusted.
+    Unverifiable,
 }
 
 impl fmt::Display for Reason {
@@ -66,6 +72,14 @@ impl fmt::Display for Reason {
             Reason::Forced => f.write_str("forced"),
             Reason::Changed(changes) => write!(f, "key changed: {}", changes.join("; ")),
             Reason::Unreadable(e) => write!(f, "previous stage.json unreadable ({e})"),
+            Reason::Damaged(files) => write!(
+                f,
+                "previous output damaged, recomputed: {}",
+                files.join("; ")
+            ),
+            Reason::Unverifiable => f.write_str(
+                "previous stage.json has no output hashes (older nonaffine), so its files cannot be verified: recomputed",
+            ),
         }
     }
 }
@@ -459,17 +473,40 @@ pub fn run(
                 })
                 .collect()
         };
-        let result = execute(
-            workflow,
-            registry,
-            &plan.jobs[j],
-            &prepared[j],
-            &inputs,
-            out,
-            observer,
-            &counter,
-            store.as_ref(),
-        );
+        let damaged: Vec<String> = {
+            let Ok(b) = board.lock() else { return };
+            plan.jobs[j]
+                .inputs
+                .iter()
+                .flatten()
+                .flat_map(
+                    |&u| match b.records[u].as_ref().and_then(|r| r.outputs.as_ref()) {
+                        Some(outputs) => {
+                            verify_outputs(&out.join(&prepared[u].rel_dir), outputs, Verify::Fast)
+                        }
+                        None => Vec::new(),
+                    },
+                )
+                .collect()
+        };
+        let result = if damaged.is_empty() {
+            execute(
+                workflow,
+                registry,
+                &plan.jobs[j],
+                &prepared[j],
+                &inputs,
+                out,
+                observer,
+                &counter,
+                store.as_ref(),
+            )
+        } else {
+            Err(RunError::DamagedInput {
+                job: prepared[j].label.clone(),
+                problems: damaged,
+            })
+        };
         let Ok(mut b) = board.lock() else { return };
         match result {
             Ok(record) => b.records[j] = Some(record),
@@ -593,11 +630,30 @@ fn prepare<'w>(
     };
     let key = parts.key();
     let rel_dir = Path::new("stages").join(&decl.name).join(&job.dir_name);
+    let label = job_label(&decl.name, &job.branch);
     let decision = match read_record(&out.join(&rel_dir)) {
         None => Decision::Run(Reason::NoPrevious),
         Some(Err(e)) => Decision::Run(Reason::Unreadable(e)),
         Some(Ok(_)) if forced.contains(&job.stage) => Decision::Run(Reason::Forced),
-        Some(Ok(old)) if old.key == key => Decision::Fresh(Box::new(old)),
+        Some(Ok(old)) if old.key == key => match &old.outputs {
+            None => {
+                tracing::warn!("{label}: {}", Reason::Unverifiable);
+                Decision::Run(Reason::Unverifiable)
+            }
+            Some(outputs) => {
+                let damaged = verify_outputs(&out.join(&rel_dir), outputs, Verify::Fast);
+                if damaged.is_empty() {
+                    Decision::Fresh(Box::new(old))
+                } else {
+                    tracing::warn!(
+                        "{label}: cached output damaged, not reused: {}; it is taken from the store if intact there, else recomputed (`--force {}` recomputes a stage whatever its files say)",
+                        damaged.join("; "),
+                        decl.name
+                    );
+                    Decision::Run(Reason::Damaged(damaged))
+                }
+            }
+        },
         Some(Ok(old)) => Decision::Run(Reason::Changed(parts.changes_from(&old.parts))),
     };
     let decision = match decision {
@@ -612,7 +668,7 @@ fn prepare<'w>(
     Ok(Prepared {
         name: decl.name.clone(),
         branch: job.branch.clone(),
-        label: job_label(&decl.name, &job.branch),
+        label,
         stage,
         params,
         parts,
@@ -693,12 +749,15 @@ fn execute(
             .collect(),
         seconds,
         nonaffine_version: NONAFFINE_VERSION.to_string(),
+        outputs: None,
     };
     let summary_text = yaml::to_string(&summary).map_err(|e| RunError::Corrupt {
         path: tmp.join("summary.yaml"),
         message: format!("cannot write the summary: {e}"),
     })?;
     write(&tmp.join("summary.yaml"), summary_text.as_bytes())?;
+    let mut record = record;
+    record.outputs = Some(cache::record_outputs(&tmp).map_err(|e| RunError::io(&tmp, e))?);
     let record_text = serde_json::to_string_pretty(&record).map_err(|e| RunError::Corrupt {
         path: tmp.join("stage.json"),
         message: e.to_string(),

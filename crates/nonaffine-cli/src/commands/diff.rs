@@ -47,7 +47,7 @@ impl ToleranceArgs {
 /// tolerance (for use in CI scripts).
 pub fn report(a: &Summaries, b: &Summaries, tolerance: &ToleranceArgs) -> anyhow::Result<()> {
     let report = compare(a, b, &tolerance.load()?);
-    println!("{report}");
+    outln!("{report}");
     if report.has_changes() {
         eprintln!("differences beyond tolerance");
         std::process::exit(1);

@@ -50,6 +50,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         forces_ev_per_angstrom: ev.forces_ev_per_a,
         virial_ev: ev.virial_ev,
     };
-    println!("{}", serde_json::to_string(&out)?);
+    outln!("{}", serde_json::to_string(&out)?);
     Ok(())
 }

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let p = &run.products;
     let r = &run.report;
-    println!(
+    outln!(
         "{} atoms, {} pairs; H: {} blocks, {} stored entries ({:.1} MB), assembled in {:.3} s",
         p.structure.len(),
         r.assembly.pairs,
@@ -85,9 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         r.assembly.bytes as f64 / 1e6,
         r.timings.hessian_s
     );
-    println!(
+    outln!(
         "max |Σ_j H_ij| = {:.1e}, max |Σ_i Ξ_i| = {:.1e} (relative); largest force {:.2e} eV/Å",
-        r.assembly.max_row_sum, r.max_xi_sum, r.max_force_ev_per_a
+        r.assembly.max_row_sum,
+        r.max_xi_sum,
+        r.max_force_ev_per_a
     );
     let diag = |c: &[[f64; 6]; 6]| -> String {
         (0..6)
@@ -95,11 +97,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    println!(
+    outln!(
         "Born C^B diagonal (GPa, xx yy zz yz xz xy): {}",
         diag(&p.born_gpa)
     );
-    println!(
+    outln!(
         "residual stress (GPa): {}",
         p.stress_gpa
             .iter()
@@ -108,13 +110,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .join(" ")
     );
     if let (Some(c), Some(pcg)) = (&p.relaxed_gpa, &r.pcg) {
-        println!("relaxed C diagonal (GPa): {}", diag(c));
-        println!(
+        outln!("relaxed C diagonal (GPa): {}", diag(c));
+        outln!(
             "conjugate gradient: {:?} iterations, residuals up to {:.1e}",
             pcg.iterations,
             pcg.relative_residuals.iter().fold(0.0f64, |m, x| m.max(*x))
         );
     }
-    println!("wrote {}", args.out.display());
+    outln!("wrote {}", args.out.display());
     Ok(())
 }

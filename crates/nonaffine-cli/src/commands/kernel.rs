@@ -48,6 +48,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         })
         .collect();
-    println!("{}", serde_json::to_string(&rows)?);
+    outln!("{}", serde_json::to_string(&rows)?);
     Ok(())
 }

@@ -59,6 +59,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string(&rows)?);
+    outln!("{}", serde_json::to_string(&rows)?);
     Ok(())
 }

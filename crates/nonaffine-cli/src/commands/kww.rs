@@ -37,6 +37,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Ok(Row { omega, cos, sin })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string(&rows)?);
+    outln!("{}", serde_json::to_string(&rows)?);
     Ok(())
 }

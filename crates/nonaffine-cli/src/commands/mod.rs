@@ -9,13 +9,15 @@ mod hessian;
 mod kernel;
 mod kohlrausch;
 mod kww;
+pub mod out;
 mod plugins;
 mod potential_args;
 mod quench;
-mod run;
+pub(crate) mod run;
 mod snapshot;
 mod spectrum;
 mod validate;
+mod verify;
 
 /// All subcommands.
 #[derive(Subcommand)]
@@ -36,6 +38,8 @@ pub enum Command {
     Run(run::Args),
     /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
     Validate(validate::Args),
+    /// Hash every output of a run folder and its store against the SHA-256 recorded when it was written; exit code 1 naming every damaged file.
+    Verify(verify::Args),
     /// Compare two run folders stage by stage; exit code 1 if anything changed beyond tolerance.
     Diff(diff::Args),
     /// Store a run's stage summaries as a reference (`accept`) or compare a run with it (`check`).
@@ -59,6 +63,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Kww(a) => kww::run(a),

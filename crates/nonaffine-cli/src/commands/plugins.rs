@@ -40,13 +40,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into_iter()
             .map(|(k, v)| Ok((k.to_string(), serde_json::to_value(v)?)))
             .collect::<Result<_, serde_json::Error>>()?;
-        println!("{}", serde_json::to_string_pretty(&map)?);
+        outln!("{}", serde_json::to_string_pretty(&map)?);
         return Ok(());
     }
     for (group, infos) in groups {
-        println!("{group}:");
+        outln!("{group}:");
         for i in infos {
-            println!("  {} (v{}): {}", i.name, i.version, i.doc);
+            outln!("  {} (v{}): {}", i.name, i.version, i.doc);
             for p in i.params {
                 let unit = if p.unit.is_empty() {
                     String::new()
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .default
                     .map(|d| format!(" (default {d})"))
                     .unwrap_or_default();
-                println!("      {}{unit}{default}: {}", p.name, p.doc);
+                outln!("      {}{unit}{default}: {}", p.name, p.doc);
             }
         }
     }

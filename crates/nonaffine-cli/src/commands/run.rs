@@ -66,7 +66,7 @@ fn init_logging(bars: &Bars) {
 }
 
 /// `.store` beside the run folder: runs under one parent share their outputs.
-fn default_store(out_dir: &Path) -> PathBuf {
+pub(crate) fn default_store(out_dir: &Path) -> PathBuf {
     match out_dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join(".store"),
         _ => PathBuf::from(".store"),
@@ -96,9 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let report = nonaffine_workflow::run(&workflow, &registry, &options, &bars)
         .with_context(|| format!("running workflow {}", args.workflow.display()))?;
     if args.explain {
-        print!("{}", report.explain());
+        out!("{}", report.explain());
     }
-    println!("{report}");
-    println!("report: {}", report.out_dir.join("report.md").display());
+    outln!("{report}");
+    outln!("report: {}", report.out_dir.join("report.md").display());
     Ok(())
 }

@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.action {
         Action::Accept { run, dir } => {
             let path = Summaries::from_run(&run)?.write_snapshot(&dir)?;
-            println!("stored {}", path.display());
+            outln!("stored {}", path.display());
             Ok(())
         }
         Action::Check {

@@ -100,7 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(bar);
     let summary = summary?;
     let text = nonaffine_workflow::yaml::to_string(&summary).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{text}");
+    outln!("{text}");
     eprintln!("wrote {}", args.out.join("spectrum.json").display());
     Ok(())
 }

@@ -19,7 +19,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let plan = Plan::new(&workflow);
-    println!(
+    outln!(
         "{}: valid ({} stages, {} jobs)",
         args.workflow.display(),
         workflow.stages.len(),
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             format!(" [{}]", job.branch)
         };
-        println!("  {}{branch} ({})", stage.name, stage.kind);
+        outln!("  {}{branch} ({})", stage.name, stage.kind);
     }
     Ok(())
 }

@@ -250,6 +250,28 @@ impl Stage for Fail {
     }
 }
 
+/// `vandal`: deletes its first input's `value.txt` (damage done to a cached
+/// output while a run goes on), then writes 0.
+pub struct Vandal;
+impl Stage for Vandal {
+    fn info(&self) -> PluginInfo {
+        PluginInfo {
+            name: "vandal",
+            version: "1",
+            doc: "deletes an input file",
+            params: &[],
+        }
+    }
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        log_call(ctx, "vandal");
+        if let Some(i) = ctx.inputs.first() {
+            let _ = std::fs::remove_file(i.dir.join("value.txt"));
+        }
+        write_value(ctx, 0.0)?;
+        Ok(Summary::new())
+    }
+}
+
 /// `quench`, `kernel`, `response`: parameter schemas shaped like the real
 /// stages, for validation tests; they run as trivial stages.
 pub struct Shaped(pub PluginInfo);
@@ -396,6 +418,7 @@ pub fn registry_with_versions(version: &'static str, lanczos: &'static str) -> R
         Box::new(Slow),
         Box::new(Fail),
         Box::new(Meet),
+        Box::new(Vandal),
         Box::new(Shaped(PluginInfo {
             name: "quench",
             version: "1",

@@ -4,6 +4,7 @@
 mod broken;
 mod common;
 mod diff;
+mod integrity;
 mod plugins;
 mod resume;
 mod run;

@@ -496,7 +496,7 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
 }
 
 /// Runs the case's workflow into `out` with the shared store `store`.
-fn run_with_store(case: &Case, out: &str, store: &str, force: &[&str]) -> RunReport {
+pub fn run_with_store(case: &Case, out: &str, store: &str, force: &[&str]) -> RunReport {
     let reg = registry();
     let wf = Workflow::load(&case.dir.path().join("wf.yaml"), &reg).unwrap();
     let options = RunOptions {
