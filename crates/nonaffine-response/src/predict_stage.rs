@@ -315,8 +315,8 @@ fn pairs(branch: &str) -> Vec<&str> {
 
 /// The sample an MD point was measured on: the same structure name, and a
 /// spectrum branch whose sweep values all appear in the MD point's branch.
-fn sample_of<'a>(
-    samples: &'a [Sample],
+fn sample_of(
+    samples: &[Sample],
     branch: &str,
     point: &MeasuredPoint,
 ) -> Result<Option<usize>, StageError> {
@@ -566,13 +566,13 @@ fn predicted_csv(samples: &[Sample], predictions: &[Vec<Prediction>]) -> String 
     for (s, preds) in samples.iter().zip(predictions) {
         for p in preds {
             let nu = p.omega_rad_per_ps / (2.0 * std::f64::consts::PI);
-            for b in 0..6 {
-                for a in 0..6 {
+            for (b, stress) in VOIGT.iter().enumerate() {
+                for (a, strain) in VOIGT.iter().enumerate() {
                     let (c, m) = (p.moduli[b][a], p.box_strain[b][a]);
                     let _ = writeln!(
                         csv,
                         "{},{:.10e},{:.10e},{},{},{:.10e},{:.10e},{:.10e},{:.10e}",
-                        s.name, p.omega_rad_per_ps, nu, VOIGT[b], VOIGT[a], c.re, c.im, m.re, m.im
+                        s.name, p.omega_rad_per_ps, nu, stress, strain, c.re, c.im, m.re, m.im
                     );
                 }
             }
