@@ -312,3 +312,140 @@ fn snapshot_of_the_predict_summary() {
     assert!(!out.join("comparison.csv").exists());
     insta::assert_yaml_snapshot!(summary);
 }
+
+/// The pre-stress terms by finite differences through the project's force
+/// engine: a bcc Cu crystal under a general homogeneous strain (every stress
+/// component non-zero, several GPa) is a Bravais lattice, so its forces and
+/// Ξ vanish by inversion symmetry and C*(ω) = C^B at every ω. The Cauchy
+/// stress −W/V of the box and atoms deformed by F = 1 ± h G^a (LAMMPS'
+/// upper-triangular drives) gives dσ_b/dh_a by central differences; the
+/// predicted box-strain response M*_ba matches it, C* alone does not.
+#[test]
+fn prestress_terms_match_finite_differences_of_the_cauchy_stress() {
+    use nonaffine_core::units::GPA_PER_EV_PER_A3;
+    use nonaffine_core::{Cell, Species, Structure};
+    use nonaffine_response::predict::{box_strain_response, predict};
+    let a = 2.95;
+    let n = 4;
+    let pre = [[1.03, 0.02, -0.015], [0.0, 0.98, 0.025], [0.0, 0.0, 1.01]];
+    let apply = |f: &[[f64; 3]; 3], x: [f64; 3]| -> [f64; 3] {
+        std::array::from_fn(|i| (0..3).map(|k| f[i][k] * x[k]).sum())
+    };
+    let crystal = |f: &[[f64; 3]; 3]| -> Structure {
+        let l = a * n as f64;
+        let vectors = [
+            apply(f, [l, 0.0, 0.0]),
+            apply(f, [0.0, l, 0.0]),
+            apply(f, [0.0, 0.0, l]),
+        ];
+        let mut positions = Vec::new();
+        for i in 0..n * n * n * 2 {
+            let c = i / 2;
+            let o = 0.5 * (i % 2) as f64;
+            let x = [
+                ((c % n) as f64 + o) * a,
+                ((c / n % n) as f64 + o) * a,
+                ((c / (n * n)) as f64 + o) * a,
+            ];
+            positions.push(apply(f, x));
+        }
+        let count = positions.len();
+        Structure::new(
+            Cell {
+                vectors,
+                origin: [0.0; 3],
+            },
+            vec![Species {
+                name: "Cu".into(),
+                mass_amu: 63.546,
+            }],
+            vec![0; count],
+            positions,
+            vec![[0; 3]; count],
+        )
+        .unwrap()
+    };
+    let file = root().join("vendor/potentials/CuZr_mm.eam.fs");
+    let mut v = BTreeMap::new();
+    v.insert("file".into(), ParamValue::Text(file.display().to_string()));
+    v.insert(
+        "elements".into(),
+        ParamValue::List(vec![ParamValue::Text("Cu".into())]),
+    );
+    let pot = registry()
+        .potential("eam/fs", &Params::new("p", v))
+        .unwrap();
+    let base = crystal(&pre);
+    let products = compute(
+        &base,
+        pot.as_ref(),
+        &HessianOptions {
+            relaxed: false,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .products;
+    let xi_max = products
+        .xi
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    assert!(
+        xi_max < 1e-8,
+        "Ξ of a Bravais lattice should vanish: {xi_max:e}"
+    );
+    let stress = products.stress_gpa;
+    assert!(stress.iter().all(|s| s.abs() > 0.05), "{stress:?}");
+    let modes = nonaffine_core::Modes::default();
+    let kernel = markovian(1.0);
+    let affine = Affine {
+        born_gpa: products.born_gpa,
+        volume_a3: products.volume_a3(),
+    };
+    let p = &predict(
+        &affine,
+        &stress,
+        &modes,
+        kernel.as_ref(),
+        &[omega_of_thz(1.0)],
+    )[0];
+    assert_eq!(p.box_strain, box_strain_response(&p.moduli, &stress));
+    let form = pot.form().unwrap();
+    let cauchy = |s: &Structure| -> [f64; 6] {
+        let e = nonaffine_forces::evaluate(form, s).unwrap();
+        e.virial_ev
+            .map(|w| -w / s.cell.volume() * GPA_PER_EV_PER_A3)
+    };
+    let pairs = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)];
+    let h = 1e-6;
+    let (mut dev, mut naive, mut big) = (0.0f64, 0.0f64, 0.0f64);
+    for (col, &(i, j)) in pairs.iter().enumerate() {
+        let mut fd = [0.0; 6];
+        for sign in [1.0, -1.0] {
+            let mut g = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+            g[i][j] += sign * h;
+            let f: [[f64; 3]; 3] = std::array::from_fn(|r| {
+                std::array::from_fn(|c| (0..3).map(|k| g[r][k] * pre[k][c]).sum())
+            });
+            let s = cauchy(&crystal(&f));
+            for b in 0..6 {
+                fd[b] += sign * s[b] / (2.0 * h);
+            }
+        }
+        for b in 0..6 {
+            big = big.max(fd[b].abs());
+            dev = dev.max((p.box_strain[b][col].re - fd[b]).abs());
+            naive = naive.max((p.moduli[b][col].re - fd[b]).abs());
+        }
+    }
+    eprintln!(
+        "stressed bcc Cu, σ0 = {stress:.2?} GPa: box-strain prediction − FD {dev:.1e} GPa, \
+         without the pre-stress terms {naive:.2} GPa (largest {big:.1} GPa)"
+    );
+    assert!(dev <= 1e-4 * big, "{dev:e} of {big}");
+    assert!(
+        naive >= 1e-2 * big,
+        "the pre-stress terms should matter: {naive}"
+    );
+}
