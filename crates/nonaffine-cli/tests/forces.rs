@@ -191,3 +191,46 @@ fn bad_requests_fail_with_a_clear_message() {
         "{err}"
     );
 }
+
+/// `--elements Zr,Cu` on a Cu,Zr data file without type comments (as LAMMPS'
+/// write_data leaves it): the potential would compute Cu atoms as Zr and print
+/// a wrong energy; the masses say the types are Cu,Zr, so it is refused.
+#[test]
+fn swapped_elements_are_refused() {
+    let s = structure(["Cu", "Zr"], [63.546, 91.224], 3.26);
+    let data = scratch("cuzr-swapped.data");
+    let text = nonaffine_io::lammps_data_string(&s, "no type comments");
+    let bare: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim_end().to_string() + "\n")
+        .collect();
+    std::fs::write(&data, bare).unwrap();
+    let pot = cuzr_file().display().to_string();
+    let file = data.to_str().unwrap();
+    let args = [
+        "--potential",
+        &pot,
+        "--elements",
+        "Zr,Cu",
+        "--structure",
+        file,
+    ];
+    let (ok, out, err) = run(&args);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains(&format!(
+            "{file}: type 1 has mass 63.546 amu (Cu) but is named Zr (91.224 amu) by \
+             --elements; the file's masses say the types are Cu,Zr: give the elements in that order"
+        )),
+        "{err}"
+    );
+    let (ok, _, err) = run(&[
+        "--potential",
+        &pot,
+        "--elements",
+        "Cu,Zr",
+        "--structure",
+        file,
+    ]);
+    assert!(ok, "{err}");
+}

@@ -125,17 +125,19 @@ fn failed(name: &str, e: HessianError) -> StageError {
     StageError::Failed(format!("{name}: {e}"))
 }
 
-/// Reads `path`, computes and writes one structure's folder; without
+/// Reads `path` (its types checked against the potential's elements, named by
+/// `elements_key` in messages), computes and writes one structure's folder; without
 /// `matrix`, matrix-free ([`compute_matrix_free`], no `hessian.mtx`).
 fn one(
     name: &str,
     path: &Path,
     potential: &dyn Potential,
+    elements_key: &str,
     options: &HessianOptions,
     matrix: bool,
     out: &Path,
 ) -> Result<HessianRun, StageError> {
-    let structure: Structure = nonaffine_io::read_structure(path, Some(potential.elements()))
+    let structure: Structure = nonaffine_io::read_structure_for(path, potential, elements_key)
         .map_err(|e| StageError::Failed(e.to_string()))?;
     let dir = out.join(name);
     let run = if matrix {
@@ -178,6 +180,7 @@ impl Stage for HessianStage {
         };
         let matrix = ctx.params.bool_or("matrix", true)?;
         let files = structure_files(ctx)?;
+        let elements_key = ctx.params.path("potential.elements");
         ctx.progress.set_total(files.len() as u64);
         let mut summary = Summary::new();
         summary
@@ -189,6 +192,7 @@ impl Stage for HessianStage {
                 name,
                 path,
                 potential.as_ref(),
+                &elements_key,
                 &options,
                 matrix,
                 ctx.out_dir,

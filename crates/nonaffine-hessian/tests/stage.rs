@@ -89,3 +89,60 @@ fn missing_inputs_and_unknown_keys_are_explained() {
     .unwrap_err();
     assert!(e.contains("/nonexistent/x.data"), "{e}");
 }
+
+#[test]
+fn swapped_elements_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bcc54.data");
+    nonaffine_io::write_lammps_data(&file, &cuzr(3, [0.3, 0.0, -0.2], 0.1, 4), "test").unwrap();
+    // The same file without the `# Cu`/`# Zr` comments: only masses tell.
+    let bare = dir.path().join("bare.data");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let stripped: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim_end().to_string() + "\n")
+        .collect();
+    std::fs::write(&bare, stripped).unwrap();
+    let mut p = params(&[]);
+    let swapped = |p: &Params, f: &Path| {
+        let mut values = p.values().clone();
+        let Some(ParamValue::Map(pot)) = values.get_mut("potential") else {
+            unreachable!()
+        };
+        pot.insert(
+            "elements".into(),
+            ParamValue::List(vec![
+                ParamValue::Text("Zr".into()),
+                ParamValue::Text("Cu".into()),
+            ]),
+        );
+        values.insert(
+            "structure_file".into(),
+            ParamValue::Text(f.display().to_string()),
+        );
+        Params::new("stages.hessian.params", values)
+    };
+    let out = dir.path().join("out");
+    p = swapped(&p, &file);
+    let e = run(&p, &out).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "{}: type 1 is Cu in the file but is named Zr by \
+             stages.hessian.params.potential.elements; give the elements in the file's type order",
+            file.display()
+        )
+    );
+    let e = run(&swapped(&p, &bare), &out).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "{}: type 1 has mass 63.546 amu (Cu) but is named Zr (91.224 amu) by \
+             stages.hessian.params.potential.elements; the file's masses say the types are \
+             Cu,Zr: give the elements in that order",
+            bare.display()
+        )
+    );
+    // No structure.data with relabelled types (nor anything else) was written.
+    assert!(!out.join("bcc54").exists() && !out.join("bare").exists());
+}

@@ -61,6 +61,15 @@ pub enum IoError {
         /// Number of atom types in the file.
         types: usize,
     },
+    /// The element names given for the file's atom types disagree with the
+    /// file (a type's mass or label says another element).
+    #[error("{file}: {message}")]
+    Elements {
+        /// File path or name.
+        file: String,
+        /// Which type, what the file says and what the names say.
+        message: String,
+    },
     /// The file extension names no format this crate knows.
     #[error("{path}: unknown structure format; use .data/.lmp/.lammps for LAMMPS data or .xyz/.extxyz for extended XYZ")]
     UnknownFormat {

@@ -15,6 +15,7 @@
 //! Positions are kept as written (no wrapping into the box, image flags as
 //! given), so what LAMMPS wrote is what the [`Structure`] holds.
 
+use crate::elements::{check_label, check_species, ElementNames, Kind};
 use crate::{fmt_f64, read_text, write_text, IoError};
 use nonaffine_core::params::nearest;
 use nonaffine_core::{Cell, Species, Structure};
@@ -34,10 +35,22 @@ pub fn read_lammps_data(path: &Path, names: Option<&[String]>) -> Result<Structu
 /// (one per atom type, in type order) if given, else from the comment after
 /// each mass (`1 63.546 # Cu`, as [`lammps_data_string`] and LAMMPS' own
 /// `write_data` after `labelmap` write them), else they are `type1`, `type2`, ...
+/// Given names are checked against the file's masses and labels
+/// ([`crate::read_structure_named`]).
 pub fn parse_lammps_data(
     text: &str,
     source: &str,
     names: Option<&[String]>,
+) -> Result<Structure, IoError> {
+    let names = names.map(|n| ElementNames::given(n, "the element names given"));
+    parse_named(text, source, names.as_ref())
+}
+
+/// [`parse_lammps_data`] with names checked as [`ElementNames`] says.
+pub(crate) fn parse_named(
+    text: &str,
+    source: &str,
+    names: Option<&ElementNames<'_>>,
 ) -> Result<Structure, IoError> {
     let lines: Vec<Line<'_>> = text
         .lines()
@@ -176,20 +189,25 @@ pub fn parse_lammps_data(
         }
     };
     if let Some(n) = names {
-        if n.len() != ntypes {
+        if n.names.len() != ntypes {
             return Err(IoError::Names {
                 file: source.to_string(),
-                given: n.len(),
-                names: n.join(","),
+                given: n.names.len(),
+                names: n.names.join(","),
                 types: ntypes,
             });
         }
+        for (t, (_, comment)) in masses.iter().enumerate() {
+            if let Some(label) = labels.get(t).map(String::as_str).or(*comment) {
+                check_label(t, label, source, n)?;
+            }
+        }
     }
-    let species = masses
+    let species: Vec<Species> = masses
         .iter()
         .enumerate()
         .map(|(t, (mass_amu, comment))| Species {
-            name: match (names, labels.get(t), comment) {
+            name: match (names.map(|n| n.names), labels.get(t), comment) {
                 (Some(n), _, _) => n[t].clone(),
                 (None, Some(label), _) => label.clone(),
                 (None, None, Some(c)) => (*c).to_string(),
@@ -198,6 +216,10 @@ pub fn parse_lammps_data(
             mass_amu: *mass_amu,
         })
         .collect();
+
+    if let Some(n) = names {
+        check_species(&species, source, n, Kind::Type)?;
+    }
 
     Structure::new(
         cell,

@@ -21,11 +21,15 @@
 //! three directions; extended XYZ has no cell origin and no image flags, so
 //! both are lost there (positions are written relative to the origin).
 
+mod elements;
 mod error;
 mod extxyz;
 mod lammps_data;
 mod masses;
 
+pub use elements::{
+    check_elements, mass_matches, read_structure_for, read_structure_named, ElementNames,
+};
 pub use error::IoError;
 pub use extxyz::{extxyz_string, parse_extxyz, read_extxyz, write_extxyz, Frame, InfoValue};
 pub use lammps_data::{lammps_data_string, parse_lammps_data, read_lammps_data, write_lammps_data};
@@ -37,10 +41,14 @@ use std::path::Path;
 /// Reads a structure, choosing the format by the file extension:
 /// `.data`, `.lmp`, `.lammps` → LAMMPS data (species names from `names`, see
 /// [`parse_lammps_data`]); `.xyz`, `.extxyz` → the first frame of an extended
-/// XYZ file (`names` is ignored: the file carries species names).
+/// XYZ file (which carries species names itself: each must be one of `names`).
+/// Names are checked against the file ([`read_structure_named`]).
 pub fn read_structure(path: &Path, names: Option<&[String]>) -> Result<Structure, IoError> {
+    if let Some(names) = names {
+        return read_structure_named(path, &ElementNames::given(names, "the element names given"));
+    }
     match Format::of(path)? {
-        Format::LammpsData => read_lammps_data(path, names),
+        Format::LammpsData => read_lammps_data(path, None),
         Format::ExtXyz => {
             let mut frames = read_extxyz(path)?;
             // parse_extxyz returns at least one frame or an error.

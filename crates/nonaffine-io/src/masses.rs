@@ -114,6 +114,16 @@ pub fn standard_atomic_mass(symbol: &str) -> Option<f64> {
         .map(|(_, m)| *m)
 }
 
+/// The element whose standard atomic weight is nearest `mass_amu`, if that
+/// weight matches it ([`crate::mass_matches`]).
+pub(crate) fn element_of_mass(mass_amu: f64) -> Option<&'static str> {
+    MASSES_AMU
+        .iter()
+        .filter(|(_, m)| crate::mass_matches(mass_amu, *m))
+        .min_by(|a, b| (a.1 - mass_amu).abs().total_cmp(&(b.1 - mass_amu).abs()))
+        .map(|(s, _)| *s)
+}
+
 /// Element symbol of atomic number `z` (1 = H ... 94 = Pu).
 pub(crate) fn symbol(z: usize) -> Option<&'static str> {
     z.checked_sub(1)

@@ -14,10 +14,14 @@ fn type_labels_name_species_and_may_replace_type_numbers() {
     assert_eq!(s.species[1].mass_amu, 91.224);
     assert_eq!(s.types, [0, 1]);
     assert_eq!(s.positions[1], [2.0, 2.0, 2.0]);
-    // Explicit names still win.
+    // Explicit names must agree with element labels (tests/elements.rs has the rest).
     let names = ["A".to_string(), "B".to_string()];
-    let s = parse_lammps_data(text, "labels.data", Some(&names)).unwrap();
-    assert_eq!(s.species[0].name, "A");
+    let e = parse_lammps_data(text, "labels.data", Some(&names)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "labels.data: type 1 is Cu in the file but is named A by the element names given; \
+         give the elements in the file's type order"
+    );
 }
 
 #[test]

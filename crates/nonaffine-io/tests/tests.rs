@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod elements;
 mod formats;
 mod malformed;
 mod reference;

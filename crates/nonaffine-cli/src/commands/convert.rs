@@ -25,7 +25,13 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let frames = match Format::of(&args.input)? {
         Format::LammpsData => {
-            let s = nonaffine_io::read_lammps_data(&args.input, args.elements.as_deref())?;
+            let s = match &args.elements {
+                Some(names) => nonaffine_io::read_structure_named(
+                    &args.input,
+                    &nonaffine_io::ElementNames::given(names, "--elements"),
+                )?,
+                None => nonaffine_io::read_lammps_data(&args.input, None)?,
+            };
             vec![Frame::new(s)]
         }
         Format::ExtXyz => {

@@ -40,7 +40,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.potential.kind
         )
     })?;
-    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.potential.elements))?;
+    let structure =
+        nonaffine_io::read_structure_for(&args.structure, potential.as_ref(), "--elements")?;
     let structure = nonaffine_forces::align_species(&structure, potential.as_ref())
         .with_context(|| format!("matching species of {}", args.structure.display()))?;
     let ev = nonaffine_forces::evaluate(form, &structure)

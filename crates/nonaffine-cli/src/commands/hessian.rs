@@ -47,7 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let potential = args.potential.build("hessian")?;
-    let structure = nonaffine_io::read_structure(&args.structure, Some(&args.potential.elements))?;
+    let structure =
+        nonaffine_io::read_structure_for(&args.structure, potential.as_ref(), "--elements")?;
     let options = HessianOptions {
         relaxed: !args.no_relaxed,
         pcg: PcgOptions {
