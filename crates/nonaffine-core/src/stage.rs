@@ -110,4 +110,11 @@ pub trait Stage: Send + Sync {
     fn info(&self) -> PluginInfo;
     /// Runs the stage, writing into `ctx.out_dir`, and returns its summary.
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError>;
+    /// Checks the parameters without running (no files read, no upstream
+    /// outputs): what `run` would refuse at once, so that `nonaffine validate`
+    /// refuses it too. Called once per sweep point; the default accepts all.
+    fn check(&self, params: &Params) -> Result<(), StageError> {
+        let _ = params;
+        Ok(())
+    }
 }

@@ -15,6 +15,6 @@ pub mod protocol;
 pub mod run;
 pub mod stage;
 
-pub use protocol::{QuenchProtocol, PARAMS};
+pub use protocol::{max_timestep_ps, QuenchProtocol, PARAMS};
 pub use run::{md_job, min_job, quench, Capture, CaptureMeta, QuenchError, QuenchRun};
 pub use stage::{summary, write_outputs, QuenchStage, INFO};

@@ -1,5 +1,6 @@
 //! The quench protocol (the paper's Section III), typed and validated.
 
+use nonaffine_core::units::RAD_PER_S_PER_OMEGA_UNIT;
 use nonaffine_core::{ParamError, ParamKind, ParamSpec, Params};
 
 /// Parameters of the `quench` stage.
@@ -26,6 +27,54 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "progress_every_steps", kind: ParamKind::Integer, unit: "steps", default: Some("500"), doc: "MD steps between progress reports" },
     ParamSpec { name: "mpi_ranks", kind: ParamKind::Integer, unit: "", default: Some("1"), doc: "run LAMMPS under `mpirun -np K` when K > 1" },
 ];
+
+/// Longest MD timestep (ps) for the potential named by `p`'s `potential`
+/// parameter, and why.
+///
+/// Velocity Verlet conserves energy when a step is a small fraction of the
+/// shortest vibration period; about 1/20 is the usual margin.
+/// - EAM metals (`eam/fs`, `eam/alloy`, and any other or absent potential):
+///   vibrations reach ~10 THz (Cu–Zr glasses: VDOS up to ~9 THz), a period of
+///   0.1 ps, so 0.005 ps. LAMMPS' own default for metal units is 0.001 ps.
+/// - `lj/cut`: the Lennard-Jones time τ = σ √(m/ε) of the fastest pair (the
+///   smallest σ √(m/ε) over pairs with the lighter mass) sets the period
+///   (~2π·τ/√(57·z)); 0.01 τ is twice the step usual in LJ studies (0.005 τ).
+pub fn max_timestep_ps(p: &Params) -> (f64, String) {
+    const EAM: (f64, &str) = (
+        0.005,
+        "1/20 of the ~0.1 ps period of the fastest vibrations of a metal, ~10 THz",
+    );
+    let eam = || (EAM.0, EAM.1.to_string());
+    let Ok((plugin, pot)) = p.plugin("potential") else {
+        return eam();
+    };
+    if plugin != "lj/cut" {
+        return eam();
+    }
+    let (Ok(masses), Ok(eps), Ok(sigma)) = (
+        pot.numbers("masses_amu"),
+        pot.numbers("epsilon_ev"),
+        pot.numbers("sigma_angstrom"),
+    ) else {
+        return eam();
+    };
+    let m_min = masses.iter().copied().fold(f64::INFINITY, f64::min);
+    let tau_ps = eps
+        .iter()
+        .zip(&sigma)
+        .filter(|(e, s)| **e > 0.0 && **s > 0.0)
+        .map(|(e, s)| s * (m_min / e).sqrt() / (RAD_PER_S_PER_OMEGA_UNIT * 1e-12))
+        .fold(f64::INFINITY, f64::min);
+    if !(tau_ps.is_finite() && tau_ps > 0.0) {
+        return eam();
+    }
+    let limit = 0.01 * tau_ps;
+    let limit = (limit * 1e4).round() / 1e4;
+    (
+        limit,
+        format!("0.01 of the shortest Lennard-Jones time σ√(m/ε) = {tau_ps:.3} ps"),
+    )
+}
 
 /// A validated quench protocol. Units in every name.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -128,16 +177,29 @@ impl QuenchProtocol {
                 format!("need at least one temperature, each between 0 and melt_temperature_k = {melt} K"),
             ));
         }
+        let timestep_ps = p.positive_or("timestep_ps", 0.002)?;
+        let (limit_ps, why) = max_timestep_ps(p);
+        if timestep_ps > limit_ps {
+            return Err(ParamError::new(
+                p.path("timestep_ps"),
+                format!(
+                    "{timestep_ps} ps is longer than {limit_ps} ps, the longest MD timestep that \
+                     resolves this potential's vibrations ({why}); with a longer step the \
+                     dynamics is not integrated (energy is not conserved, atoms fly apart). \
+                     Use e.g. 0.001-0.002 ps for EAM metals"
+                ),
+            ));
+        }
         let proto = Self {
             n_atoms,
             composition,
             seed,
             samples: p.count_or("samples", 1)?.max(1) as usize,
             melt_temperature_k: melt,
-            melt_time_ps: p.number_or("melt_time_ps", 10.0)?.max(0.0),
+            melt_time_ps: p.positive_or("melt_time_ps", 10.0)?,
             cooling_rate_k_per_ps: p.positive("cooling_rate_k_per_ps")?,
             capture_temperatures_k: capture,
-            timestep_ps: p.positive_or("timestep_ps", 0.002)?,
+            timestep_ps,
             tdamp_ps: p.positive_or("tdamp_ps", 0.1)?,
             pdamp_ps: p.positive_or("pdamp_ps", 1.0)?,
             initial_volume_per_atom_a3: p.positive_or("initial_volume_per_atom_a3", 20.0)?,
@@ -150,7 +212,44 @@ impl QuenchProtocol {
             progress_every_steps: p.count_or("progress_every_steps", 500)?.max(1),
             mpi_ranks: p.count_or("mpi_ranks", 1)?.max(1) as usize,
         };
+        proto.check_phases(p)?;
         Ok(proto)
+    }
+
+    /// Refuses a protocol with an MD phase of zero steps: a melt shorter than
+    /// half a timestep, or a capture temperature the cooling ramp reaches in
+    /// no step from the melt or from the previous capture.
+    fn check_phases(&self, p: &Params) -> Result<(), ParamError> {
+        let dt = self.timestep_ps;
+        if self.melt_steps() == 0 {
+            return Err(ParamError::new(
+                p.path("melt_time_ps"),
+                format!(
+                    "the melt of {} ps is 0 MD steps of timestep_ps = {dt} ps; the liquid would \
+                     not be equilibrated. Melt for many steps (the default is 10 ps)",
+                    self.melt_time_ps
+                ),
+            ));
+        }
+        let mut previous = (self.melt_temperature_k, 0);
+        for &t in &self.capture_temperatures_k {
+            let at = self.cooling_step_at(t);
+            if at <= previous.1 {
+                return Err(ParamError::new(
+                    p.path("capture_temperatures_k"),
+                    format!(
+                        "cooling from {} K to {t} K at cooling_rate_k_per_ps = {} K/ps takes \
+                         {:.3} ps, 0 MD steps of timestep_ps = {dt} ps: nothing would be cooled. \
+                         Lower the cooling rate or the timestep, or space the temperatures further",
+                        previous.0,
+                        self.cooling_rate_k_per_ps,
+                        (previous.0 - t) / self.cooling_rate_k_per_ps
+                    ),
+                ));
+            }
+            previous = (t, at);
+        }
+        Ok(())
     }
 
     /// Atoms of each element, in the potential's order, summing to `n_atoms`.

@@ -2,7 +2,7 @@
 
 use crate::protocol::{QuenchProtocol, PARAMS};
 use crate::run::{quench, Capture, QuenchRun};
-use nonaffine_core::{PluginInfo, Potential, Stage, StageContext, StageError, Summary};
+use nonaffine_core::{Params, PluginInfo, Potential, Stage, StageContext, StageError, Summary};
 use nonaffine_io::{write_extxyz, write_lammps_data, Frame, InfoValue};
 use nonaffine_lammps::WorkerConfig;
 use std::collections::BTreeMap;
@@ -35,6 +35,15 @@ impl Stage for QuenchStage {
         let run = quench(&protocol, potential.as_ref(), &config, ctx.progress)
             .map_err(|e| StageError::Failed(format!("quench: {e}")))?;
         write_outputs(ctx.out_dir, &protocol, potential.as_ref(), &run)
+    }
+
+    /// The protocol checks of [`QuenchProtocol::from_params`] (zero-step
+    /// phases, timestep bound) with the elements as written, without
+    /// building the potential.
+    fn check(&self, params: &Params) -> Result<(), StageError> {
+        let (_, potential) = params.plugin("potential")?;
+        QuenchProtocol::from_params(params, &potential.texts("elements")?)?;
+        Ok(())
     }
 }
 

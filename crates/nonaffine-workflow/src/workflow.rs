@@ -8,7 +8,9 @@ use crate::error::{Diagnostic, WorkflowError};
 use crate::node::{KeyPath, Node};
 use crate::yaml;
 use nonaffine_core::params::nearest;
-use nonaffine_core::{ParamKind, ParamSpec, ParamValue, Params, PluginInfo, PluginKind, Registry};
+use nonaffine_core::{
+    ParamKind, ParamSpec, ParamValue, Params, PluginInfo, PluginKind, Registry, Stage, StageError,
+};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -165,6 +167,10 @@ impl Workflow {
         self.stages.iter().map(|s| s.name.as_str()).collect()
     }
 }
+
+/// Most sweep points a stage's own parameter check ([`Stage::check`]) is run
+/// at during validation (the rest are checked when their jobs run).
+const MAX_CHECKED_POINTS: usize = 1000;
 
 /// What one parameter map is checked against.
 struct MapCheck<'s> {
@@ -339,6 +345,7 @@ impl Checker<'_> {
         path: &KeyPath,
         names: &[&str],
     ) -> Option<StageDecl> {
+        let problems_before = self.problems.len();
         let Node::Map(entries) = node else {
             self.problem(
                 path.clone(),
@@ -569,6 +576,11 @@ impl Checker<'_> {
                 );
             }
         }
+        if let (Some(kind), true) = (&kind, self.problems.len() == problems_before) {
+            if let Ok(stage) = self.registry.stage(kind) {
+                self.check_stage(stage, name, &values, &sweep, path);
+            }
+        }
         Some(StageDecl {
             name: name.to_string(),
             kind: kind?,
@@ -578,6 +590,58 @@ impl Checker<'_> {
             gather,
             files,
         })
+    }
+
+    /// The stage's own check of its parameters ([`Stage::check`]: zero-step
+    /// phases, out-of-range combinations) at every sweep point (at most
+    /// [`MAX_CHECKED_POINTS`]), once the generic checks found nothing. The
+    /// first refusal is reported at the key it names (at the swept value, when
+    /// that key is swept).
+    fn check_stage(
+        &mut self,
+        stage: &dyn Stage,
+        name: &str,
+        values: &BTreeMap<String, ParamValue>,
+        sweep: &[(String, Vec<ParamValue>)],
+        path: &KeyPath,
+    ) {
+        let origin = format!("stages.{name}.params");
+        let mut points: Vec<Vec<usize>> = vec![Vec::new()];
+        for (_, vals) in sweep {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    (0..vals.len()).map(move |i| {
+                        let mut q = p.clone();
+                        q.push(i);
+                        q
+                    })
+                })
+                .take(MAX_CHECKED_POINTS)
+                .collect();
+        }
+        for point in points {
+            let mut v = values.clone();
+            for ((key, vals), &i) in sweep.iter().zip(&point) {
+                v.insert(key.clone(), vals[i].clone());
+            }
+            let Err(e) = stage.check(&Params::new(origin.clone(), v)) else {
+                continue;
+            };
+            let mut at = path.key("params");
+            if let StageError::Param(p) = &e {
+                let rest = p.key.strip_prefix(&format!("{origin}.")).unwrap_or("");
+                let mut segs = rest.split('.').filter(|s| !s.is_empty());
+                if let Some(first) = segs.next() {
+                    at = match sweep.iter().zip(&point).find(|((k, _), _)| k == first) {
+                        Some((_, &i)) => path.key("sweep").key(first).index(i),
+                        None => segs.fold(at.key(first), |a, s| a.key(s)),
+                    };
+                }
+            }
+            self.problem(at, e.to_string());
+            return;
+        }
     }
 
     fn stage_kinds(&self) -> Vec<String> {
