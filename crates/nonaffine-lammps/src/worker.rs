@@ -5,7 +5,8 @@ use crate::protocol::{AtomsSpec, Event, Job, Snapshot, Step, EVENT_PREFIX};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-/// Exit code of a worker whose parent went away (its stdin pipe closed).
+/// Exit code of a worker whose parent went away (its stdin pipe closed),
+/// should killing itself fail.
 pub const ORPHANED_EXIT: i32 = 4;
 
 /// Flag that makes the worker exit when its stdin reaches end-of-file.
@@ -38,7 +39,17 @@ fn exit_when_parent_goes() {
                 Err(_) => break,
             }
         }
-        eprintln!("nonaffine-lammps-worker: the parent process ended (stdin closed); stopping");
+        // Not eprintln!: stderr is a pipe to the dead parent, and a failed
+        // write would panic this thread instead of ending the process.
+        let _ = writeln!(
+            std::io::stderr(),
+            "nonaffine-lammps-worker: the parent process ended (stdin closed); stopping"
+        );
+        // Not `exit`: MPI's exit handlers wait for the main thread, which is
+        // inside LAMMPS, and the process would hang. SIGKILL to ourselves
+        // ends it at once (Open MPI's singleton helper and mpirun notice).
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
         std::process::exit(ORPHANED_EXIT);
     });
 }

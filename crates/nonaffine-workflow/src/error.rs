@@ -37,12 +37,13 @@ impl fmt::Display for Diagnostic {
 #[non_exhaustive]
 pub enum WorkflowError {
     /// The file could not be read.
-    #[error("cannot read workflow {}: {source}", path.display())]
+    #[error("cannot read workflow {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (in the message, so not also a `source`: a chain
+        /// printed with `{:#}` would say it twice).
+        error: std::io::Error,
     },
     /// The file has problems; one line each, in file order.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -54,12 +55,13 @@ pub enum WorkflowError {
 #[non_exhaustive]
 pub enum RunError {
     /// Reading or writing a file of the run folder failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (in the message, so not also a `source`: a chain
+        /// printed with `{:#}` would say it twice).
+        error: std::io::Error,
     },
     /// A file of the run folder is not what this program wrote.
     #[error("{}: {message}", path.display())]
@@ -124,7 +126,7 @@ impl RunError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         RunError::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

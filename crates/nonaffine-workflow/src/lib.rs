@@ -127,5 +127,5 @@ pub use plan::{Job, Plan};
 pub use progress::{Bars, Observer, Quiet};
 pub use report::{read_manifest, Manifest, ManifestStage, ManifestWorkflow};
 pub use run::{run, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION};
-pub use verify::{verify_run, VerifyReport};
+pub use verify::{remove_own_temporaries, verify_run, VerifyReport};
 pub use workflow::{is_path_key, FileRef, Gather, StageDecl, Workflow};

@@ -79,3 +79,31 @@ pub fn verify_run(out: &Path, store: Option<&Path>) -> Result<VerifyReport, RunE
     }
     Ok(report)
 }
+
+/// Deletes what this process left half-done in the run folder `out` and the
+/// store: its `.tmp-<pid>-` job folders and its `.lock`. For an interrupted
+/// run that exits at once; a later run would delete them as well.
+pub fn remove_own_temporaries(out: &Path, store: Option<&Path>) {
+    let mark = format!(".tmp-{}-", std::process::id());
+    let remove_marked = |dir: &Path| {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().contains(&mark) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    };
+    for stage in std::fs::read_dir(out.join("stages"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        remove_marked(&stage.path());
+    }
+    if let Some(store) = store {
+        remove_marked(store);
+    }
+    let lock = out.join(".lock");
+    if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == std::process::id().to_string()) {
+        let _ = std::fs::remove_file(lock);
+    }
+}

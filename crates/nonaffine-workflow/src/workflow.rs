@@ -95,9 +95,9 @@ const UNIT_WORDS: &[&str] = &[
 impl Workflow {
     /// Reads and validates the workflow file at `path`.
     pub fn load(path: &Path, registry: &Registry) -> Result<Workflow, WorkflowError> {
-        let text = std::fs::read_to_string(path).map_err(|source| WorkflowError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| WorkflowError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::parse(&text, path, registry)
     }

@@ -2,9 +2,14 @@
 
 use anyhow::Context;
 use indicatif::MultiProgress;
-use nonaffine_workflow::{Bars, RunOptions, Workflow};
+use nonaffine_core::Progress;
+use nonaffine_workflow::{Bars, Observer, RunOptions, StageOutcome, Workflow};
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Arguments of `nonaffine run`.
 #[derive(clap::Args)]
@@ -73,6 +78,77 @@ pub(crate) fn default_store(out_dir: &Path) -> PathBuf {
     }
 }
 
+/// Passes events on to `inner` and keeps the labels of the running jobs,
+/// which an interruption names.
+struct Tracking<'a> {
+    inner: &'a Bars,
+    running: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Observer for Tracking<'_> {
+    fn planned(&self, jobs: usize) {
+        self.inner.planned(jobs);
+    }
+    fn started(&self, label: &str) -> Box<dyn Progress + '_> {
+        if let Ok(mut r) = self.running.lock() {
+            r.insert(label.to_string());
+        }
+        self.inner.started(label)
+    }
+    fn finished(&self, outcome: &StageOutcome) {
+        if let Ok(mut r) = self.running.lock() {
+            r.remove(&outcome.label());
+        }
+        self.inner.finished(outcome);
+    }
+}
+
+/// Set when a signal arrived: the run's error is then the interruption's,
+/// which the signal thread reports and exits with.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// On the first SIGINT or SIGTERM: stops the LAMMPS workers (and their
+/// mpirun), removes this run's temporary folders and lock, says which jobs
+/// were interrupted and how to resume, and exits with 128 + the signal
+/// (130, 143). Finished jobs stay in the run folder and the store.
+fn on_interrupt(options: &RunOptions, running: Arc<Mutex<BTreeSet<String>>>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("cannot install the SIGINT/SIGTERM handler")?;
+    let out_dir = options.out_dir.clone();
+    let store = options.store.clone();
+    let command: Vec<String> = std::env::args().collect();
+    std::thread::spawn(move || {
+        let Some(signal) = signals.forever().next() else {
+            return;
+        };
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        let stopped = nonaffine_lammps::stop_workers(Duration::from_secs(3));
+        nonaffine_workflow::remove_own_temporaries(&out_dir, store.as_deref());
+        let jobs: Vec<String> = running
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        let name = if signal == SIGINT {
+            "SIGINT"
+        } else {
+            "SIGTERM"
+        };
+        eprintln!(
+            "\ninterrupted by {name}: {}; {stopped} LAMMPS worker(s) stopped, temporary folders removed, finished jobs kept in {}.\nResume with the same command: {}",
+            if jobs.is_empty() {
+                "no job was running".to_string()
+            } else {
+                format!("stopped {}", jobs.join(", "))
+            },
+            out_dir.display(),
+            command.join(" ")
+        );
+        std::process::exit(128 + signal);
+    });
+    Ok(())
+}
+
 /// Loads, validates and runs the workflow; prints the run summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let registry = nonaffine_registry::registry();
@@ -93,8 +169,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         jobs: args.jobs,
         store,
     };
-    let report = nonaffine_workflow::run(&workflow, &registry, &options, &bars)
-        .with_context(|| format!("running workflow {}", args.workflow.display()))?;
+    let observer = Tracking {
+        inner: &bars,
+        running: Arc::new(Mutex::new(BTreeSet::new())),
+    };
+    on_interrupt(&options, observer.running.clone())?;
+    let result = nonaffine_workflow::run(&workflow, &registry, &options, &observer);
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        // The signal thread reports and exits; do not race it with an error.
+        loop {
+            std::thread::park();
+        }
+    }
+    let report = result.with_context(|| format!("running workflow {}", args.workflow.display()))?;
     if args.explain {
         out!("{}", report.explain());
     }
