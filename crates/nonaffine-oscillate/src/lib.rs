@@ -4,6 +4,7 @@
 //! [`table`] is the output contract, `oscillate.csv`, read by the theory
 //! comparison.
 
+pub mod plot;
 pub mod protocol;
 pub mod run;
 pub mod stage;

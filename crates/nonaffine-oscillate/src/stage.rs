@@ -8,7 +8,8 @@
 //! Outputs: `oscillate.csv` ([`crate::table`]), `structures/<name>.data`,
 //! `scripts/<point>.in` (the LAMMPS input of every point, for plain `lmp -in`
 //! run from the stage folder), `lammps/<point>/` (worker folder: log and
-//! `stress.txt`), `summary.json`.
+//! `stress.txt`), `oscillate.svg`/`.png` (C′, C″ vs frequency, log axes, error
+//! bars), `summary.json`.
 
 use crate::protocol::{Drive, Plan, PARAMS};
 use crate::run::{measure, point_job, Fit, RECORD_FILE};
@@ -189,7 +190,9 @@ impl Stage for OscillateStage {
         }
         write_oscillate_csv(&out.join("oscillate.csv"), &rows)
             .map_err(|e| StageError::Failed(e.to_string()))?;
+        let plot_warning = crate::plot::write_plots(out, "oscillate", &rows).err();
         let json = serde_json::json!({
+            "plot_warning": plot_warning,
             "potential": { "plugin": potential.name(), "elements": potential.elements() },
             "structures": structures.iter().map(|s| serde_json::json!({"name": s.name, "file": s.path})).collect::<Vec<_>>(),
             "points": points_json,
