@@ -1,5 +1,6 @@
 //! Mechanical spectroscopy by molecular dynamics: the complex modulus C*(ω)
-//! of a glass measured in LAMMPS by an oscillating strain (stage `oscillate`).
+//! of a glass measured in LAMMPS by an oscillating strain (stage `oscillate`;
+//! protocol and fit: docs/theory.md §9, Eqs. (56)–(59)).
 //!
 //! [`table`] is the output contract, `oscillate.csv`, read by the theory
 //! comparison.

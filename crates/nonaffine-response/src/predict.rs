@@ -2,7 +2,7 @@
 //! constant, the kernel in physical time (ps), ω in rad/ps.
 //!
 //! C*_ab(ω) = C^B_ab − (1/V) Σ_p Ξ̂_{p,a} Ξ̂_{p,b} / (ω_p² − ω² + i ω ν̃(ω))
-//! (docs/theory.md, predict mode), evaluated by [`complex_moduli`] after the
+//! (docs/theory.md Eqs. (42), (60)), evaluated by [`complex_moduli`] after the
 //! units are converted: ω_p² is in eV/(Å²·amu), and
 //! 1 sqrt(eV/(Å²·amu)) = [`RAD_PER_PS_PER_OMEGA_UNIT`] = 98.227 rad/ps, so
 //! ω² − iων̃ in (rad/ps)² is divided by 98.227² ([`InModelUnits`]).
@@ -15,6 +15,7 @@
 //! h G with G upper triangular) sees the Cauchy stress change dσ_b/dh_a, which
 //! differs at a residual stress σ0 by terms linear in σ0:
 //! M*_ba = C*_ba − tr(E^b E^a σ0) − tr(G^a) σ0_b + (G^a σ0 + σ0 G^aᵀ)_b
+//! (docs/theory.md Eq. (61))
 //! ([`nonaffine_hessian::affine::lammps_stress_derivative`]; the rotation
 //! part of G does not couple to the nonaffine modes at a force minimum, so
 //! the terms are those of the affine limit at every ω). [`box_strain_response`].
