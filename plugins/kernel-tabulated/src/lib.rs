@@ -57,6 +57,15 @@ const PARAMS: &[ParamSpec] = &[
         default: Some("1e-3"),
         doc: "|nu| at the last t above this fraction of max|nu| means the table is too short",
     },
+    ParamSpec {
+        name: "allow_negative",
+        kind: ParamKind::Bool,
+        unit: "",
+        default: Some("false"),
+        doc: "accept rows with nu < 0 (a kernel that changes sign, e.g. measured with negative \
+              lobes); the count is reported as the parameter negative_rows. Off: such a row is \
+              an error naming the file and line",
+    },
 ];
 
 /// How the table is continued beyond its last sample.
@@ -74,6 +83,8 @@ pub struct Tabulated {
     t: Vec<f64>,
     nu: Vec<f64>,
     tail: Tail,
+    /// Rows with ν < 0 (only non-zero with `allow_negative: true`).
+    negative_rows: usize,
 }
 
 /// Builds the kernel from `file`, `tail` and `tail_tolerance`.
@@ -82,7 +93,10 @@ pub fn build(params: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
     let key = params.path("file");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ParamError::new(&key, format!("cannot read {}: {e}", path.display())))?;
-    let (t, nu) = parse_table(&text, &path).map_err(|m| ParamError::new(&key, m))?;
+    let allow_negative = params.bool_or("allow_negative", false)?;
+    let (t, nu) =
+        parse_table(&text, &path, allow_negative).map_err(|m| ParamError::new(&key, m))?;
+    let negative_rows = nu.iter().filter(|&&v| v < 0.0).count();
     let tolerance = params.positive_or("tail_tolerance", 1e-3)?;
     let tail_kind = params.text_or("tail", "exponential")?;
     let n = t.len() - 1;
@@ -136,11 +150,21 @@ pub fn build(params: &Params) -> Result<Box<dyn MemoryKernel>, PluginError> {
             .into())
         }
     };
-    Ok(Box::new(Tabulated { t, nu, tail }))
+    Ok(Box::new(Tabulated {
+        t,
+        nu,
+        tail,
+        negative_rows,
+    }))
 }
 
-/// Parses `t,nu` rows; errors name the file and 1-based line.
-fn parse_table(text: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>), String> {
+/// Parses `t,nu` rows (exactly two columns; ν ≥ 0 unless `allow_negative`); errors
+/// name the file and 1-based line.
+fn parse_table(
+    text: &str,
+    path: &Path,
+    allow_negative: bool,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
     let (mut t, mut nu) = (Vec::new(), Vec::new());
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -157,10 +181,11 @@ fn parse_table(text: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>), String> 
             continue; // header
         }
         let at = || format!("{}:{line_no}", path.display());
-        if fields.len() < 2 {
+        if fields.len() != 2 {
             return Err(format!(
-                "{}: expected two columns t,nu, found `{line}`",
-                at()
+                "{}: expected two columns t,nu, found {} in `{line}`; every row must be t,nu",
+                at(),
+                fields.len()
             ));
         }
         let (Some(tv), Some(nv)) = (parsed[0], parsed[1]) else {
@@ -174,6 +199,13 @@ fn parse_table(text: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>), String> 
         }
         if tv < 0.0 {
             return Err(format!("{}: t = {tv} is negative; times start at 0", at()));
+        }
+        if nv < 0.0 && !allow_negative {
+            return Err(format!(
+                "{}: nu = {nv} is negative; a friction kernel is expected to be >= 0 (check the \
+                 sign and the columns), or set allow_negative: true to use a kernel that changes sign",
+                at()
+            ));
         }
         if let Some(&last) = t.last() {
             if tv <= last {
@@ -299,6 +331,7 @@ impl MemoryKernel for Tabulated {
                 if total != 0.0 { tail / total } else { 0.0 },
                 "".into(),
             ),
+            ("negative_rows".into(), self.negative_rows as f64, "".into()),
         ]
     }
 }
@@ -399,6 +432,12 @@ mod tests {
             ("t,nu\n0,1\n1,NaN\n", ":3: t and nu must be finite"),
             ("t,nu\n0,1\n1,x\n", ":3: `1,x` is not two numbers"),
             ("0,1\n", "needs at least two rows"),
+            (
+                "t,nu\n0,1\n1,0.5,0.2\n2,0.1\n",
+                ":3: expected two columns t,nu, found 3",
+            ),
+            ("t,nu\n0,1\n1\n", ":3: expected two columns t,nu, found 1"),
+            ("t,nu\n0,1\n1,-0.2\n2,0.01\n", ":3: nu = -0.2 is negative"),
         ] {
             let f = table_file(text);
             let e = build(&params(f.path(), "")).err().unwrap().to_string();
@@ -417,6 +456,26 @@ mod tests {
             e.starts_with("k.file: cannot read /nonexistent/nu.csv"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn negative_nu_is_used_only_when_allowed_and_reported() {
+        // ν: 2 → 0 on [0, 1], 0 → −1 → 0 on [1, 3]: ν̃(0) = ∫ν dt = 1 − 1 = 0 exactly.
+        let f = table_file("t,nu\n0,2\n1,0\n2,-1\n3,0\n");
+        let e = build(&params(f.path(), "tail=none"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(":4: nu = -1 is negative"), "{e}");
+        let k = build(&params(f.path(), "tail=none,allow_negative=true")).unwrap();
+        assert!(k.nu_freq(0.0).norm() < 1e-15, "{}", k.nu_freq(0.0));
+        let negative = k
+            .parameters()
+            .iter()
+            .find(|p| p.0 == "negative_rows")
+            .unwrap()
+            .1;
+        assert_eq!(negative, 1.0);
     }
 
     #[test]
