@@ -68,9 +68,16 @@ impl ReferenceSet {
             });
         }
         for i in 0..set.fits.len() {
-            set.kohlrausch(i).map_err(|e| ReferenceError::Invalid {
-                what: format!("{}: fits[{i}]", path.display()),
-                message: e.to_string(),
+            set.kohlrausch(i).map_err(|e| match e {
+                ReferenceError::Invalid { what, message } => ReferenceError::Parse {
+                    path: path.to_path_buf(),
+                    line: fit_key_line(&text, i, &what),
+                    message: format!("fits[{i}].{what}: {message}"),
+                },
+                other => ReferenceError::Invalid {
+                    what: format!("{}: fits[{i}]", path.display()),
+                    message: other.to_string(),
+                },
             })?;
         }
         Ok(set)
@@ -92,14 +99,52 @@ impl ReferenceSet {
     }
 }
 
+/// 1-based line of `key` in the `index`-th item of the block list `fits:` (the
+/// item's first line when the key is not written there, e.g. a default; 0 when
+/// the list is not in block style).
+fn fit_key_line(text: &str, index: usize, key: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.trim_end() == "fits:") else {
+        return 0;
+    };
+    let mut item = None;
+    let mut seen = 0;
+    for (n, l) in lines.iter().enumerate().skip(start + 1) {
+        let body = l.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if l.len() == body.len() {
+            break; // next top-level key
+        }
+        if body.starts_with("- ") || body == "-" {
+            if item.is_some() {
+                break; // the next item
+            }
+            if seen == index {
+                item = Some(n);
+            }
+            seen += 1;
+        }
+        if item.is_some() {
+            let field = body.trim_start_matches("- ").trim_start();
+            if field.starts_with(&format!("{key}:")) {
+                return n + 1;
+            }
+        }
+    }
+    item.map_or(0, |n| n + 1)
+}
+
 /// Reads a CSV of `time,stress` rows (optional header, `#` comments); errors name
-/// the file and line.
+/// the file and line. Data that cannot be a relaxation (a stress ≤ 0, or ln σ
+/// growing with t beyond noise: `check_relaxing`) are refused.
 pub fn read_relaxation_csv(path: &Path) -> Result<(Vec<f64>, Vec<f64>), ReferenceError> {
     let text = std::fs::read_to_string(path).map_err(|source| ReferenceError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let (mut t, mut s) = (Vec::new(), Vec::new());
+    let (mut t, mut s, mut lines) = (Vec::new(), Vec::new(), Vec::new());
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
@@ -125,6 +170,7 @@ pub fn read_relaxation_csv(path: &Path) -> Result<(Vec<f64>, Vec<f64>), Referenc
             (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a >= 0.0 => {
                 t.push(a);
                 s.push(b);
+                lines.push(i + 1);
             }
             _ => {
                 return Err(err(format!(
@@ -143,5 +189,16 @@ pub fn read_relaxation_csv(path: &Path) -> Result<(Vec<f64>, Vec<f64>), Referenc
             ),
         });
     }
+    crate::fit::check_relaxing(&t, &s).map_err(|e| {
+        let line = match e {
+            crate::fit::NotRelaxing::NonPositive(i) => lines[i],
+            crate::fit::NotRelaxing::Growing { .. } => 0,
+        };
+        ReferenceError::Parse {
+            path: path.to_path_buf(),
+            line,
+            message: e.message(&t, &s, &|i| format!("line {}", lines[i])),
+        }
+    })?;
     Ok((t, s))
 }

@@ -25,11 +25,104 @@ pub struct KohlrauschFit {
     pub iterations: usize,
 }
 
+/// Why (time, stress) data are not a stress relaxation (see [`check_relaxing`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum NotRelaxing {
+    /// The point at this index has σ ≤ 0.
+    NonPositive(usize),
+    /// ln σ grows with t: least-squares slope and its standard error (per time unit).
+    Growing { slope: f64, std_error: f64 },
+}
+
+impl NotRelaxing {
+    /// What is wrong and what to do; `point` names a point (`line 7` of a file,
+    /// `point 6` of arrays) where the message cites the ends of the data (the
+    /// caller names the offending point of `NonPositive`).
+    pub(crate) fn message(
+        self,
+        times: &[f64],
+        stress: &[f64],
+        point: &dyn Fn(usize) -> String,
+    ) -> String {
+        match self {
+            NotRelaxing::NonPositive(i) => format!(
+                "stress {} at t = {} is not positive; a Kohlrausch relaxation \
+                 σ∞ + σ0 exp(−(t/τ)^β) needs σ > 0 at every point: give the magnitude of a \
+                 compressive stress, and drop points at or below the noise floor",
+                stress[i], times[i]
+            ),
+            NotRelaxing::Growing { slope, std_error } => {
+                let first = (0..times.len()).min_by(|&a, &b| times[a].total_cmp(&times[b]));
+                let last = (0..times.len()).max_by(|&a, &b| times[a].total_cmp(&times[b]));
+                let ends = match (first, last) {
+                    (Some(a), Some(b)) => format!(
+                        " (σ = {} at t = {} on {}, σ = {} at t = {} on {})",
+                        stress[a],
+                        times[a],
+                        point(a),
+                        stress[b],
+                        times[b],
+                        point(b)
+                    ),
+                    _ => String::new(),
+                };
+                format!(
+                    "the stress grows with time: the least-squares slope of ln σ against t is \
+                     {slope:.3e} ± {std_error:.1e} per time unit, more than 2 standard errors above \
+                     0{ends}; a stress relaxation at constant strain decays. Check the column order \
+                     (time, stress) and the sign convention"
+                )
+            }
+        }
+    }
+}
+
+/// Checks that (time, stress) data can be a stress relaxation: every σ > 0, and
+/// ln σ does not grow with t beyond noise. Growth is a least-squares slope b of
+/// ln σ against t with b > 2 SE(b), SE(b)² = Σr²/((n − 2) Σ(t − t̄)²) (a one-sided
+/// test at ≈ 98 % for Gaussian scatter): a relaxation σ∞ + σ0 exp(−(t/τ)^β) is
+/// non-increasing, so its slope is ≤ 0 up to noise.
+pub(crate) fn check_relaxing(times: &[f64], stress: &[f64]) -> Result<(), NotRelaxing> {
+    if let Some(i) = stress.iter().position(|&s| s <= 0.0 || s.is_nan()) {
+        return Err(NotRelaxing::NonPositive(i));
+    }
+    let n = times.len().min(stress.len());
+    if n < 3 {
+        return Ok(());
+    }
+    let y: Vec<f64> = stress[..n].iter().map(|s| s.ln()).collect();
+    let nf = n as f64;
+    let t_mean = times[..n].iter().sum::<f64>() / nf;
+    let y_mean = y.iter().sum::<f64>() / nf;
+    let sxx: f64 = times[..n].iter().map(|t| (t - t_mean).powi(2)).sum();
+    if sxx <= 0.0 {
+        return Ok(());
+    }
+    let sxy: f64 = times[..n]
+        .iter()
+        .zip(&y)
+        .map(|(t, y)| (t - t_mean) * (y - y_mean))
+        .sum();
+    let slope = sxy / sxx;
+    let rss: f64 = times[..n]
+        .iter()
+        .zip(&y)
+        .map(|(t, y)| (y - y_mean - slope * (t - t_mean)).powi(2))
+        .sum();
+    let std_error = (rss / ((nf - 2.0) * sxx)).sqrt();
+    if slope > 2.0 * std_error {
+        return Err(NotRelaxing::Growing { slope, std_error });
+    }
+    Ok(())
+}
+
 /// Fits σ0 exp(−(t/τ)^β) (+ σ∞ when `fit_sigma_inf`) by Levenberg–Marquardt
 /// ([`nonaffine_numerics::levenberg_marquardt`], central differences), from
 /// starting values read off the data (σ0 from the first point, τ where the
 /// decay crosses 1/e, β = 0.7). β is kept in (0, 2] and τ > 0 by rejecting
-/// steps that leave them. An error when the fit does not converge.
+/// steps that leave them. An error when the data are not a relaxation
+/// (a stress ≤ 0, or one that grows with time: see `check_relaxing`) or the fit
+/// does not converge.
 pub fn fit_kohlrausch(
     times: &[f64],
     stress: &[f64],
@@ -53,6 +146,13 @@ pub fn fit_kohlrausch(
             "times must be ≥ 0 and all values finite".into(),
         ));
     }
+    check_relaxing(times, stress).map_err(|e| {
+        let message = e.message(times, stress, &|i| format!("point {i}"));
+        ReferenceError::Fit(match e {
+            NotRelaxing::NonPositive(i) => format!("point {i}: {message}"),
+            NotRelaxing::Growing { .. } => message,
+        })
+    })?;
     // Starting values.
     let sigma_inf0 = if fit_sigma_inf {
         stress.iter().cloned().fold(f64::INFINITY, f64::min) * 0.9
@@ -193,6 +293,44 @@ mod tests {
             "{fit:?}"
         );
         assert!(fit_kohlrausch(&times[..3], &stress[..3], false).is_err());
+    }
+
+    #[test]
+    fn data_that_are_no_relaxation_are_refused() {
+        let times: Vec<f64> = (0..40).map(|i| 0.1 * f64::from(i)).collect();
+        let decay: Vec<f64> = times.iter().map(|&t| 3.0 * (-t).exp()).collect();
+        // A single non-positive point, named by its index.
+        let mut s = decay.clone();
+        s[6] = 0.0;
+        let e = fit_kohlrausch(&times, &s, true).unwrap_err().to_string();
+        assert!(
+            e.contains("point 6: stress 0 at t = 0.6") && e.contains("not positive"),
+            "{e}"
+        );
+        // Compressive sign convention: every stress negative.
+        let s: Vec<f64> = decay.iter().map(|s| -s).collect();
+        let e = fit_kohlrausch(&times, &s, false).unwrap_err().to_string();
+        assert!(e.contains("point 0: stress -3 at t = 0"), "{e}");
+        // A stress that grows, σ = 1 + 0.5 (1 − e^{−t}) with 1 % noise.
+        let n = noise(times.len(), 0.01, 0x1234_5678_9abc_def1);
+        let s: Vec<f64> = times
+            .iter()
+            .zip(&n)
+            .map(|(&t, e)| 1.0 + 0.5 * (1.0 - (-t).exp()) + e)
+            .collect();
+        let e = fit_kohlrausch(&times, &s, true).unwrap_err().to_string();
+        assert!(e.contains("the stress grows with time"), "{e}");
+        // The same decay with a plateau of noise (σ∞ = 0.2, noise 0.02 ≫ the decay's
+        // tail) is a relaxation: accepted and fitted.
+        let times: Vec<f64> = (0..200).map(|i| 0.1 * f64::from(i)).collect();
+        let n = noise(times.len(), 0.02, 0x0ddb_a11c_afe5_eed5);
+        let s: Vec<f64> = times
+            .iter()
+            .zip(&n)
+            .map(|(&t, e)| 0.2 + 3.0 * (-t).exp() + e)
+            .collect();
+        let fit = fit_kohlrausch(&times, &s, true).unwrap();
+        assert!((fit.beta - 1.0).abs() < 4.0 * fit.std_errors[2], "{fit:?}");
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct LossPeak {
 }
 
 impl Kohlrausch {
-    /// A checked fit: β in [0.1, 2], τ > 0, finite moduli.
+    /// A checked fit: β in [0.1, 2], τ > 0, σ0/ε0 > 0 (a stress that relaxes; σ0 ≤ 0
+    /// would give E'' ≤ 0 and NaN wing slopes), finite σ∞/ε0.
     pub fn new(
         sigma0_over_eps0: f64,
         tau: f64,
@@ -48,8 +49,20 @@ impl Kohlrausch {
                 format!("must be a finite number > 0, found {tau}"),
             ));
         }
-        if !sigma0_over_eps0.is_finite() || !sigma_inf_over_eps0.is_finite() {
-            return Err(bad("sigma0_over_eps0", "moduli must be finite".into()));
+        if !(sigma0_over_eps0 > 0.0 && sigma0_over_eps0.is_finite()) {
+            return Err(bad(
+                "sigma0_over_eps0",
+                format!(
+                    "must be a finite number > 0 (the relaxing part of the stress per strain; \
+                     a stress that relaxes decays from σ∞ + σ0 to σ∞), found {sigma0_over_eps0}"
+                ),
+            ));
+        }
+        if !sigma_inf_over_eps0.is_finite() {
+            return Err(bad(
+                "sigma_inf_over_eps0",
+                format!("must be finite, found {sigma_inf_over_eps0}"),
+            ));
         }
         Ok(Self {
             sigma0_over_eps0,

@@ -42,11 +42,11 @@ pub enum ReferenceError {
         source: std::io::Error,
     },
     /// A line of a data file is malformed.
-    #[error("{path}:{line}: {message}")]
+    #[error("{path}{}: {message}", at_line(*.line))]
     Parse {
         /// The file.
         path: PathBuf,
-        /// 1-based line number (0 for the file as a whole).
+        /// 1-based line number (0 for the file as a whole: not printed).
         line: usize,
         /// What is wrong and what to write instead.
         message: String,
@@ -65,4 +65,13 @@ pub enum ReferenceError {
     /// The KWW transform refused its arguments.
     #[error(transparent)]
     Kww(#[from] nonaffine_kww::KwwError),
+}
+
+/// `:LINE` for a 1-based line, nothing for 0 (the file as a whole).
+fn at_line(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }

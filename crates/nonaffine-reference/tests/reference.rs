@@ -126,6 +126,116 @@ fn vendored_paper_fits_load() {
     assert!(e.contains("bad.yaml:4"), "{e}");
 }
 
+/// Unphysical Kohlrausch parameters in a YAML set are refused naming the file, the
+/// line of the value and the fit: σ0 ≤ 0 (negative moduli, NaN wing slopes), τ ≤ 0,
+/// β outside the KWW range [0.1, 2] (so also β ≤ 0 and β > 2).
+#[test]
+fn unphysical_yaml_fits_are_refused_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let good = "  - temperature_k: 670\n    beta: 0.69\n    tau: 0.87\n";
+    for (second, want) in [
+        (
+            "  - temperature_k: 600\n    beta: 0.5\n    tau: 2\n    sigma0_over_eps0: -1.0\n",
+            "bad.yaml:11: fits[1].sigma0_over_eps0: must be a finite number > 0",
+        ),
+        (
+            "  - temperature_k: 600\n    beta: 0.5\n    tau: 2\n    sigma0_over_eps0: 0\n",
+            "bad.yaml:11: fits[1].sigma0_over_eps0: must be a finite number > 0",
+        ),
+        (
+            "  - temperature_k: 600\n    beta: 0.5\n    tau: 0\n",
+            "bad.yaml:10: fits[1].tau: must be a finite number > 0, found 0",
+        ),
+        (
+            "  - temperature_k: 600\n    tau: -3\n    beta: 0.5\n",
+            "bad.yaml:9: fits[1].tau",
+        ),
+        (
+            "  - temperature_k: 600\n    beta: 0\n    tau: 2\n",
+            "bad.yaml:9: fits[1].beta: must be in [0.1, 2], found 0",
+        ),
+        (
+            "  - temperature_k: 600\n    beta: 2.5\n    tau: 2\n",
+            "bad.yaml:9: fits[1].beta: must be in [0.1, 2], found 2.5",
+        ),
+    ] {
+        std::fs::write(
+            &bad,
+            format!("source: x\ntime_unit: min\n# two fits\nfits:\n{good}{second}"),
+        )
+        .unwrap();
+        let e = ReferenceSet::load(&bad).unwrap_err().to_string();
+        assert!(e.contains(want), "{second:?}: {e}");
+    }
+}
+
+fn stage_error(csv_text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("relax.csv");
+    std::fs::write(&csv, csv_text).unwrap();
+    let mut p = Params::from_pairs("stages.reference.params", "fit_sigma_inf=true").unwrap();
+    p.set("file", ParamValue::Text(csv.display().to_string()));
+    let registry = Registry::default();
+    let ctx = StageContext {
+        params: &p,
+        inputs: &[],
+        out_dir: dir.path(),
+        registry: &registry,
+        progress: &NoProgress,
+    };
+    let e = ReferenceStage.run(&ctx).unwrap_err().to_string();
+    assert!(
+        !dir.path().join("reference.csv").exists(),
+        "nothing is written: {e}"
+    );
+    e
+}
+
+/// Relaxation data that cannot be a relaxation are refused before fitting, naming
+/// the key, the file and the line: a negative or zero stress (before: negative
+/// moduli and NaN wing slopes), and a stress that grows with time (before: fitted
+/// with β at its bound, without a warning).
+#[test]
+fn stage_refuses_stress_that_is_not_a_relaxation() {
+    let decay = |sign: f64, zero_at: Option<usize>| {
+        let mut text = String::from("time_s,stress_mpa\n");
+        for i in 0..30 {
+            let t = 0.2 * f64::from(i);
+            let s = if Some(i as usize) == zero_at {
+                0.0
+            } else {
+                sign * 40.0 * (-(t / 0.87f64).powf(0.69)).exp()
+            };
+            text.push_str(&format!("{t},{s}\n"));
+        }
+        text
+    };
+    // Compressive sign: the first data row (line 2) is negative.
+    let e = stage_error(&decay(-1.0, None));
+    assert!(
+        e.starts_with("stages.reference.params.file:")
+            && e.contains("relax.csv:2: stress -40 at t = 0 is not positive"),
+        "{e}"
+    );
+    // One zero in the tail (row 12 → line 13).
+    let e = stage_error(&decay(1.0, Some(11)));
+    assert!(e.contains("relax.csv:13: stress 0 at t = 2.2"), "{e}");
+    // Growing: σ = 10 + 5 (1 − e^{−t}).
+    let mut text = String::from("t,s\n");
+    for i in 0..30 {
+        let t = 0.2 * f64::from(i);
+        text.push_str(&format!("{t},{}\n", 10.0 + 5.0 * (1.0 - (-t).exp())));
+    }
+    let e = stage_error(&text);
+    assert!(
+        e.contains("relax.csv: the stress grows with time")
+            && e.contains("σ = 10 at t = 0 on line 2")
+            && e.contains("on line 31"),
+        "{e}"
+    );
+}
+
 fn run_stage(params: Params) -> (nonaffine_core::Summary, String) {
     let dir = tempfile::tempdir().unwrap();
     let registry = Registry::default();
