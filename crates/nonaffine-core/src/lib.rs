@@ -15,6 +15,7 @@
 pub mod error;
 pub mod params;
 pub mod plugin;
+pub mod resources;
 pub mod spectrum;
 pub mod stage;
 pub mod structure;

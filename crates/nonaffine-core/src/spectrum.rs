@@ -253,6 +253,14 @@ pub enum SolverError {
 pub trait SpectrumSolver: Send + Sync {
     /// Plugin name.
     fn name(&self) -> &str;
+    /// Checks, before D is read or built, that a problem of order `n` (= 3N)
+    /// fits this solver's size and memory limits; an error names the need, what
+    /// the machine has and the alternatives. `Ok(Some(note))`: a check could not
+    /// be made (the note says which, for the stage's warnings). Default: no limits.
+    fn check_order(&self, n: usize) -> Result<Option<String>, SolverError> {
+        let _ = n;
+        Ok(None)
+    }
     /// Solves the problem.
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError>;
 }

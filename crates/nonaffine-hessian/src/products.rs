@@ -265,6 +265,59 @@ impl HessianProducts {
     }
 }
 
+/// Whether a Matrix Market banner (line 1) is `symmetric` (or `general`); an
+/// error for anything but `coordinate real`.
+fn matrix_market_banner(path: &Path, header: &str) -> Result<bool, HessianError> {
+    let words: Vec<String> = header
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["%%matrixmarket", "matrix", "coordinate", "real", "symmetric"] => Ok(true),
+        ["%%matrixmarket", "matrix", "coordinate", "real", "general"] => Ok(false),
+        _ => Err(file_err(
+            path,
+            format!(
+                "line 1: expected `%%MatrixMarket matrix coordinate real symmetric` (or \
+                 `general`), found `{header}`"
+            ),
+        )),
+    }
+}
+
+/// (rows, columns, entries) from the size line of a Matrix Market file, reading
+/// only the banner, comments and that line: what a reader can check (memory,
+/// solver limits) before reading the entries.
+pub fn matrix_market_size(path: &Path) -> Result<(usize, usize, usize), HessianError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| file_err(path, e))?;
+    let mut lines = std::io::BufReader::new(file).lines().enumerate();
+    let header = match lines.next() {
+        Some((_, line)) => line.map_err(|e| file_err(path, e))?,
+        None => String::new(),
+    };
+    matrix_market_banner(path, &header)?;
+    for (n, line) in lines {
+        let line = line.map_err(|e| file_err(path, e))?;
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('%') {
+            continue;
+        }
+        let size: Option<Vec<usize>> = t.split_whitespace().map(|f| f.parse().ok()).collect();
+        return match size.as_deref() {
+            Some(&[rows, cols, entries]) if rows > 0 && cols > 0 => Ok((rows, cols, entries)),
+            _ => Err(file_err(
+                path,
+                format!(
+                    "line {}: expected the size line `rows columns entries`, found `{t}`",
+                    n + 1
+                ),
+            )),
+        };
+    }
+    Err(file_err(path, "no size line `rows columns entries`"))
+}
+
 /// Reads a Matrix Market `coordinate real` file, `symmetric` (both triangles
 /// returned) or `general`. nalgebra-sparse reads the same files through a
 /// grammar parser, about ten times slower (≈ 1 s per million entries: most of
@@ -273,23 +326,7 @@ pub fn read_matrix_market(path: &Path) -> Result<CooMatrix<f64>, HessianError> {
     let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
     let mut lines = text.lines().enumerate();
     let header = lines.next().map_or("", |(_, l)| l);
-    let words: Vec<String> = header
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let symmetric = match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["%%matrixmarket", "matrix", "coordinate", "real", "symmetric"] => true,
-        ["%%matrixmarket", "matrix", "coordinate", "real", "general"] => false,
-        _ => {
-            return Err(file_err(
-                path,
-                format!(
-                    "line 1: expected `%%MatrixMarket matrix coordinate real symmetric` (or \
-                     `general`), found `{header}`"
-                ),
-            ))
-        }
-    };
+    let symmetric = matrix_market_banner(path, header)?;
     // (matrix, entries promised by the size line)
     let mut coo: Option<(CooMatrix<f64>, usize)> = None;
     let mut found = 0usize;

@@ -5,7 +5,7 @@
 mod support;
 
 use nonaffine_core::{EamForm, Potential, Provenance};
-use nonaffine_hessian::products::read_matrix_market;
+use nonaffine_hessian::products::{matrix_market_size, read_matrix_market};
 use nonaffine_hessian::{compute, HessianError, HessianOptions, HessianProducts};
 use support::*;
 
@@ -106,6 +106,45 @@ fn files_read_back_bit_for_bit() {
         &nalgebra_sparse::io::load_coo_from_matrix_market_file::<f64, _>(&p).unwrap(),
     );
     assert_eq!(ours, theirs);
+    // The size line alone agrees with the matrix read.
+    let (rows, cols, _) = matrix_market_size(&p).unwrap();
+    assert_eq!((rows, cols), (ours.nrows(), ours.ncols()));
+}
+
+/// The size line is read without the entries: a header promising 3N = 3·10⁶
+/// and 10¹² entries (none present) is answered at once; a bad banner or size
+/// line names the file and the line.
+#[test]
+fn matrix_market_size_reads_only_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("h.mtx");
+    std::fs::write(
+        &p,
+        "%%MatrixMarket matrix coordinate real symmetric\n% comment\n\n3000000 3000000 1000000000000\n",
+    )
+    .unwrap();
+    assert_eq!(
+        matrix_market_size(&p).unwrap(),
+        (3_000_000, 3_000_000, 1_000_000_000_000)
+    );
+    for (text, want) in [
+        (
+            "%%MatrixMarket matrix array real general\n3 3\n",
+            "line 1: expected",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n% c\n3 x 2\n",
+            "line 3: expected the size line",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n",
+            "no size line",
+        ),
+    ] {
+        std::fs::write(&p, text).unwrap();
+        let e = matrix_market_size(&p).unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("h.mtx"), "{e}");
+    }
 }
 
 /// A damaged hessian.mtx is refused naming the file and the line.

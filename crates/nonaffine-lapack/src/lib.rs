@@ -90,6 +90,35 @@ pub fn workspace_doubles(n: usize) -> usize {
     1 + 6 * n + 2 * n * n
 }
 
+/// Checks, before anything is allocated, that `dsyevd` of order `n` fits
+/// LAPACK's 32-bit integer sizes: n, lwork (1 + 6n + 2n² with eigenvectors,
+/// 2n + 1 without) and liwork (3 + 5n, or 1) must each be ≤ 2³¹ − 1. With
+/// eigenvectors this holds up to n = 32 765.
+pub fn check_dsyevd_size(n: usize, vectors: bool) -> Result<(), LapackError> {
+    let limit = i32::MAX as u128;
+    let m = (n as u128).min(limit + 1); // beyond the limit anyway; keeps m² in u128
+    let (lwork, liwork) = if vectors {
+        (1 + 6 * m + 2 * m * m, 3 + 5 * m)
+    } else {
+        (2 * m + 1, 1)
+    };
+    if lwork > limit || liwork > limit || m > limit {
+        return Err(LapackError::TooLarge {
+            n,
+            work: lwork.min(usize::MAX as u128) as usize,
+        });
+    }
+    Ok(())
+}
+
+/// Bytes `symmetric_eigen_in_place(n, _, true)` holds at its peak: the n×n
+/// matrix, lwork = 1 + 6n + 2n² doubles of workspace, liwork = 3 + 5n 32-bit
+/// integers and n eigenvalues — about 3n² doubles. As f64 so that any n fits.
+pub fn dsyevd_bytes(n: usize) -> f64 {
+    let m = n as f64;
+    8.0 * (m * m + 1.0 + 6.0 * m + 2.0 * m * m + m) + 4.0 * (3.0 + 5.0 * m)
+}
+
 /// Eigenvalues (ascending) of the symmetric n×n matrix `a` (column-major; only
 /// the lower triangle is read). With `vectors`, `a` is overwritten by the
 /// orthonormal eigenvectors, column p belonging to eigenvalue p; without, `a`
@@ -112,15 +141,12 @@ pub fn symmetric_eigen_in_place(
     if n == 0 {
         return Ok(Vec::new());
     }
+    check_dsyevd_size(n, vectors)?;
     let (lwork, liwork) = if vectors {
         (workspace_doubles(n), 3 + 5 * n)
     } else {
         (2 * n + 1, 1)
     };
-    let too_large = |x: usize| x > i32::MAX as usize;
-    if too_large(lwork) || too_large(liwork) || too_large(n) {
-        return Err(LapackError::TooLarge { n, work: lwork });
-    }
     let mut work = alloc(lwork, n)?;
     let mut iwork: Vec<c_int> = vec![0; liwork];
     let mut w = vec![0.0; n];
@@ -250,5 +276,27 @@ mod tests {
         let config = openblas_config();
         assert!(config.starts_with("OpenBLAS"), "{config}");
         assert!(blas_threads() >= 1);
+    }
+
+    /// lwork = 1 + 6n + 2n² passes 2³¹ − 1 = 2 147 483 647 between n = 32 766
+    /// (2 147 418 109) and 32 767 (2 147 549 181); a size from a file header that
+    /// would overflow usize arithmetic is refused, not a panic.
+    #[test]
+    fn size_limit_is_the_32_bit_workspace() {
+        assert!(check_dsyevd_size(32_766, true).is_ok());
+        assert!(matches!(
+            check_dsyevd_size(32_767, true),
+            Err(LapackError::TooLarge {
+                n: 32_767,
+                work: 2_147_549_181
+            })
+        ));
+        assert!(check_dsyevd_size(40_500, false).is_ok());
+        assert!(check_dsyevd_size(usize::MAX, true).is_err());
+        assert!(check_dsyevd_size(usize::MAX, false).is_err());
+        // Peak bytes ≈ 3n² doubles: 3N = 40 500 needs 36.7 GiB.
+        let gib = dsyevd_bytes(40_500) / f64::from(1u32 << 30);
+        assert!((gib - 3.0 * 40_500f64.powi(2) * 8.0 / f64::from(1u32 << 30)).abs() < 0.01);
+        assert!((gib - 36.66).abs() < 0.01, "{gib}");
     }
 }

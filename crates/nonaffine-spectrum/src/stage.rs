@@ -241,6 +241,23 @@ impl Stage for SpectrumStage {
         };
 
         let dirs = structure_dirs(ctx)?;
+        // The solver's size and memory limits, from each hessian.mtx size line,
+        // before any matrix is read (matrix-free: once the structure is read).
+        let mut resource_notes = Vec::new();
+        if potential.is_none() {
+            for (_, dir) in &dirs {
+                let mtx = dir.join("hessian.mtx");
+                if mtx.is_file() {
+                    let (rows, _, _) = nonaffine_hessian::products::matrix_market_size(&mtx)
+                        .map_err(|e| StageError::Failed(e.to_string()))?;
+                    resource_notes.extend(
+                        solver
+                            .check_order(rows)
+                            .map_err(|e| StageError::Failed(format!("{}: {e}", mtx.display())))?,
+                    );
+                }
+            }
+        }
         ctx.progress.set_total(dirs.len() as u64);
         let mut samples = Vec::new();
         for (k, (name, dir)) in dirs.iter().enumerate() {
@@ -261,6 +278,12 @@ impl Stage for SpectrumStage {
                 read(dir, elements.as_deref()).map_err(|e| StageError::Failed(e.to_string()))?;
             let load_s = clock.elapsed().as_secs_f64();
             let clock = Instant::now();
+            if potential.is_some() {
+                let n = 3 * products.structure.len();
+                resource_notes.extend(solver.check_order(n).map_err(|e| {
+                    StageError::Failed(format!("{}: {e}", dir.join("structure.data").display()))
+                })?);
+            }
             let xi = products.xi_mass_weighted();
             let (operator, kind, scale): (Box<dyn SymmetricOperator>, _, _) = match &potential {
                 Some(pot) => {
@@ -332,7 +355,8 @@ impl Stage for SpectrumStage {
         let centers = grid.centers();
 
         let mut curves = Curves::default();
-        let mut warnings = Vec::new();
+        resource_notes.dedup();
+        let mut warnings = resource_notes;
         for s in &mut samples {
             let clock = Instant::now();
             let c = sample_curves(s, grid, &centers, sigma);

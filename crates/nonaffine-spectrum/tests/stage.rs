@@ -291,6 +291,46 @@ fn missing_or_wrong_inputs_are_explained() {
     );
 }
 
+/// The dense solver's needs come from hessian.mtx's size line, before any matrix
+/// is read: a header declaring 3N = 40 500 (a 13 500-atom glass; no entries
+/// follow) is refused at once, naming the file, the need in GiB, the available
+/// memory and the alternatives, even behind a sample that would solve (before:
+/// the whole file was read and dsyevd refused it after growing to 15 GB).
+#[test]
+fn dense_refuses_a_matrix_too_large_before_reading_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    network(6).write_dir(&tmp.path().join("h/a")).unwrap();
+    let big = tmp.path().join("h/b");
+    std::fs::create_dir_all(&big).unwrap();
+    std::fs::write(big.join("xi.csv"), "atom,type,xx,yy,zz,yz,xz,xy\n").unwrap();
+    std::fs::write(
+        big.join("hessian.mtx"),
+        "%%MatrixMarket matrix coordinate real symmetric\n40500 40500 40000000\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let clock = std::time::Instant::now();
+    let e = run(&[&tmp.path().join("h")], "solver=dense", &out)
+        .unwrap_err()
+        .to_string();
+    assert!(clock.elapsed().as_secs_f64() < 5.0, "{:?}", clock.elapsed());
+    assert!(
+        e.contains(&format!(
+            "{}: spectrum solver `dense`",
+            big.join("hessian.mtx").display()
+        )) && e.contains("3N = 40500 is too large")
+            && e.contains("needs 36.7 GiB")
+            && e.contains("32-bit")
+            && (e.contains("GiB available (MemAvailable)") || e.contains("memory unknown"))
+            && e.contains("plugin: lanczos")
+            && e.contains("operator: matrix-free")
+            && e.contains("--no-matrix"),
+        "{e}"
+    );
+    assert!(!out.join("a").exists(), "no sample was solved: {e}");
+}
+
 /// The deprecated `solver: NAME` text still chooses the solver (the workflow
 /// validator warns and rewrites it as `{ plugin: NAME }`).
 #[test]

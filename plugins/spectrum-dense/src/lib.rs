@@ -32,7 +32,8 @@ pub const INFO: PluginInfo = PluginInfo {
     version: "2",
     doc: "Every eigenpair of the mass-weighted Hessian by LAPACK dsyevd (divide and conquer, \
           OpenBLAS), in place: about 3·(3N)² doubles of memory (N = 8192 atoms: 14.5 GB). \
-          Exact reference for the other solvers.",
+          Refused before the Hessian is read when that exceeds the available memory or LAPACK's \
+          32-bit workspace (3N > 32766). Exact reference for the other solvers.",
     params: PARAMS,
 };
 
@@ -63,9 +64,19 @@ impl SpectrumSolver for DenseSolver {
         INFO.name
     }
 
+    fn check_order(&self, n: usize) -> Result<Option<String>, SolverError> {
+        limits(n, nonaffine_core::resources::available_memory_bytes()).map_err(|message| {
+            SolverError::Failed {
+                solver: INFO.name.into(),
+                message,
+            }
+        })
+    }
+
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError> {
         let op = problem.operator;
         let n = problem.order(INFO.name)?;
+        self.check_order(n)?;
         let fail = |message: String| SolverError::Failed {
             solver: INFO.name.into(),
             message,
@@ -125,6 +136,47 @@ impl SpectrumSolver for DenseSolver {
                 ("products_and_checks_s".into(), checks_s),
             ],
         })
+    }
+}
+
+/// What to use instead when the dense solver cannot run.
+const ALTERNATIVES: &str = "use `solver: { plugin: lanczos }` or `solver: { plugin: arpack }` \
+    (CLI: --solver lanczos), with `operator: matrix-free` for memory linear in N; a Hessian \
+    stage need not store the matrix at all (`nonaffine hessian --no-matrix`, or `matrix: false`)";
+
+/// The dense solver's limits for order n = 3N, before anything is allocated:
+/// LAPACK's 32-bit workspace (`nonaffine_lapack::check_dsyevd_size`: lwork =
+/// 1 + 6n + 2n² ≤ 2³¹ − 1) and the peak memory, about 3n² doubles
+/// (`nonaffine_lapack::dsyevd_bytes`), against `available` bytes (MemAvailable;
+/// when unknown, the memory check is skipped and the returned note says so).
+fn limits(n: usize, available: Result<u64, String>) -> Result<Option<String>, String> {
+    let need = nonaffine_lapack::dsyevd_bytes(n);
+    let need_gib = nonaffine_core::resources::gib(need);
+    let have = match &available {
+        Ok(bytes) => format!(
+            "this machine has {:.1} GiB available (MemAvailable)",
+            nonaffine_core::resources::gib(*bytes as f64)
+        ),
+        Err(why) => format!("available memory unknown ({why})"),
+    };
+    if let Err(e) = nonaffine_lapack::check_dsyevd_size(n, true) {
+        return Err(format!(
+            "3N = {n} is too large for the dense solver: it needs {need_gib:.1} GiB \
+             (about 3·(3N)² doubles: the matrix, its eigenvectors in place and dsyevd's \
+             workspace) and {e}; {have}. Instead, {ALTERNATIVES}"
+        ));
+    }
+    match available {
+        Ok(bytes) if need > bytes as f64 => Err(format!(
+            "3N = {n} needs {need_gib:.1} GiB for the dense solver (about 3·(3N)² doubles: the \
+             matrix, its eigenvectors in place and dsyevd's workspace), more than the {:.1} GiB \
+             this machine has available (MemAvailable). Instead, {ALTERNATIVES}",
+            nonaffine_core::resources::gib(bytes as f64)
+        )),
+        Ok(_) => Ok(None),
+        Err(why) => Ok(Some(format!(
+            "dense solver: memory not checked ({why}); 3N = {n} needs {need_gib:.1} GiB"
+        ))),
     }
 }
 
@@ -211,6 +263,42 @@ fn orthogonality_error(v: &[f64], n: usize, samples: usize) -> f64 {
 mod tests {
     use super::*;
     use nonaffine_core::DiagonalOperator;
+
+    /// The limits, with the machine's memory given: 3N = 40 500 (a 13 500-atom
+    /// glass) is beyond LAPACK's 32-bit workspace whatever the memory; 3N =
+    /// 30 000 fits LAPACK but needs 20.1 GiB (3·30 000²·8 bytes); unknown memory
+    /// skips the memory check with a note.
+    #[test]
+    fn limits_refuse_before_allocating() {
+        let gib = 1u64 << 30;
+        let e = limits(40_500, Ok(64 * gib)).unwrap_err();
+        assert!(
+            e.contains("3N = 40500 is too large")
+                && e.contains("needs 36.7 GiB")
+                && e.contains("32-bit")
+                && e.contains("64.0 GiB available")
+                && e.contains("plugin: lanczos")
+                && e.contains("plugin: arpack")
+                && e.contains("operator: matrix-free")
+                && e.contains("--no-matrix"),
+            "{e}"
+        );
+        let e = limits(30_000, Ok(16 * gib)).unwrap_err();
+        assert!(
+            e.contains("needs 20.1 GiB") && e.contains("more than the 16.0 GiB"),
+            "{e}"
+        );
+        assert_eq!(limits(30_000, Ok(24 * gib)), Ok(None));
+        let note = limits(30_000, Err("cannot read /proc/meminfo: gone".into()))
+            .unwrap()
+            .unwrap();
+        assert!(
+            note.contains("memory not checked (cannot read /proc/meminfo"),
+            "{note}"
+        );
+        let e = limits(40_500, Err("no meminfo".into())).unwrap_err();
+        assert!(e.contains("available memory unknown (no meminfo)"), "{e}");
+    }
 
     /// The checks are exact on exact eigenpairs and see a wrong one: with
     /// eigenvalues 3 and 8 exchanged, those two modes have residual 5, and
