@@ -244,6 +244,33 @@ impl HessianProducts {
             }
             xi.push(row);
         }
+        // Sizes against the structure, naming the file that disagrees (a bare
+        // count from `validate` would not say which file is damaged).
+        let n_atoms = structure.len();
+        let n3 = 3 * n_atoms;
+        let recompute = "the file is truncated or belongs to another structure: recompute the \
+                         hessian stage (in a workflow, `nonaffine run --force hessian`)";
+        if xi.len() != n3 {
+            return Err(file_err(
+                &p,
+                format!(
+                    "{} data rows of Ξ, expected 3N = {n3} (one per atom and axis for the \
+                     {n_atoms} atoms of structure.data); {recompute}",
+                    xi.len()
+                ),
+            ));
+        }
+        if matrix && (hessian.nrows() != n3 || hessian.ncols() != n3) {
+            return Err(file_err(
+                &dir.join("hessian.mtx"),
+                format!(
+                    "the matrix is {}×{}, expected 3N×3N = {n3}×{n3} for the {n_atoms} atoms of \
+                     structure.data; {recompute}",
+                    hessian.nrows(),
+                    hessian.ncols()
+                ),
+            ));
+        }
         let p = dir.join("born.json");
         let born: BornFile = read_json(&p)?;
         let p = dir.join("relaxed.json");

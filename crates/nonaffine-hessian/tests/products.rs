@@ -111,6 +111,62 @@ fn files_read_back_bit_for_bit() {
     assert_eq!((rows, cols), (ours.nrows(), ours.ncols()));
 }
 
+/// A truncated xi.csv or a hessian.mtx of another size is refused naming the
+/// file, its row count and the expected 3N (before: "Ξ has 440 rows, expected
+/// 480", no file).
+#[test]
+fn files_of_the_wrong_size_are_named() {
+    let s = cuzr(2, [0.0; 3], 0.1, 5);
+    let run = compute(
+        &s,
+        &cuzr_potential(),
+        &HessianOptions {
+            relaxed: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    run.products.write_dir(dir.path()).unwrap();
+    let names = ["Cu".to_string(), "Zr".to_string()];
+    let n3 = 3 * s.len();
+    let xi = dir.path().join("xi.csv");
+    let text = std::fs::read_to_string(&xi).unwrap();
+    let cut: Vec<&str> = text.lines().take(1 + n3 - 4).collect();
+    std::fs::write(&xi, cut.join("\n") + "\n").unwrap();
+    for read in [
+        HessianProducts::read_dir,
+        HessianProducts::read_dir_without_matrix,
+    ] {
+        let e = read(dir.path(), Some(&names)).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "{}: {} data rows of Ξ, expected 3N = {n3}",
+                xi.display(),
+                n3 - 4
+            )) && e.contains("--force hessian"),
+            "{e}"
+        );
+    }
+    std::fs::write(&xi, text).unwrap();
+    let mtx = dir.path().join("hessian.mtx");
+    std::fs::write(
+        &mtx,
+        "%%MatrixMarket matrix coordinate real symmetric\n6 6 0\n",
+    )
+    .unwrap();
+    let e = HessianProducts::read_dir(dir.path(), Some(&names))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!(
+            "{}: the matrix is 6×6, expected 3N×3N = {n3}×{n3}",
+            mtx.display()
+        )),
+        "{e}"
+    );
+}
+
 /// The size line is read without the entries: a header promising 3N = 3·10⁶
 /// and 10¹² entries (none present) is answered at once; a bad banner or size
 /// line names the file and the line.
