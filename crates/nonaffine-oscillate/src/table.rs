@@ -373,7 +373,7 @@ mod tests {
                 timestep_ps: 0.001,
                 warmup_ps: 50.0,
                 cycles: 3,
-                volume_a3: 4523.987_654_321,
+                volume_a3: 4_523.987_654_321,
             },
             MeasuredPoint {
                 structure: "glass".into(),

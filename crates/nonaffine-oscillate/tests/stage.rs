@@ -51,10 +51,13 @@ fn run(p: &Params, out: &std::path::Path) -> Result<nonaffine_core::Summary, Sta
     })
 }
 
+/// A refusal case: parameters, the key the error must name, and a phrase it must say.
+type Refusal = (Vec<(&'static str, ParamValue)>, &'static str, &'static str);
+
 #[test]
 fn bad_input_is_refused_before_any_md() {
     use ParamValue::*;
-    let cases: Vec<(Vec<(&str, ParamValue)>, &str, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             vec![("frequency_thz", Number(0.0))],
             "stages.osc.params.frequency_thz",
