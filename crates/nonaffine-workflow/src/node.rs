@@ -141,6 +141,18 @@ impl<'de> Visitor<'de> for NodeVisitor {
             .map(Node::Int)
             .unwrap_or(Node::Float(v as f64)))
     }
+    /// Integers beyond i64 (the parser offers up to 128 bits) become numbers, like
+    /// u64 beyond i64 above; a whole-number key then says its range (`check_kind`).
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or(Node::Float(v as f64)))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or(Node::Float(v as f64)))
+    }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
         Ok(Node::Float(v))
     }

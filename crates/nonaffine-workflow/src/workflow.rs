@@ -1000,6 +1000,18 @@ impl Checker<'_> {
         };
         let found = match value {
             ParamValue::Text(t) => format!("text `{t}`"),
+            // A whole number beyond 64 bits (the YAML reader made it a float).
+            ParamValue::Number(x)
+                if spec.kind == ParamKind::Integer
+                    && x.fract() == 0.0
+                    && x.abs() >= -(i64::MIN as f64) =>
+            {
+                format!(
+                    "{x:e}, outside the range of a whole-number key, {}..={} ({at})",
+                    i64::MIN,
+                    i64::MAX
+                )
+            }
             ParamValue::Number(x) => format!("{x:?}"),
             other => describe(other).to_string(),
         };
