@@ -85,6 +85,29 @@ fn cuzr_250_atoms_random_types_displaced_agrees_with_lammps() {
     check_against_lammps("Cu50Zr50 bcc 250, 0.05 Å", &cuzr_potential(), &s);
 }
 
+/// A potential file whose path holds `#` (a comment to LAMMPS), `$` (a
+/// variable), blanks or a `'` reaches LAMMPS quoted and gives LAMMPS' energies
+/// and forces = ours (before: `pair_coeff * * /x/run#1/...` was cut at `#`
+/// inside LAMMPS).
+#[test]
+fn a_potential_path_with_hash_dollar_and_blank_reaches_lammps() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::cuzr(3, [0.0; 3], 0.05, 7);
+    for (folder, name) in [("run#1", "CuZr$y.eam.fs"), ("run #2 $x", "Cu'Zr.eam.fs")] {
+        let odd = dir.path().join(folder);
+        std::fs::create_dir_all(&odd).unwrap();
+        let file = odd.join(name);
+        std::fs::copy(support::cuzr_file(), &file).unwrap();
+        let p = EamPotential::from_file(&file, Flavor::Fs, &["Cu".into(), "Zr".into()]).unwrap();
+        assert!(
+            p.lammps_commands()[1].contains('"'),
+            "{:?}",
+            p.lammps_commands()
+        );
+        check_against_lammps(&format!("Cu50Zr50 bcc 54, {folder}/{name}"), &p, &s);
+    }
+}
+
 /// A Cu50Zr50 glass made by LAMMPS: 250 atoms melted at 2500 K for 1 ps at
 /// fixed volume, then minimized (conjugate gradient, fixed box) to its
 /// inherent structure. An infinitely fast quench, but a real minimized glass.
