@@ -162,4 +162,11 @@ fn summary_of_a_tiny_run() {
     assert_eq!(rows[0].structure, "cuzr256_glass");
     assert!(out.join("scripts/cuzr256_glass_xy_5THz.in").is_file());
     assert!(out.join("structures/cuzr256_glass.data").is_file());
+    // The figure is drawn (fonts-dejavu-core is installed by scripts/setup.sh).
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(json["plot_warning"].is_null(), "{}", json["plot_warning"]);
+    for ext in ["png", "svg"] {
+        assert!(out.join(format!("oscillate.{ext}")).is_file());
+    }
 }

@@ -1,5 +1,5 @@
-//! PNG and SVG plots of the spectrum (paper Fig. 2 and its inset), drawn with
-//! `plotters`.
+//! PNG and SVG figures of every stage (the spectrum's VDOS and Γ, the
+//! response's moduli, the MD spectroscopy points), drawn with `plotters`.
 //!
 //! Text layout needs a TrueType font (for the PNG pixels and for the SVG
 //! label metrics alike): the first of [`FONT_PATHS`] that exists is loaded
@@ -82,7 +82,7 @@ fn log_tick(v: f64) -> String {
 /// One curve.
 #[derive(Clone, Debug)]
 pub struct Series {
-    /// Legend label.
+    /// Legend label; empty for no legend entry.
     pub label: String,
     /// (x, y) points; non-finite y are skipped.
     pub points: Vec<(f64, f64)>,
@@ -295,11 +295,13 @@ impl Figure {
             };
             let style = ShapeStyle::from(&color).stroke_width(2);
             if matches!(s.style, Style::Markers | Style::MarkersWithErrors) {
-                chart
+                let anno = chart
                     .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
-                    .map_err(e)?
-                    .label(s.label.clone())
-                    .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+                    .map_err(e)?;
+                if !s.label.is_empty() {
+                    anno.label(s.label.clone())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+                }
                 continue;
             }
             let anno = match s.style {
@@ -310,9 +312,11 @@ impl Figure {
                     chart.draw_series(LineSeries::new(pts, style)).map_err(e)?
                 }
             };
-            anno.label(s.label.clone()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+            if !s.label.is_empty() {
+                anno.label(s.label.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            }
         }
         if let Some((x, y, label)) = &self.marker {
             chart

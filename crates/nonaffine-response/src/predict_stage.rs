@@ -23,7 +23,7 @@ use nonaffine_core::{
     MemoryKernel, ParamError, Params, Registry, StageContext, StageError, Summary,
 };
 use nonaffine_oscillate::table::{read_oscillate_csv, MeasuredPoint, ThermostatKind};
-use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
+use nonaffine_plot::{Figure, Scale, Series, Style};
 use num_complex::Complex64;
 use serde::Serialize;
 use std::fmt::Write as _;

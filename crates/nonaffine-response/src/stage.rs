@@ -42,9 +42,9 @@ use nonaffine_core::{
     StageError, Summary,
 };
 use nonaffine_numerics::log_grid;
+use nonaffine_plot::{Figure, Scale, Series, Style};
 use nonaffine_reference::outputs::ReferenceOutput;
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
-use nonaffine_spectrum::plot::{Figure, Scale, Series, Style};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

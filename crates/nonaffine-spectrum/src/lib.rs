@@ -11,7 +11,6 @@
 //! - [`analysis`]: mode census (zero/negative), VDOS, Γ(ν), boson peak, Debye
 //!   model, relaxed moduli from modes, sample averages.
 //! - [`modes_file`]: `modes.csv` (ω_p², Ξ̂_{p,a}) writer and reader.
-//! - [`plot`]: PNG/SVG figures.
 //! - [`stage`]: the `spectrum` stage.
 // Index loops mirror the tensor formulas they implement (C_ab, Ξ_{i,a}).
 #![allow(clippy::needless_range_loop)]
@@ -19,7 +18,6 @@
 pub mod analysis;
 pub mod modes_file;
 pub mod operator;
-pub mod plot;
 pub mod stage;
 
 pub use operator::CsrOperator;

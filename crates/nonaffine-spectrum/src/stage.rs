@@ -33,13 +33,13 @@ use crate::analysis::{
 };
 use crate::modes_file::modes_csv;
 use crate::operator::CsrOperator;
-use crate::plot::{Figure, Series, Style};
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
     ModesKind, ParamError, ParamKind, ParamSpec, PluginInfo, PluginKind, SpectrumProblem,
     SpectrumResult, Stage, StageContext, StageError, Summary, SymmetricOperator,
 };
 use nonaffine_hessian::{HessianProducts, MatrixFreeHessian};
+use nonaffine_plot::{Figure, Series, Style};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
