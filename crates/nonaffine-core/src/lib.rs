@@ -24,7 +24,9 @@ pub mod units;
 
 pub use error::{CoreError, ParamError, PluginError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params, PluginKind};
-pub use plugin::{EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry};
+pub use plugin::{
+    lammps_word, EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry,
+};
 pub use spectrum::{
     DiagonalOperator, EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem,
     SpectrumResult, SpectrumSolver, SpectrumSolverFactory, SymmetricOperator,

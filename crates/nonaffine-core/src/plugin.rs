@@ -303,9 +303,48 @@ impl Registry {
     }
 }
 
+/// `text` as one word of a LAMMPS command (a file path in `pair_coeff`,
+/// `read_data`, `fix print … file`): as is when plain, else quoted so that
+/// LAMMPS' parser takes whitespace, `#` (a comment otherwise) and `$` (a
+/// variable otherwise) literally: "…", or '…' when it holds a `"`, or """…"""
+/// when it holds both; `None` when it holds `"""` and `'` (no quoting works).
+pub fn lammps_word(text: &str) -> Option<String> {
+    let special = |c: char| c.is_whitespace() || matches!(c, '#' | '$' | '"' | '\'');
+    if !text.contains(special) {
+        Some(text.to_string())
+    } else if !text.contains('"') {
+        Some(format!("\"{text}\""))
+    } else if !text.contains('\'') {
+        Some(format!("'{text}'"))
+    } else if !text.contains("\"\"\"") {
+        Some(format!("\"\"\"{text}\"\"\""))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// LAMMPS reads `#` as a comment and `$x` as a variable unless quoted; the
+    /// quoted forms are checked through LAMMPS itself in nonaffine-forces'
+    /// tests/lammps.rs.
+    #[test]
+    fn paths_are_quoted_for_lammps_when_needed() {
+        assert_eq!(
+            lammps_word("/a/CuZr.eam.fs").as_deref(),
+            Some("/a/CuZr.eam.fs")
+        );
+        assert_eq!(lammps_word("/a/#1/x").as_deref(), Some("\"/a/#1/x\""));
+        assert_eq!(lammps_word("/a b/$x").as_deref(), Some("\"/a b/$x\""));
+        assert_eq!(lammps_word("/a\"b").as_deref(), Some("'/a\"b'"));
+        assert_eq!(
+            lammps_word("/a\"b'c").as_deref(),
+            Some("\"\"\"/a\"b'c\"\"\"")
+        );
+        assert_eq!(lammps_word("/a\"\"\"b'c"), None);
+    }
 
     #[test]
     fn unknown_name_lists_known_ones_and_suggests() {

@@ -10,6 +10,7 @@
 
 use crate::protocol::{Drive, Thermostat};
 use crate::table::Component;
+use nonaffine_core::lammps_word;
 use nonaffine_lammps::{preamble, run_job, Event, Job, LammpsError, Step, WorkerConfig};
 use std::path::Path;
 use thiserror::Error;
@@ -34,6 +35,11 @@ pub enum OscillateError {
         /// What is wrong.
         message: String,
     },
+    /// A file path that no LAMMPS quoting can hold (it contains both `"""` and `'`).
+    #[error(
+        "{0}: a path holding both `\"\"\"` and `'` cannot be quoted for LAMMPS; rename the folder"
+    )]
+    UnquotablePath(String),
 }
 
 /// The fitted complex modulus of one point.
@@ -94,6 +100,12 @@ fn deform_args(d: &Drive) -> String {
     s
 }
 
+/// A file path as one word of a LAMMPS command (quoted when it holds blanks,
+/// `#` or `$`); [`measure`] refuses the paths no quoting can hold.
+fn word(path: &str) -> String {
+    lammps_word(path).unwrap_or_else(|| path.to_string())
+}
+
 /// The job of one point: `data_file` read, potential set up, (T > 0) NPT to
 /// zero stress and the mean cell, then the drive, recorded into `record_file`.
 pub fn point_job(
@@ -104,7 +116,7 @@ pub fn point_job(
 ) -> Job {
     let dt = d.timestep_ps;
     let mut setup = preamble();
-    setup.push(format!("read_data {data_file}"));
+    setup.push(format!("read_data {}", word(data_file)));
     setup.push("change_box all triclinic".into());
     setup.extend(potential_commands.iter().cloned());
     setup.extend([
@@ -186,8 +198,9 @@ pub fn point_job(
     ));
     setup.push(format!(
         "fix osc_print all print 1 \"$(step) $({}:%.15g) $(lx:%.17g) $(ly:%.17g) $(lz:%.17g) \
-         $(xy:%.17g) $(xz:%.17g) $(yz:%.17g)\" file {record_file} screen no",
-        pressure_keyword(d.component)
+         $(xy:%.17g) $(xz:%.17g) $(yz:%.17g)\" file {} screen no",
+        pressure_keyword(d.component),
+        word(record_file)
     ));
     steps.push(Step::Commands(setup));
     let total = d.warmup_steps() + d.measured_steps();
@@ -392,6 +405,11 @@ pub fn measure(
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Fit, OscillateError> {
     let record = workdir.join(RECORD_FILE);
+    for path in [data_file, record.as_path()] {
+        if lammps_word(&path.display().to_string()).is_none() {
+            return Err(OscillateError::UnquotablePath(path.display().to_string()));
+        }
+    }
     let job = point_job(
         d,
         &data_file.display().to_string(),

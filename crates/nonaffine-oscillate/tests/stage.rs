@@ -170,3 +170,39 @@ fn summary_of_a_tiny_run() {
         assert!(out.join(format!("oscillate.{ext}")).is_file());
     }
 }
+
+/// LAMMPS reads `#` as a comment and `$x` as a variable: a structure and a
+/// run folder whose paths hold them (and blanks) must measure the same as
+/// plain paths.
+#[test]
+fn paths_with_hash_dollar_and_blanks_reach_lammps_intact() {
+    use ParamValue::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let odd = tmp.path().join("run #1 $x");
+    std::fs::create_dir_all(&odd).unwrap();
+    let glass = odd.join("glass #2.data");
+    std::fs::copy(
+        workspace().join("tests/data/md-spectroscopy/cuzr256_glass.data"),
+        &glass,
+    )
+    .unwrap();
+    let point = [
+        ("component", Text("xy".into())),
+        ("frequency_thz", Number(10.0)),
+        ("cycles", Integer(2)),
+        ("warmup_ps", Number(0.2)),
+    ];
+    let mut odd_params = point.to_vec();
+    odd_params.push(("structure_file", Text(glass.display().to_string())));
+    let measured = |p: &Params, out: &std::path::Path| {
+        std::fs::create_dir_all(out).unwrap();
+        run(p, out).unwrap();
+        let rows = nonaffine_oscillate::table::read_oscillate_csv(&out.join("oscillate.csv"))
+            .unwrap();
+        (rows[0].storage_gpa, rows[0].loss_gpa)
+    };
+    let plain = measured(&params(&point), &tmp.path().join("plain"));
+    let quoted = measured(&params(&odd_params), &odd.join("out $y"));
+    assert!(plain.0 > 10.0, "{plain:?}");
+    assert_eq!(plain, quoted);
+}

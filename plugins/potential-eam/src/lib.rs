@@ -17,8 +17,8 @@ pub mod setfl;
 pub mod spline;
 
 use nonaffine_core::{
-    EamForm, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo, Potential,
-    Provenance, Radial,
+    lammps_word, EamForm, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo,
+    Potential, Provenance, Radial,
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -267,25 +267,6 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-/// `text` as one word of a LAMMPS command: as is when plain, else quoted so
-/// that LAMMPS' parser takes whitespace, `#` (a comment otherwise) and `$` (a
-/// variable otherwise) literally: "…", or '…' when it holds a `"`, or """…"""
-/// when it holds both; `None` when it holds `"""` and `'` (no quoting works).
-fn lammps_word(text: &str) -> Option<String> {
-    let special = |c: char| c.is_whitespace() || matches!(c, '#' | '$' | '"' | '\'');
-    if !text.contains(special) {
-        Some(text.to_string())
-    } else if !text.contains('"') {
-        Some(format!("\"{text}\""))
-    } else if !text.contains('\'') {
-        Some(format!("'{text}'"))
-    } else if !text.contains("\"\"\"") {
-        Some(format!("\"\"\"{text}\"\"\""))
-    } else {
-        None
-    }
-}
-
 fn build_flavor(params: &Params, flavor: Flavor) -> Result<Box<dyn Potential>, PluginError> {
     params.check_known(PARAMS)?;
     let path = params.path_value("file")?;
@@ -343,29 +324,5 @@ pub mod alloy {
     /// Builds the potential from `file` and `elements`.
     pub fn build(params: &Params) -> Result<Box<dyn Potential>, PluginError> {
         build_flavor(params, Flavor::Alloy)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lammps_word;
-
-    /// LAMMPS reads `#` as a comment and `$x` as a variable unless quoted; the
-    /// quoted forms are checked through LAMMPS itself in nonaffine-forces'
-    /// tests/lammps.rs.
-    #[test]
-    fn paths_are_quoted_for_lammps_when_needed() {
-        assert_eq!(
-            lammps_word("/a/CuZr.eam.fs").as_deref(),
-            Some("/a/CuZr.eam.fs")
-        );
-        assert_eq!(lammps_word("/a/#1/x").as_deref(), Some("\"/a/#1/x\""));
-        assert_eq!(lammps_word("/a b/$x").as_deref(), Some("\"/a b/$x\""));
-        assert_eq!(lammps_word("/a\"b").as_deref(), Some("'/a\"b'"));
-        assert_eq!(
-            lammps_word("/a\"b'c").as_deref(),
-            Some("\"\"\"/a\"b'c\"\"\"")
-        );
-        assert_eq!(lammps_word("/a\"\"\"b'c"), None);
     }
 }
