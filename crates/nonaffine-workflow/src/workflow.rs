@@ -124,29 +124,23 @@ impl Workflow {
             hashes: BTreeMap::new(),
         };
         let workflow = checker.workflow(&node, text, file);
+        let located = |found: Vec<(KeyPath, String)>| -> Vec<Diagnostic> {
+            found
+                .into_iter()
+                .map(|(path, message)| Diagnostic {
+                    file: file.to_path_buf(),
+                    location: yaml::locate(text, &path).map(|l| (l.line, l.column)),
+                    message,
+                })
+                .collect()
+        };
         if checker.problems.is_empty() {
             if let Some(mut w) = workflow {
-                w.warnings = checker
-                    .warnings
-                    .into_iter()
-                    .map(|(path, message)| Diagnostic {
-                        file: file.to_path_buf(),
-                        location: yaml::locate(text, &path).map(|l| (l.line, l.column)),
-                        message,
-                    })
-                    .collect();
+                w.warnings = located(checker.warnings);
                 return Ok(w);
             }
         }
-        let mut diags: Vec<Diagnostic> = checker
-            .problems
-            .into_iter()
-            .map(|(path, message)| Diagnostic {
-                file: file.to_path_buf(),
-                location: yaml::locate(text, &path).map(|l| (l.line, l.column)),
-                message,
-            })
-            .collect();
+        let mut diags = located(checker.problems);
         diags.sort_by_key(|d| d.location.unwrap_or((usize::MAX, 0)));
         diags.dedup();
         Err(WorkflowError::Invalid(diags))
