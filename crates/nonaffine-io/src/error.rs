@@ -4,7 +4,7 @@ use nonaffine_core::CoreError;
 use std::path::PathBuf;
 use thiserror::Error;
 
-/// Reading or writing a structure file failed.
+/// Reading or writing a structure or data file failed.
 ///
 /// Every variant names the file (`file` is the path, or the name given to a
 /// `parse_*` function) and, where a line is at fault, its 1-based line number.
@@ -38,6 +38,15 @@ pub enum IoError {
         /// File path or name.
         file: String,
         /// What is missing and how to supply it.
+        message: String,
+    },
+    /// The file's content is not what its format requires, with no single line
+    /// to point at (an empty list, a YAML error without a location).
+    #[error("{file}: {message}")]
+    Content {
+        /// File path or name.
+        file: String,
+        /// What is wrong and what to write instead.
         message: String,
     },
     /// The file parsed but describes an invalid structure.

@@ -1,4 +1,5 @@
-//! Structure files for nonaffine: LAMMPS data and extended XYZ.
+//! Structure files for nonaffine (LAMMPS data and extended XYZ) and the
+//! Kohlrausch-fit data files.
 //!
 //! Two formats move a [`Structure`] in and out of the program:
 //!
@@ -16,6 +17,12 @@
 //! or up to the documented translation to origin 0 (extended XYZ). Readers never panic on bad input: every problem is an
 //! [`IoError`] naming the file, the line, and what was expected.
 //!
+//! One data format besides structures: the YAML files of fitted Kohlrausch
+//! parameters (`vendor/reference/*.yaml`), read by [`read_kohlrausch_yaml`] into
+//! plain values with the line of every fit's keys, so the reference stage can
+//! check the physics and still point at `file:line`. This crate and the
+//! workflow's `yaml` module are the only users of `serde_yaml`.
+//!
 //! Current limitations: only `atom_style atomic` (velocities are skipped, not
 //! kept); no compressed files; an extended XYZ frame must be periodic in all
 //! three directions; extended XYZ has no cell origin and no image flags, so
@@ -24,6 +31,7 @@
 mod elements;
 mod error;
 mod extxyz;
+mod kohlrausch_yaml;
 mod lammps_data;
 mod masses;
 
@@ -32,6 +40,9 @@ pub use elements::{
 };
 pub use error::IoError;
 pub use extxyz::{extxyz_string, parse_extxyz, read_extxyz, write_extxyz, Frame, InfoValue};
+pub use kohlrausch_yaml::{
+    parse_kohlrausch_yaml, read_kohlrausch_yaml, FitLines, KohlrauschFile, KohlrauschRow,
+};
 pub use lammps_data::{lammps_data_string, parse_lammps_data, read_lammps_data, write_lammps_data};
 pub use masses::standard_atomic_mass;
 

@@ -1,77 +1,46 @@
-//! Reading reference data: the YAML of fitted Kohlrausch parameters and raw
-//! (time, stress) CSV files.
+//! Reading reference data: the YAML of fitted Kohlrausch parameters (parsed by
+//! `nonaffine-io`, checked here) and raw (time, stress) CSV files.
 
 use crate::{Kohlrausch, ReferenceError};
-use serde::Deserialize;
 use std::path::Path;
 
-/// A set of Kohlrausch fits at several temperatures (`vendor/reference/*.yaml`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// One fitted temperature of a [`ReferenceSet`]: temperature in K, label, β, τ in
+/// the set's time unit, σ0/ε0 and σ∞/ε0 in the set's modulus unit.
+pub use nonaffine_io::KohlrauschRow as ReferenceFit;
+
+/// A set of Kohlrausch fits at several temperatures (`vendor/reference/*.yaml`),
+/// each checked to be a valid [`Kohlrausch`] model.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceSet {
     /// Citation of the data.
     pub source: String,
     /// Material name.
-    #[serde(default)]
     pub material: String,
     /// Time unit of every τ (`min`, `s`, `ps`).
     pub time_unit: String,
     /// Unit of σ0/ε0 and σ∞/ε0 (`GPa`, or `sigma0/eps0` when normalised).
-    #[serde(default)]
     pub modulus_unit: String,
     /// One fit per temperature.
     pub fits: Vec<ReferenceFit>,
 }
 
-/// One fitted temperature.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ReferenceFit {
-    /// Temperature in K.
-    pub temperature_k: f64,
-    /// Free label (`Tg`, `0.9 Tg`).
-    #[serde(default)]
-    pub label: String,
-    /// Stretching exponent β.
-    pub beta: f64,
-    /// Relaxation time τ in the set's time unit.
-    pub tau: f64,
-    /// σ0/ε0 in the set's modulus unit (1 when absent).
-    #[serde(default = "one")]
-    pub sigma0_over_eps0: f64,
-    /// σ∞/ε0 (0 when absent).
-    #[serde(default)]
-    pub sigma_inf_over_eps0: f64,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
 impl ReferenceSet {
-    /// Reads and checks a YAML file; errors name the file (and YAML line) or the fit.
+    /// Reads (with `nonaffine-io`) and checks a YAML file; errors name the file
+    /// and the YAML line, and for a refused value the fit and key (`fits[1].tau`).
     pub fn load(path: &Path) -> Result<Self, ReferenceError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReferenceError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let set: ReferenceSet = serde_yaml::from_str(&text).map_err(|e| ReferenceError::Parse {
-            path: path.to_path_buf(),
-            line: e.location().map_or(0, |l| l.line()),
-            message: e.to_string(),
-        })?;
-        if set.fits.is_empty() {
-            return Err(ReferenceError::Parse {
-                path: path.to_path_buf(),
-                line: 0,
-                message: "`fits` is empty".into(),
-            });
-        }
-        for i in 0..set.fits.len() {
+        let file = nonaffine_io::read_kohlrausch_yaml(path)?;
+        let set = ReferenceSet {
+            source: file.source,
+            material: file.material,
+            time_unit: file.time_unit,
+            modulus_unit: file.modulus_unit,
+            fits: file.fits,
+        };
+        for (i, lines) in file.fit_lines.iter().enumerate() {
             set.kohlrausch(i).map_err(|e| match e {
                 ReferenceError::Invalid { what, message } => ReferenceError::Parse {
                     path: path.to_path_buf(),
-                    line: fit_key_line(&text, i, &what),
+                    line: lines.of(&what),
                     message: format!("fits[{i}].{what}: {message}"),
                 },
                 other => ReferenceError::Invalid {
@@ -97,43 +66,6 @@ impl ReferenceSet {
             f.sigma_inf_over_eps0,
         )
     }
-}
-
-/// 1-based line of `key` in the `index`-th item of the block list `fits:` (the
-/// item's first line when the key is not written there, e.g. a default; 0 when
-/// the list is not in block style).
-fn fit_key_line(text: &str, index: usize, key: &str) -> usize {
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(start) = lines.iter().position(|l| l.trim_end() == "fits:") else {
-        return 0;
-    };
-    let mut item = None;
-    let mut seen = 0;
-    for (n, l) in lines.iter().enumerate().skip(start + 1) {
-        let body = l.trim_start();
-        if body.is_empty() || body.starts_with('#') {
-            continue;
-        }
-        if l.len() == body.len() {
-            break; // next top-level key
-        }
-        if body.starts_with("- ") || body == "-" {
-            if item.is_some() {
-                break; // the next item
-            }
-            if seen == index {
-                item = Some(n);
-            }
-            seen += 1;
-        }
-        if item.is_some() {
-            let field = body.trim_start_matches("- ").trim_start();
-            if field.starts_with(&format!("{key}:")) {
-                return n + 1;
-            }
-        }
-    }
-    item.map_or(0, |n| n + 1)
 }
 
 /// Reads a CSV of `time,stress` rows (optional header, `#` comments); errors name

@@ -51,6 +51,10 @@ pub enum ReferenceError {
         /// What is wrong and what to write instead.
         message: String,
     },
+    /// A data file could not be read or is not in its format (`nonaffine-io`'s
+    /// error, naming the file and line).
+    #[error(transparent)]
+    Read(#[from] nonaffine_io::IoError),
     /// A parameter value is out of range.
     #[error("{what}: {message}")]
     Invalid {
