@@ -1,0 +1,207 @@
+//! The spectrum on a common frequency grid: per-sample VDOS (docs/theory.md
+//! Eq. (26), histogram and Gaussian-smoothed, or from the KPM density of
+//! Eq. (33)), Γ(ν) (Eq. (27)), the boson-peak window (Eq. (29)), and the
+//! averages over samples.
+
+use super::settings::Settings;
+use super::solve::{mean, Sample};
+use crate::analysis::{
+    boson_peak, frequency_thz, gamma_shells, gamma_smooth, gaussian_smooth, histogram,
+    mean_and_spread, BosonPeak, DebyeModel, Grid,
+};
+use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
+use nonaffine_core::{ModesKind, StageError};
+
+/// The frequency grid shared by every sample and the smoothing σ (THz): up to
+/// `nu_max_thz`, else 2% above the highest mode of all samples (a lowest-k
+/// spectrum: the lowest top of their windows).
+pub(super) fn common_grid(samples: &[Sample], set: &Settings) -> Result<(Grid, f64), StageError> {
+    let (nu_max_param, bins, smoothing_param) = (set.nu_max_param, set.bins, set.smoothing_param);
+    let kind = samples[0].report.modes_kind;
+    let top = |s: &Sample| match &s.result.density {
+        Some(d) => d.lambda.last().map_or(0.0, |l| frequency_thz(*l)),
+        None => s.nu.last().copied().unwrap_or(0.0),
+    };
+    let nu_max = if nu_max_param > 0.0 {
+        nu_max_param
+    } else if kind == ModesKind::Lowest {
+        samples.iter().map(top).fold(f64::INFINITY, f64::min)
+    } else {
+        1.02 * samples.iter().map(top).fold(0.0, f64::max)
+    };
+    if !(nu_max > 0.0 && nu_max.is_finite()) {
+        return Err(StageError::Failed(
+            "no positive modes: nothing to make a VDOS from".into(),
+        ));
+    }
+    let grid = Grid {
+        nu_max_thz: nu_max,
+        bins,
+    };
+    let sigma = if smoothing_param > 0.0 {
+        smoothing_param
+    } else {
+        2.0 * grid.width()
+    };
+    Ok((grid, sigma))
+}
+
+/// Per-sample curves on the common grid.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SampleCurves {
+    pub(super) hist: Vec<f64>,
+    pub(super) smooth: Vec<f64>,
+    pub(super) gamma_shell: Vec<[f64; 6]>,
+    pub(super) gamma_smooth: Vec<[f64; 6]>,
+}
+
+#[derive(Default)]
+pub(super) struct Curves(pub(super) Vec<SampleCurves>);
+
+impl Curves {
+    pub(super) fn push(&mut self, c: SampleCurves) {
+        self.0.push(c);
+    }
+}
+
+pub(super) fn sample_curves(s: &Sample, grid: Grid, centers: &[f64], sigma: f64) -> SampleCurves {
+    if let Some(d) = &s.result.density {
+        // KPM: ρ(λ) → D(ν) = (ρ − ρ_zero)(λ(ν)) dλ/dν / (3N − 3); Γ = projected/ρ.
+        let n_nonzero = s.mode_count;
+        let mut smooth = Vec::with_capacity(centers.len());
+        let mut gamma = Vec::with_capacity(centers.len());
+        for &nu in centers {
+            let lambda = crate::analysis::eigenvalue_of_thz(nu);
+            let rho = interpolate(&d.lambda, &d.density, lambda);
+            let zero = interpolate(&d.lambda, &d.zero_mode_density, lambda);
+            let dl_dnu = 2.0 * lambda / nu;
+            smooth.push(((rho - zero).max(0.0)) * dl_dnu / n_nonzero);
+            let mut g = [f64::NAN; 6];
+            for (a, ga) in g.iter_mut().enumerate() {
+                let proj: Vec<f64> = d.projected.iter().map(|x| x[a]).collect();
+                let num = interpolate(&d.lambda, &proj, lambda);
+                let den = rho - zero;
+                if den > 1e-12 * rho.abs().max(1e-300) && den > 0.0 {
+                    *ga = num / den;
+                }
+            }
+            gamma.push(g);
+        }
+        return SampleCurves {
+            hist: vec![f64::NAN; centers.len()],
+            smooth,
+            gamma_shell: gamma.clone(),
+            gamma_smooth: gamma,
+        };
+    }
+    SampleCurves {
+        hist: histogram(&s.nu, grid, s.mode_count),
+        smooth: gaussian_smooth(&s.nu, None, centers, sigma, s.mode_count),
+        gamma_shell: gamma_shells(&s.nu, &s.xi, grid),
+        gamma_smooth: gamma_smooth(&s.nu, &s.xi, centers, sigma),
+    }
+}
+
+/// Linear interpolation of y(x) at `at` (x ascending); 0 outside.
+fn interpolate(x: &[f64], y: &[f64], at: f64) -> f64 {
+    if x.len() < 2 || at < x[0] || at > x[x.len() - 1] {
+        return 0.0;
+    }
+    let k = x.partition_point(|v| *v <= at).clamp(1, x.len() - 1);
+    let t = (at - x[k - 1]) / (x[k] - x[k - 1]);
+    y[k - 1] + t * (y[k] - y[k - 1])
+}
+
+/// Where to look for the boson peak: above the smoothing (or KPM) resolution
+/// and the lowest mode, below 40% of the grid (or the top of a lowest-k window).
+pub(super) fn peak_window(s: &Sample, grid: Grid, sigma: f64) -> [f64; 2] {
+    match (&s.result.density, s.report.modes_kind) {
+        (Some(d), _) => {
+            // ν where the KPM resolution δν = c²δλ/(2ν) falls to ν/2.
+            let lo = THZ_PER_OMEGA_UNIT * d.resolution.sqrt();
+            [lo.max(2.0 * sigma), 0.4 * grid.nu_max_thz]
+        }
+        (None, ModesKind::Lowest) => [
+            s.nu.first().copied().unwrap_or(0.0).max(2.0 * sigma),
+            grid.nu_max_thz - 2.0 * sigma,
+        ],
+        _ => [
+            s.nu.first().copied().unwrap_or(0.0).max(2.0 * sigma),
+            0.4 * grid.nu_max_thz,
+        ],
+    }
+}
+
+/// The averages over samples.
+pub(super) struct Averages {
+    /// Mean Debye frequency ν_D, THz.
+    pub(super) debye_mean: Option<f64>,
+    /// The first sample's Debye model with the mean ν_D.
+    pub(super) debye_for_mean: Option<DebyeModel>,
+    /// Mean and spread of the smoothed VDOS, 1/THz.
+    pub(super) smooth_mean: Vec<f64>,
+    pub(super) smooth_spread: Vec<f64>,
+    /// The boson peak of the mean VDOS, in the window every sample allows.
+    pub(super) peak_of_mean: Option<BosonPeak>,
+    /// Mean and spread of the samples' boson-peak frequencies, THz.
+    pub(super) peak_mean: Option<f64>,
+    pub(super) peak_spread: Option<f64>,
+}
+
+/// Averages the samples' curves (each sample's boson peak already set).
+pub(super) fn averages(
+    samples: &[Sample],
+    curves: &Curves,
+    centers: &[f64],
+    grid: Grid,
+    sigma: f64,
+) -> Averages {
+    let debye_mean = mean(
+        samples
+            .iter()
+            .filter_map(|s| s.report.debye.as_ref())
+            .map(|d| d.frequency_thz),
+    );
+    let debye_for_mean = samples
+        .iter()
+        .find_map(|s| s.report.debye.clone())
+        .map(|mut d| {
+            if let Some(m) = debye_mean {
+                d.frequency_thz = m;
+            }
+            d
+        });
+    let (smooth_mean, smooth_spread) = mean_and_spread(
+        &curves
+            .0
+            .iter()
+            .map(|c| c.smooth.clone())
+            .collect::<Vec<_>>(),
+    );
+    let window = samples
+        .iter()
+        .map(|s| peak_window(s, grid, sigma))
+        .fold([0.0, f64::INFINITY], |w, x| {
+            [w[0].max(x[0]), w[1].min(x[1])]
+        });
+    let peak_of_mean = boson_peak(centers, &smooth_mean, window, debye_for_mean.as_ref());
+    let peaks: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.report.boson_peak.as_ref().map(|b| b.nu_thz))
+        .collect();
+    let (peak_mean, peak_spread) = if peaks.is_empty() {
+        (None, None)
+    } else {
+        let (m, s) = mean_and_spread(&peaks.iter().map(|x| vec![*x]).collect::<Vec<_>>());
+        (Some(m[0]), Some(s[0]))
+    };
+    Averages {
+        debye_mean,
+        debye_for_mean,
+        smooth_mean,
+        smooth_spread,
+        peak_of_mean,
+        peak_mean,
+        peak_spread,
+    }
+}
