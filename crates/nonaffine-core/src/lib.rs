@@ -25,7 +25,8 @@ pub mod units;
 pub use error::{CoreError, ParamError, PluginError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params, PluginKind};
 pub use plugin::{
-    lammps_word, EamForm, MemoryKernel, PluginInfo, Potential, Provenance, Radial, Registry,
+    fit_values, lammps_word, EamForm, FitRole, FitScale, KernelParameter, MemoryKernel, PluginInfo,
+    Potential, Provenance, Radial, Registry,
 };
 pub use spectrum::{
     DiagonalOperator, EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem,

@@ -192,6 +192,16 @@ impl Params {
         Ok(Self::new(origin, values))
     }
 
+    /// Numbers under their keys at key path `origin` (a kernel rebuilt from
+    /// fitted values goes through its factory's checks this way).
+    pub fn from_numbers(origin: &str, pairs: &[(&str, f64)]) -> Self {
+        let values = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), ParamValue::Number(*v)))
+            .collect();
+        Self::new(origin, values)
+    }
+
     /// The key path these parameters came from.
     pub fn origin(&self) -> &str {
         &self.origin

@@ -9,7 +9,7 @@ use crate::params::{nearest, ParamSpec, Params, PluginKind};
 use crate::spectrum::{SpectrumSolver, SpectrumSolverFactory};
 use crate::stage::Stage;
 use num_complex::Complex64;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Name, version, documentation and parameters of a plugin or stage.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -104,6 +104,120 @@ pub trait MemoryKernel: Send + Sync {
     fn memory_time(&self) -> Option<f64>;
     /// Parameter values as (name, value, unit).
     fn parameters(&self) -> Vec<(String, f64, String)>;
+    /// The parameters a calibration may vary, with their current values (the
+    /// start values of a fit), in the order [`MemoryKernel::with_values`] takes
+    /// them. Empty (the default): the kernel has no parametric family and is
+    /// fitted as its tabulated ν̃(ω) with an amplitude scale and the time shift.
+    fn fit_parameters(&self) -> Vec<KernelParameter> {
+        Vec::new()
+    }
+    /// The same kernel with every parameter of [`MemoryKernel::fit_parameters`]
+    /// set to `values` (same order, natural units); refused like the factory
+    /// refuses the values. The default refuses: no parametric family.
+    fn with_values(&self, values: &[f64]) -> Result<Box<dyn MemoryKernel>, PluginError> {
+        let _ = values;
+        Err(PluginError::Build {
+            plugin: self.name().to_string(),
+            message: "the kernel has no fit parameters".into(),
+        })
+    }
+}
+
+/// How a fit moves a kernel parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitScale {
+    /// The value itself (shape parameters such as a stretching exponent).
+    Linear,
+    /// log10 of the value (positive amplitudes and rates spanning decades).
+    Log,
+}
+
+/// What a calibration does with a kernel parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitRole {
+    /// Fitted.
+    Free,
+    /// The kernel's time scale: degenerate with the calibration's time shift
+    /// (for ω ≪ ω_p the response depends on ν(t) = ν0 f(t/τ) only through ωτ;
+    /// docs/theory.md §8), so it is held at its value and the shift is fitted.
+    TimeScale,
+    /// Held at its value for another reason the plugin states in its doc (for
+    /// example the fixed relaxation-time grid of a Prony series).
+    Fixed,
+}
+
+/// A kernel parameter as a calibration sees it: value, unit, bounds, scale,
+/// role and the further start values of a multi-start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KernelParameter {
+    /// Name (the plugin's key, or `key_k` for the k-th entry of a list key).
+    pub name: String,
+    /// Current value, natural units (the start value of a fit).
+    pub value: f64,
+    /// Unit in the kernel's time unit (`1/time^2`, `time`, empty when none).
+    pub unit: String,
+    /// Smallest value a fit may take.
+    pub lower: f64,
+    /// Largest value a fit may take.
+    pub upper: f64,
+    /// Linear or log10 in the fit.
+    pub scale: FitScale,
+    /// Free, or held (and why).
+    pub role: FitRole,
+    /// Further start values a multi-start scans, natural units.
+    pub grid: Vec<f64>,
+}
+
+impl KernelParameter {
+    /// A positive amplitude: log scale, bounds 1e-12…1e12 (units of the
+    /// kernel), multi-start over 1e-6…1e2 × `value` (small amplitudes reach the
+    /// weak-coupling regime, where amplitudes and heights are nearly
+    /// degenerate, a valley a fit walks slowly along from one start).
+    pub fn amplitude(name: &str, value: f64, unit: &str) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            lower: 1e-12,
+            upper: 1e12,
+            scale: FitScale::Log,
+            role: FitRole::Free,
+            grid: [1e-6, 1e-4, 1e-2, 1e2].iter().map(|f| f * value).collect(),
+        }
+    }
+
+    /// A parameter held at `value` with `role` (not fitted; bounds are the value).
+    pub fn held(name: &str, value: f64, unit: &str, role: FitRole) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            lower: value,
+            upper: value,
+            scale: FitScale::Log,
+            role,
+            grid: Vec::new(),
+        }
+    }
+
+    /// True when a fit varies it.
+    pub fn is_free(&self) -> bool {
+        self.role == FitRole::Free
+    }
+}
+
+/// `values` as exactly `N` fit-parameter values of kernel `plugin`, for
+/// [`MemoryKernel::with_values`]; refused naming the count otherwise.
+pub fn fit_values<const N: usize>(plugin: &str, values: &[f64]) -> Result<[f64; N], PluginError> {
+    values.try_into().map_err(|_| PluginError::Build {
+        plugin: plugin.to_string(),
+        message: format!(
+            "{} fit-parameter values given, the kernel has {N}",
+            values.len()
+        ),
+    })
 }
 
 /// Builds a potential from parameters.

@@ -5,7 +5,11 @@
 //! Outputs, in the kernel's time unit:
 //! - `kernel.csv`: `omega,nu1,nu2` with ν̃(ω) = ν1 − iν2 on a log grid (ω in rad/time,
 //!   ν1, ν2 in 1/time);
-//! - `kernel_time.csv`: `t,nu` with ν(t) in 1/time² at t = 1/ω of the same grid.
+//! - `kernel_time.csv`: `t,nu` with ν(t) in 1/time² at t = 1/ω of the same grid;
+//! - `kernel.json`: [`outputs::KernelOutput`], the plugin, its parameters and
+//!   the parameters a calibration may vary with their start values.
+
+pub mod outputs;
 
 use nonaffine_core::{
     ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError, Summary,
@@ -16,16 +20,17 @@ use std::fmt::Write as _;
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "kernel",
-    version: "1",
+    version: "2",
     doc: "Builds the memory kernel named by `plugin` (every other parameter goes to the plugin) \
           and writes kernel.csv (omega, nu1, nu2 with nu~ = nu1 - i nu2) and kernel_time.csv \
-          (t, nu) on a log grid.",
+          (t, nu) on a log grid, and kernel.json (plugin, parameters, and the parameters a \
+          calibration varies with their start values).",
     params: PARAMS,
 };
 
 /// The stage's own keys; every other key is passed to the kernel plugin.
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "plugin", kind: ParamKind::Text, unit: "", default: None, doc: "kernel plugin name: markovian, exponential, stretched-exp, tabulated (its parameters sit beside this key)" },
+    ParamSpec { name: "plugin", kind: ParamKind::Text, unit: "", default: None, doc: "kernel plugin name, one of `nonaffine plugins`' kernels (its parameters sit beside this key)" },
     ParamSpec { name: "omega_min", kind: ParamKind::Number, unit: "rad/time", default: Some("1e-10"), doc: "lowest angular frequency of the table, in rad per the kernel's time unit" },
     ParamSpec { name: "omega_max", kind: ParamKind::Number, unit: "rad/time", default: Some("1"), doc: "highest angular frequency of the table, in rad per the kernel's time unit" },
     ParamSpec { name: "points", kind: ParamKind::Integer, unit: "", default: Some("101"), doc: "number of log-spaced frequencies (>= 2)" },
@@ -64,6 +69,7 @@ impl Stage for KernelStage {
                 .collect(),
         );
         let kernel = ctx.registry.kernel(plugin, &kernel_params)?;
+        let (info, _) = ctx.registry.kernels.get(plugin)?;
 
         let grid = log_grid(omega_min, omega_max, points);
         let mut freq = String::from("omega,nu1,nu2\n");
@@ -80,6 +86,17 @@ impl Stage for KernelStage {
             let path = ctx.out_dir.join(name);
             std::fs::write(&path, text).map_err(|e| StageError::io(&path, e))?;
         }
+        outputs::KernelOutput {
+            format: outputs::FORMAT,
+            plugin: plugin.to_string(),
+            plugin_version: info.version.to_string(),
+            params: kernel_params.values().clone(),
+            fit: kernel.fit_parameters(),
+            memory_time: kernel.memory_time(),
+            table: "kernel.csv".into(),
+            time_table: "kernel_time.csv".into(),
+        }
+        .write(ctx.out_dir)?;
 
         let mut summary = Summary::new();
         summary

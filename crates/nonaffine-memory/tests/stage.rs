@@ -1,7 +1,8 @@
 //! The kernel stage on the paper's 670 K kernel, and its errors.
 #![allow(clippy::unwrap_used)]
 
-use nonaffine_core::{NoProgress, Params, Registry, Stage, StageContext};
+use nonaffine_core::{FitRole, NoProgress, Params, Registry, Stage, StageContext};
+use nonaffine_memory::outputs::KernelOutput;
 use nonaffine_memory::KernelStage;
 
 fn registry() -> Registry {
@@ -31,6 +32,34 @@ fn paper_kernel_table_and_summary() {
     };
     let summary = KernelStage.run(&ctx).unwrap();
     insta::assert_yaml_snapshot!(summary);
+    // kernel.json: the start values of a calibration, and the kernel rebuilt
+    // from it through the registry is the same kernel.
+    let out = KernelOutput::read(dir.path()).unwrap();
+    assert_eq!(
+        (out.plugin.as_str(), out.plugin_version.as_str()),
+        ("stretched-exp", "1")
+    );
+    let fit: Vec<(&str, f64, FitRole)> = out
+        .fit
+        .iter()
+        .map(|p| (p.name.as_str(), p.value, p.role))
+        .collect();
+    assert_eq!(
+        fit,
+        [
+            ("nu0", 0.137, FitRole::Free),
+            ("b", 0.72, FitRole::Free),
+            ("r", 1.2e-6, FitRole::TimeScale)
+        ]
+    );
+    assert!(out.is_parametric() && !out.params.contains_key("points"));
+    let rebuilt = out.kernel(&r, dir.path()).unwrap();
+    assert_eq!(
+        rebuilt.nu_freq(3e-8),
+        kernel_stretched_exp::build(&Params::from_pairs("k", "nu0=0.137,b=0.72,r=1.2e-6").unwrap())
+            .unwrap()
+            .nu_freq(3e-8)
+    );
     let csv = std::fs::read_to_string(dir.path().join("kernel.csv")).unwrap();
     assert_eq!(csv.lines().count(), 6);
     // ν1 at the lowest ω approaches ν̃(0) = ν0 τ_m Γ(1 + 1/b) = ∫ν dt (checked in the plugin).

@@ -25,8 +25,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use nonaffine_core::{DiagonalOperator, MemoryKernel, Modes, ModesKind, Params};
 use nonaffine_response::{
-    amplitude, calibrate, debye_control, paper_moduli, second_moment_debye_omega, stretching,
-    uniaxial_modulus, Affine, FitMode, KernelModel, ModeSum, PaperHeights, Target,
+    calibrate, debye_control, paper_moduli, second_moment_debye_omega, uniaxial_modulus, Affine,
+    FitMode, FreeParam, KernelModel, ModeSum, PaperHeights, Target,
 };
 use num_complex::Complex64;
 
@@ -87,6 +87,17 @@ fn kernel(plugin: &str, pairs: &str) -> Option<Box<dyn MemoryKernel>> {
         _ => kernel_stretched_exp::build(&p),
     }
     .ok()
+}
+
+/// The free parameters the kernel declares, started at its values.
+fn free(plugin: &str, pairs: &str) -> Vec<FreeParam> {
+    kernel(plugin, pairs).map_or_else(Vec::new, |k| {
+        k.fit_parameters()
+            .iter()
+            .filter(|p| p.is_free())
+            .map(FreeParam::from)
+            .collect()
+    })
 }
 
 fn affine() -> Affine {
@@ -196,17 +207,17 @@ fn calibration_benches(c: &mut Criterion) {
     let markovian = |v: &[f64]| kernel("markovian", &format!("nu0={}", v[0]));
     let stretched_model = KernelModel {
         plugin: "stretched-exp".into(),
-        free: vec![amplitude(0.137, "1/time^2"), stretching(0.72)],
+        free: free("stretched-exp", "nu0=0.137,b=0.72,r=1e-3"),
         build: &stretched,
     };
     let exponential_model = KernelModel {
         plugin: "exponential".into(),
-        free: vec![amplitude(0.137, "1/time^2")],
+        free: free("exponential", "nu0=0.137,tau=1e3"),
         build: &exponential,
     };
     let markovian_model = KernelModel {
         plugin: "markovian".into(),
-        free: vec![amplitude(1e4, "1/time")],
+        free: free("markovian", "nu0=1e4"),
         build: &markovian,
     };
     let mut group = c.benchmark_group("calibration_N2000_61freq");

@@ -11,13 +11,14 @@
 //! A degeneracy to know: for ω ≪ ω_p the response depends on the kernel only
 //! through ω ν̃(ω), which for ν(t) = ν0 f(t/τ) is ν0 · (ωτ) f̃(ωτ) — a function
 //! of ωτ = s ω_ref τ. The kernel's time scale τ and the shift s are therefore
-//! not separately determined; callers hold τ (or r) fixed and fit s. The memory
+//! not separately determined; the kernel declares its time scale
+//! ([`nonaffine_core::FitRole::TimeScale`]), callers hold it fixed and fit s. The memory
 //! time in seconds, τ_m · s · (reference time unit in s), is determined.
 
 use crate::moduli::resolvent_argument;
 use crate::{Affine, ModeSum, ResponseError};
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
-use nonaffine_core::MemoryKernel;
+use nonaffine_core::{FitScale, KernelParameter, MemoryKernel};
 use nonaffine_numerics::{levenberg_marquardt, LmOptions, LmStatus, Steps};
 use num_complex::Complex64;
 use serde::Serialize;
@@ -51,6 +52,21 @@ pub struct FreeParam {
     /// Further start values the multi-start scans (natural units), e.g. a
     /// coarse grid of a shape parameter.
     pub grid: Vec<f64>,
+}
+
+impl From<&KernelParameter> for FreeParam {
+    /// The fit's view of a parameter a kernel declares (its value the start).
+    fn from(p: &KernelParameter) -> Self {
+        Self {
+            name: p.name.clone(),
+            unit: p.unit.clone(),
+            start: p.value,
+            log: p.scale == FitScale::Log,
+            lower: p.lower,
+            upper: p.upper,
+            grid: p.grid.clone(),
+        }
+    }
 }
 
 /// Builds a kernel from values of its free parameters; `None` when refused.

@@ -1,43 +1,28 @@
-//! The kernel families the `response` stage fits: read from upstream `kernel`
-//! stages (each one family, its parameter values the start values), or built
-//! from the stage's own `kernels` parameter when there are none.
-//!
-//! Time-scale parameters (τ of `exponential`, r of `stretched-exp`) are held
-//! fixed: they are degenerate with the time shift (see [`crate::calibrate`]).
-//! A kernel whose plugin the stage has no parametric family for (`tabulated`,
-//! or any other plugin) is fitted through its own table `kernel.csv`: its shape
-//! is kept and only an amplitude scale and the time shift are free.
+//! The kernel families the `response` stage fits, one per upstream `kernel`
+//! stage, read through that stage's output description
+//! ([`nonaffine_memory::outputs::KernelOutput`]): the kernel is rebuilt
+//! through the registry and its declared fit parameters
+//! ([`nonaffine_core::MemoryKernel::fit_parameters`]) say what is free, with
+//! which bounds and scale, and what is held — among them the time scale, which
+//! is degenerate with the time shift (see [`crate::calibrate`]). Their values
+//! in the kernel stage are the start values: the kernel stage is their one
+//! source. A kernel that declares no free parameter (`tabulated`, say) is
+//! fitted through its own table `kernel.csv`: its shape is kept and only an
+//! amplitude scale and the time shift are free.
 
 use crate::FreeParam;
 use nonaffine_core::{
-    MemoryKernel, ParamError, Params, Registry, StageContext, StageError, StageInput,
+    FitRole, KernelParameter, MemoryKernel, StageContext, StageError, StageInput,
 };
+use nonaffine_memory::outputs::KernelOutput;
 use num_complex::Complex64;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Plugins with a parametric family (free amplitude, b; fixed time scale).
-pub(crate) const PARAMETRIC: [&str; 3] = ["markovian", "exponential", "stretched-exp"];
-
-/// Start values of the stretching exponent b tried by the multi-start beside
-/// the kernel stage's own (the paper's b lie in 0.55–0.72).
-const B_GRID: [f64; 4] = [0.35, 0.5, 0.65, 0.85];
-
-/// Amplitude start values tried beside the kernel stage's own, as factors of
-/// it: small amplitudes reach the weak-coupling regime, where the response
-/// takes the kernel's own shape and amplitude and heights are nearly
-/// degenerate (a valley LM walks slowly along from one start).
-const AMPLITUDE_FACTORS: [f64; 4] = [1e-6, 1e-4, 1e-2, 1e2];
-
-/// Keys of the `kernel` stage itself (not passed to its plugin).
-const KERNEL_STAGE_KEYS: [&str; 4] = ["plugin", "omega_min", "omega_max", "points"];
-
-/// A kernel family: plugin, free parameters, fixed ones.
+/// A kernel family: free parameters, held ones, and how to build a kernel.
 #[derive(Clone)]
 pub(crate) struct Family {
-    /// The upstream kernel stage's name, or the plugin name for a family
-    /// built from the `kernels` parameter.
+    /// The upstream kernel stage's name.
     pub label: String,
     /// Kernel plugin.
     pub plugin: String,
@@ -45,36 +30,54 @@ pub(crate) struct Family {
     pub free: Vec<FreeParam>,
     /// Held parameters: (name, value, unit).
     pub fixed: Vec<(String, f64, String)>,
+    source: Source,
+}
+
+/// What a family's kernels are built from.
+#[derive(Clone)]
+enum Source {
+    /// The kernel stage's kernel, varied through
+    /// [`MemoryKernel::with_values`]; `declared` are its fit parameters in the
+    /// order it takes them.
+    Parametric {
+        kernel: Arc<dyn MemoryKernel>,
+        declared: Vec<KernelParameter>,
+    },
     /// The tabulated ν̃(ω) of a kernel fitted by amplitude only.
-    pub table: Option<Arc<KernelTable>>,
+    Table(Arc<KernelTable>),
 }
 
 impl Family {
-    /// Builds the family's kernel from free-parameter values: a scaled table,
-    /// or through the registry.
-    pub fn build(&self, registry: &Registry, values: &[f64]) -> Option<Box<dyn MemoryKernel>> {
-        if let Some(table) = &self.table {
-            let scale = *values.first()?;
-            return Some(Box::new(ScaledTable {
+    /// Builds the family's kernel from free-parameter values (natural units):
+    /// the kernel with its free parameters set and the held ones at their
+    /// values, or a scaled table; `None` when the plugin refuses the values.
+    pub fn build(&self, values: &[f64]) -> Option<Box<dyn MemoryKernel>> {
+        match &self.source {
+            Source::Table(table) => Some(Box::new(ScaledTable {
                 table: Arc::clone(table),
-                scale,
-            }));
+                scale: *values.first()?,
+            })),
+            Source::Parametric { kernel, declared } => {
+                let mut free = values.iter();
+                let all = declared
+                    .iter()
+                    .map(|p| {
+                        if p.is_free() {
+                            free.next().copied()
+                        } else {
+                            Some(p.value)
+                        }
+                    })
+                    .collect::<Option<Vec<f64>>>()?;
+                kernel.with_values(&all).ok()
+            }
         }
-        let mut text = String::new();
-        for (free, v) in self.free.iter().zip(values) {
-            let _ = write!(text, "{}={v:e},", free.name);
-        }
-        for (name, v, _) in &self.fixed {
-            let _ = write!(text, "{name}={v:e},");
-        }
-        let params = Params::from_pairs("fit", text.trim_end_matches(',')).ok()?;
-        registry.kernel(&self.plugin, &params).ok()
     }
 
     /// A note for fit.json on what is held (tables), empty otherwise.
     pub fn note(&self) -> Option<String> {
-        self.table.as_ref().map(|t| {
-            format!(
+        match &self.source {
+            Source::Table(t) => Some(format!(
                 "`{}` kernel of stage `{}`: its tabulated shape ν̃(ω) (kernel.csv, ω in \
                  {:.1e}..{:.1e} rad/time, power laws beyond) is kept; only an amplitude scale \
                  and the time shift are fitted",
@@ -82,191 +85,65 @@ impl Family {
                 self.label,
                 t.omega[0],
                 t.omega[t.omega.len() - 1]
-            )
-        })
+            )),
+            Source::Parametric { .. } => None,
+        }
     }
-}
-
-/// The free amplitude ν0 (`unit`) as the stage fits it: log scale, bounds
-/// 1e-12…1e12, multi-start grid 1e-6…1e2 × `start`.
-pub fn amplitude(start: f64, unit: &str) -> FreeParam {
-    FreeParam {
-        name: "nu0".into(),
-        unit: unit.into(),
-        start,
-        log: true,
-        lower: 1e-12,
-        upper: 1e12,
-        grid: AMPLITUDE_FACTORS.iter().map(|f| f * start).collect(),
-    }
-}
-
-/// The free stretching exponent b as the stage fits it: bounds 0.1…2,
-/// multi-start grid 0.35…0.85.
-pub fn stretching(start: f64) -> FreeParam {
-    FreeParam {
-        name: "b".into(),
-        unit: String::new(),
-        start,
-        log: false,
-        lower: 0.1,
-        upper: 2.0,
-        grid: B_GRID.to_vec(),
-    }
-}
-
-/// Start values of a parametric family.
-pub(crate) struct Starts {
-    /// ν0 of exponential and stretched-exp, 1/time².
-    pub nu0: f64,
-    /// ν0 of markovian, 1/time.
-    pub markovian_nu0: f64,
-    /// b of stretched-exp.
-    pub b: f64,
-    /// r of stretched-exp (fixed), time^-b.
-    pub r: f64,
-    /// τ of exponential (fixed), time.
-    pub tau: f64,
-}
-
-/// The parametric family of `plugin` with start values `s`; `None` for a
-/// plugin without one.
-pub(crate) fn parametric(label: &str, plugin: &str, s: &Starts) -> Option<Family> {
-    let (free, fixed) = match plugin {
-        "markovian" => (vec![amplitude(s.markovian_nu0, "1/time")], Vec::new()),
-        "exponential" => (
-            vec![amplitude(s.nu0, "1/time^2")],
-            vec![("tau".into(), s.tau, "time".into())],
-        ),
-        "stretched-exp" => (
-            vec![amplitude(s.nu0, "1/time^2"), stretching(s.b)],
-            vec![("r".into(), s.r, "time^-b".into())],
-        ),
-        _ => return None,
-    };
-    Some(Family {
-        label: label.into(),
-        plugin: plugin.into(),
-        free,
-        fixed,
-        table: None,
-    })
-}
-
-/// The families of the stage's own parameters (`kernels`, `nu0`, ...).
-pub(crate) fn from_params(
-    names: &[String],
-    s: &Starts,
-    p: &Params,
-) -> Result<Vec<Family>, StageError> {
-    names
-        .iter()
-        .map(|name| {
-            parametric(name, name, s).ok_or_else(|| {
-                ParamError::new(
-                    p.path("kernels"),
-                    format!(
-                        "`{name}` is not one of: {}; for other kernels add a `kernel` stage and \
-                         list it in `inputs`",
-                        PARAMETRIC.join(", ")
-                    ),
-                )
-                .into()
-            })
-        })
-        .collect()
 }
 
 /// One family per upstream `kernel` stage, in input order.
 pub(crate) fn from_inputs(ctx: &StageContext<'_>) -> Result<Vec<Family>, StageError> {
-    ctx.inputs_of_kind("kernel").map(from_input).collect()
+    ctx.inputs_of_kind("kernel")
+        .map(|input| from_input(ctx, input))
+        .collect()
 }
 
-fn from_input(input: &StageInput) -> Result<Family, StageError> {
-    let path = input.dir.join("stage.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-    let bad = |what: String| {
-        StageError::Failed(format!(
-            "{}: {what}; is this a `kernel` stage's folder?",
-            path.display()
-        ))
-    };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    let params = value["params"]
-        .as_object()
-        .ok_or_else(|| bad("no `params` object".into()))?;
-    let plugin = params
-        .get("plugin")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| bad("no `params.plugin`".into()))?;
-    let number = |key: &str| params.get(key).and_then(serde_json::Value::as_f64);
-    if PARAMETRIC.contains(&plugin) {
-        // Keys the plugin knows but the family does not use would be silently
-        // lost; every plugin key must be a family parameter.
-        let used: &[&str] = match plugin {
-            "markovian" => &["nu0"],
-            "exponential" => &["nu0", "tau"],
-            _ => &["nu0", "b", "r"],
-        };
-        for key in params.keys() {
-            if !KERNEL_STAGE_KEYS.contains(&key.as_str()) && !used.contains(&key.as_str()) {
-                return Err(bad(format!(
-                    "kernel parameter `{key}` of `{plugin}` is not one the response fits \
-                     ({})",
-                    used.join(", ")
-                )));
-            }
-        }
-        let need = |key: &str| {
-            number(key)
-                .filter(|v| *v > 0.0 && v.is_finite())
-                .ok_or_else(|| bad(format!("`{plugin}` needs a positive number `{key}`")))
-        };
-        let starts = Starts {
-            nu0: if plugin == "markovian" {
-                1.0
-            } else {
-                need("nu0")?
-            },
-            markovian_nu0: if plugin == "markovian" {
-                need("nu0")?
-            } else {
-                1.0
-            },
-            b: if plugin == "stretched-exp" {
-                need("b")?
-            } else {
-                1.0
-            },
-            r: if plugin == "stretched-exp" {
-                need("r")?
-            } else {
-                1.0
-            },
-            tau: if plugin == "exponential" {
-                need("tau")?
-            } else {
-                1.0
-            },
-        };
-        return parametric(&input.stage, plugin, &starts)
-            .ok_or_else(|| bad(format!("no family for `{plugin}`")));
+fn from_input(ctx: &StageContext<'_>, input: &StageInput) -> Result<Family, StageError> {
+    let out = KernelOutput::read(&input.dir)?;
+    if !out.is_parametric() {
+        let table = KernelTable::read(&input.dir.join(&out.table))?;
+        return Ok(Family {
+            label: input.stage.clone(),
+            plugin: out.plugin,
+            free: vec![FreeParam::from(&KernelParameter::amplitude(
+                "scale", 1.0, "",
+            ))],
+            fixed: Vec::new(),
+            source: Source::Table(Arc::new(table)),
+        });
     }
-    let table = KernelTable::read(&input.dir.join("kernel.csv"))?;
+    let kernel = out.kernel(ctx.registry, &input.dir)?;
+    let declared = kernel.fit_parameters();
+    let names = |ps: &[KernelParameter]| ps.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    if names(&declared) != names(&out.fit) {
+        return Err(StageError::Failed(format!(
+            "{}: the kernel's fit parameters are [{}] but the file lists [{}]; rerun the \
+             kernel stage (`--force {}`)",
+            input.dir.join(KernelOutput::FILE).display(),
+            names(&declared).join(", "),
+            names(&out.fit).join(", "),
+            input.stage
+        )));
+    }
+    let free = declared
+        .iter()
+        .filter(|p| p.is_free())
+        .map(FreeParam::from)
+        .collect();
+    let fixed = declared
+        .iter()
+        .filter(|p| p.role != FitRole::Free)
+        .map(|p| (p.name.clone(), p.value, p.unit.clone()))
+        .collect();
     Ok(Family {
         label: input.stage.clone(),
-        plugin: plugin.into(),
-        free: vec![FreeParam {
-            name: "scale".into(),
-            unit: String::new(),
-            start: 1.0,
-            log: true,
-            lower: 1e-12,
-            upper: 1e12,
-            grid: AMPLITUDE_FACTORS.to_vec(),
-        }],
-        fixed: Vec::new(),
-        table: Some(Arc::new(table)),
+        plugin: out.plugin,
+        free,
+        fixed,
+        source: Source::Parametric {
+            kernel: Arc::from(kernel),
+            declared,
+        },
     })
 }
 

@@ -33,7 +33,6 @@ pub use calibrate::{
     calibrate, calibrate_from, Calibration, Estimate, FitMode, FreeParam, KernelBuilder,
     KernelModel, Regime, Target,
 };
-pub use families::{amplitude, stretching};
 pub use modesum::{debye_control, second_moment_debye_omega, ModeSum};
 pub use moduli::{
     complex_moduli, paper_moduli, resolvent_argument, uniaxial_modulus, Affine, Isotropic,

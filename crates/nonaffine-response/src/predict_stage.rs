@@ -123,7 +123,7 @@ pub(crate) fn run(ctx: &StageContext<'_>) -> Result<Summary, StageError> {
                 )
                 .into());
             }
-            from_family(ctx, family)?
+            from_family(family)?
         }
         more => {
             return Err(StageError::Failed(format!(
@@ -273,9 +273,9 @@ fn friction(registry: &Registry, nu_per_ps: f64) -> Result<Box<dyn MemoryKernel>
 }
 
 /// The kernel of an upstream kernel stage, its parameters read in ps.
-fn from_family(ctx: &StageContext<'_>, family: &Family) -> Result<Kernel, StageError> {
+fn from_family(family: &Family) -> Result<Kernel, StageError> {
     let values: Vec<f64> = family.free.iter().map(|f| f.start).collect();
-    let kernel = family.build(ctx.registry, &values).ok_or_else(|| {
+    let kernel = family.build(&values).ok_or_else(|| {
         StageError::Failed(format!(
             "kernel stage `{}` (`{}`): could not build the kernel from its parameters",
             family.label, family.plugin

@@ -9,20 +9,18 @@
 //! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
 //! without a temperature in their name serve every temperature.
 //!
-//! Kernels: each upstream `kernel` stage is one fitted family, its parameter
-//! values the start values (a `tabulated` or other non-parametric kernel keeps
-//! its tabulated shape, `kernel.csv`, and fits an amplitude scale only). Without
-//! kernel inputs the `kernels` parameter names the families and `nu0`, `b`, ...
-//! give the start values; given beside kernel inputs they must agree with them.
+//! Kernels: each upstream `kernel` stage is one fitted family; the kernel
+//! declares its fit parameters and the kernel stage's values are the start
+//! values (a kernel that declares none keeps its tabulated shape, `kernel.csv`,
+//! and fits an amplitude scale only). See [`crate::families`].
 //!
 //! For each temperature, each kernel family (with the boson-peak spectrum) and
 //! the `stretched-exp` family with the `debye` control spectrum, and each fit
 //! mode, the stage runs [`crate::calibrate`]. The control's ω_D is the
 //! spectrum stage's elastic Debye frequency averaged over the temperature's
 //! samples (5⟨ω²⟩/3 of the modes only as a fallback, with a warning); it needs
-//! complete spectra and refuses `arpack` or `lanczos` upstream. Kernel time
-//! scales (τ of `exponential`, r of `stretched-exp`) are held fixed: they are
-//! degenerate with the time shift.
+//! complete spectra and refuses `arpack` or `lanczos` upstream. The time
+//! scale a kernel declares is held fixed: it is degenerate with the time shift.
 //!
 //! | file | content |
 //! |---|---|
@@ -31,7 +29,7 @@
 //! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (symbols) at every temperature, log-log axes, ω in rad/s, moduli in the reference's unit σ0/ε0 |
 //! | `kernel_time.{png,svg}`, `kernel_freq.{png,svg}` | ν(t)/ν(0) of the fitted kernels against t in s; ν1, ν2 of the fitted stretched-exp kernels in 1/s against ω in rad/s |
 
-use crate::families::{self, Family, Starts, PARAMETRIC};
+use crate::families::{self, Family};
 use crate::{
     calibrate_from, debye_control, second_moment_debye_omega, Affine, Calibration, Estimate,
     FitMode, KernelModel, Target,
@@ -53,29 +51,23 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "response",
-    version: "4",
+    version: "5",
     doc: "Calibrates E*(ω) from upstream `spectrum` samples (averaged per temperature) and \
-          the upstream `kernel` stages (or the `kernels` list) against an upstream `reference` \
-          stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
+          the upstream `kernel` stages (each kernel's declared fit parameters, started from \
+          the kernel stage's values) against an upstream `reference` stage: each kernel with the boson-peak spectrum, stretched-exp with the debye \
           control. Writes fit.json (parameters ± errors, χ², R², AIC, the paper's claims with \
           verdicts), response.csv and Fig. 3/4 analogues.",
     params: PARAMS,
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "kernels", kind: ParamKind::TextList, unit: "", default: Some("[markovian, exponential, stretched-exp]"), doc: "without upstream kernel stages: the kernel plugins fitted with the boson-peak spectrum (markovian, exponential, stretched-exp); with them it must list the same plugins" },
     ParamSpec { name: "modes", kind: ParamKind::TextList, unit: "", default: Some("[paper]"), doc: "fit modes: paper (Eqs. 6-7, free E_A, A, B) and/or consistent (C^B and 1/V as derived, one scale); the first decides the claims. Or [predict] alone: the parameter-free C*(ω), E*, G*, K* at physical frequencies (kernel in ps; no reference), compared with upstream `oscillate` MD points when given" },
     ParamSpec { name: "frequencies_thz", kind: ParamKind::NumberList, unit: "THz", default: Some("31 log-spaced from 0.01 to 10"), doc: "predict mode: frequencies ν = ω/2π of predicted.csv and moduli.csv" },
     ParamSpec { name: "damping_time_ps", kind: ParamKind::Number, unit: "ps", default: Some("1"), doc: "predict mode without an upstream kernel stage: Markovian friction ν = 1/τ_d (LAMMPS fix langevin's damping time); MD comparisons use each point's own thermostat instead" },
     ParamSpec { name: "tolerance", kind: ParamKind::Number, unit: "", default: Some("0.005"), doc: "predict mode: the claim at T = 0 is |C*_MD − C*_theory|/|C*| ≤ tolerance at every measured frequency" },
     ParamSpec { name: "debye_control", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "also fit stretched-exp with the debye control spectrum (Debye-law D(ω) up to the spectrum stage's elastic ω_D, the glass's Γ(ω): no boson-peak excess); needs complete spectra (solver dense)" },
     ParamSpec { name: "shells", kind: ParamKind::Integer, unit: "", default: Some("40"), doc: "frequency shells of Γ(ω) for the debye control" },
-    ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("4"), doc: "Levenberg-Marquardt starts per fit: the best distinct minima of the scans over the shift (for the start values and a coarse grid of b and the amplitude); each gets 25 iterations, the best is refined" },
-    ParamSpec { name: "nu0", kind: ParamKind::Number, unit: "1/time^2", default: Some("0.137"), doc: "start of the kernel amplitude ν0 (exponential, stretched-exp), model time units, when no kernel stage gives it" },
-    ParamSpec { name: "markovian_nu0", kind: ParamKind::Number, unit: "1/time", default: Some("1e4"), doc: "start of the Markovian friction ν0, model time units, when no kernel stage gives it" },
-    ParamSpec { name: "b", kind: ParamKind::Number, unit: "", default: Some("0.72"), doc: "start of the stretching exponent b, when no kernel stage gives it" },
-    ParamSpec { name: "r", kind: ParamKind::Number, unit: "time^-b", default: Some("1.2e-6"), doc: "stretched-exp rate r, held fixed (degenerate with the time shift), when no kernel stage gives it" },
-    ParamSpec { name: "tau", kind: ParamKind::Number, unit: "time", default: Some("1e8"), doc: "exponential memory time τ, held fixed (degenerate with the time shift), when no kernel stage gives it" },
+    ParamSpec { name: "starts", kind: ParamKind::Integer, unit: "", default: Some("4"), doc: "Levenberg-Marquardt starts per fit: the best distinct minima of the scans over the shift (from the kernel stage's start values and the further starts each kernel parameter declares); each gets 25 iterations, the best is refined" },
     ParamSpec { name: "time_unit_s", kind: ParamKind::Number, unit: "s", default: Some("(the reference stage's)"), doc: "the reference's time unit in seconds; it comes from the reference stage (reference.json), so give it only as a check: it must agree" },
     ParamSpec { name: "signal_floor", kind: ParamKind::Number, unit: "", default: Some("1e-3"), doc: "reference points with E' or E'' below this fraction of their maximum are not fitted" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG figures" },
@@ -228,30 +220,17 @@ impl Stage for ResponseStage {
             }
             return crate::predict_stage::run(ctx);
         }
-        let starts = Starts {
-            nu0: p.positive_or("nu0", PAPER_NU0)?,
-            markovian_nu0: p.positive_or("markovian_nu0", 1e4)?,
-            b: p.positive_or("b", 0.72)?,
-            r: p.positive_or("r", 1.2e-6)?,
-            tau: p.positive_or("tau", 1e8)?,
-        };
-        let upstream = families::from_inputs(ctx)?;
-        let (families, stretched) = if upstream.is_empty() {
-            let names = if p.contains("kernels") {
-                p.texts("kernels")?
-            } else {
-                PARAMETRIC.iter().map(|s| (*s).to_string()).collect()
-            };
-            let stretched = families::parametric("stretched-exp", "stretched-exp", &starts);
-            (families::from_params(&names, &starts, p)?, stretched)
-        } else {
-            check_agreement(p, &upstream)?;
-            let stretched = upstream
-                .iter()
-                .find(|f| f.plugin == "stretched-exp")
-                .cloned();
-            (upstream, stretched)
-        };
+        let families = families::from_inputs(ctx)?;
+        if families.is_empty() {
+            return Err(StageError::Failed(
+                "no upstream `kernel` stage: the response fits the kernel of each `kernel` \
+                 stage in `inputs` (its parameters are the start values); add one \
+                 (`stage: kernel`, `params: { plugin: NAME, ... }`) and list it in `inputs`"
+                    .into(),
+            ));
+        }
+        // The paper's control: its stretched-exp kernel with the debye spectrum.
+        let stretched = families.iter().find(|f| f.plugin == "stretched-exp");
         let fit_modes = mode_names
             .iter()
             .map(|m| match m.as_str() {
@@ -276,7 +255,7 @@ impl Stage for ResponseStage {
         let references = read_reference(ctx)?;
         let (time_unit, time_unit_s) = reference_time_unit(ctx, p)?;
         let mut warnings = Vec::new();
-        let control = match (&stretched, control) {
+        let control = match (stretched, control) {
             (Some(f), true) => Some(f),
             (None, true) => {
                 warnings.push(
@@ -343,7 +322,7 @@ impl Stage for ResponseStage {
         }
         ctx.progress.set_total(jobs.len() as u64);
         let fit_one = |job: &Job<'_>, starts: usize, seeds: &[Vec<f64>]| {
-            let builder = |v: &[f64]| job.family.build(ctx.registry, v);
+            let builder = |v: &[f64]| job.family.build(v);
             let model = KernelModel {
                 plugin: job.family.plugin.clone(),
                 free: job.family.free.clone(),
@@ -428,14 +407,9 @@ impl Stage for ResponseStage {
         if plots {
             let mut plotted: Vec<&Family> = families.iter().collect();
             plotted.extend(control);
-            for (stem, fig, scale) in figures(
-                &references,
-                &fits,
-                fit_modes[0],
-                &plotted,
-                ctx.registry,
-                time_unit_s,
-            ) {
+            for (stem, fig, scale) in
+                figures(&references, &fits, fit_modes[0], &plotted, time_unit_s)
+            {
                 if let Err(e) = fig.write_scaled(&ctx.out_dir.join(stem), scale) {
                     warnings.push(format!("plot {stem}: {e}"));
                 }
@@ -472,75 +446,6 @@ impl Stage for ResponseStage {
         );
         Ok(s)
     }
-}
-
-/// With upstream kernel stages, the fallback keys (`kernels`, start values)
-/// may only be given when they agree with them: one source of truth.
-fn check_agreement(p: &Params, upstream: &[Family]) -> Result<(), StageError> {
-    let listed = || {
-        upstream
-            .iter()
-            .map(|f| format!("{} ({})", f.plugin, f.label))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if p.contains("kernels") {
-        let mut given = p.texts("kernels")?;
-        let mut have: Vec<String> = upstream.iter().map(|f| f.plugin.clone()).collect();
-        given.sort();
-        have.sort();
-        if given != have {
-            return Err(ParamError::new(
-                p.path("kernels"),
-                format!(
-                    "lists [{}] but the upstream kernel stages are [{}]; drop `kernels` (the \
-                     kernel stages in `inputs` decide) or make them agree",
-                    given.join(", "),
-                    listed()
-                ),
-            )
-            .into());
-        }
-    }
-    // (response key, plugin, kernel parameter)
-    let keys = [
-        ("nu0", "exponential", "nu0"),
-        ("nu0", "stretched-exp", "nu0"),
-        ("markovian_nu0", "markovian", "nu0"),
-        ("b", "stretched-exp", "b"),
-        ("r", "stretched-exp", "r"),
-        ("tau", "exponential", "tau"),
-    ];
-    for (key, plugin, name) in keys {
-        if !p.contains(key) {
-            continue;
-        }
-        let given = p.number(key)?;
-        for f in upstream.iter().filter(|f| f.plugin == plugin) {
-            let have = f
-                .free
-                .iter()
-                .map(|x| (x.name.as_str(), x.start))
-                .chain(f.fixed.iter().map(|x| (x.0.as_str(), x.1)))
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v);
-            if let Some(have) = have {
-                if (have - given).abs() > 1e-12 * have.abs().max(given.abs()) {
-                    return Err(ParamError::new(
-                        p.path(key),
-                        format!(
-                            "is {given:e} but kernel stage `{}` has {name} = {have:e}; drop \
-                             `{key}` (the kernel stages in `inputs` give the start values) or \
-                             make them agree",
-                            f.label
-                        ),
-                    )
-                    .into());
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// One calibration to run: a model (kernel family × spectrum × mode) at one
@@ -1027,7 +932,6 @@ fn figures(
     fits: &[FitRecord],
     mode: FitMode,
     families: &[&Family],
-    registry: &nonaffine_core::Registry,
     time_unit_s: f64,
 ) -> Vec<(&'static str, Figure, Scale)> {
     let log_log = Scale {
@@ -1129,7 +1033,7 @@ fn figures(
             let Some(family) = families.iter().find(|x| x.label == f.kernel_stage) else {
                 continue;
             };
-            let Some(kernel) = family.build(registry, &f.free_values) else {
+            let Some(kernel) = family.build(&f.free_values) else {
                 continue;
             };
             let unit = f.model_time_unit_s;
@@ -1247,10 +1151,9 @@ fn summary(
             .filter(|f| f.temperature_k == t && f.mode == mode)
         {
             let mut fs = Summary::new();
-            for e in &f.parameters {
-                if ["nu0", "b", "log10_time_shift"].contains(&e.name.as_str()) {
-                    fs.float(&e.name, e.value, 3);
-                }
+            // The free kernel parameters and the time shift.
+            for e in f.parameters.iter().take(f.free_values.len() + 1) {
+                fs.float(&e.name, e.value, 3);
             }
             fs.float("aic", f.aic, 3)
                 .float("r_squared", f.r_squared, 3)

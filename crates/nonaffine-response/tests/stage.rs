@@ -9,6 +9,8 @@ mod common;
 
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{MemoryKernel, NoProgress, Params, Registry, Stage, StageContext, StageInput};
+use nonaffine_memory::outputs::KernelOutput;
+use nonaffine_memory::KernelStage;
 use nonaffine_reference::outputs::{ReferenceOutput, FORMAT};
 use nonaffine_reference::ReferenceStage;
 use nonaffine_response::{paper_moduli, PaperHeights, ResponseStage};
@@ -112,9 +114,37 @@ fn write_reference(dir: &Path) {
     .unwrap();
 }
 
+/// The three parametric kernels, each in a `kernel` stage folder named after
+/// its plugin, with the start values the fits begin from.
+const KERNELS: [(&str, &str); 3] = [
+    ("markovian", "nu0=1e4"),
+    ("exponential", "nu0=0.137,tau=1e8"),
+    ("stretched-exp", "nu0=0.137,b=0.72,r=1e-3"),
+];
+
 fn run(out: &Path, root: &Path) -> nonaffine_core::Summary {
-    let params = Params::from_pairs("test", &format!("r={R},plots=false,starts=2")).unwrap();
-    run_with(out, root, &params, &[]).unwrap()
+    for (plugin, pairs) in KERNELS {
+        kernel_stage(root, plugin, &format!("plugin={plugin},{pairs}"));
+    }
+    let params = Params::from_pairs("test", "plots=false,starts=2").unwrap();
+    run_with(out, root, &params, &KERNELS.map(|k| k.0)).unwrap()
+}
+
+/// Runs the real `kernel` stage with `pairs` into `root/name`.
+fn kernel_stage(root: &Path, name: &str, pairs: &str) {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let params = Params::from_pairs(&format!("stages.{name}.params"), pairs).unwrap();
+    let registry = registry();
+    KernelStage
+        .run(&StageContext {
+            params: &params,
+            inputs: &[],
+            out_dir: &dir,
+            registry: &registry,
+            progress: &NoProgress,
+        })
+        .unwrap();
 }
 
 fn run_with(
@@ -154,21 +184,32 @@ fn run_with(
     ResponseStage.run(&ctx)
 }
 
-/// A `kernel` stage folder: stage.json with `params`, and for a table kernel
-/// its kernel.csv.
-fn write_kernel(dir: &Path, params: serde_json::Value, table: Option<&dyn MemoryKernel>) {
+/// A `kernel` stage folder of a kernel with no fit parameters (as the
+/// `tabulated` plugin writes it): kernel.json and ν̃ of `table` in kernel.csv.
+fn write_table_kernel(dir: &Path, table: &dyn MemoryKernel) {
     std::fs::create_dir_all(dir).unwrap();
-    let json = serde_json::json!({ "kind": "kernel", "params": params });
-    std::fs::write(dir.join("stage.json"), json.to_string()).unwrap();
-    if let Some(k) = table {
-        let mut csv = String::from("omega,nu1,nu2\n");
-        for i in 0..=140 {
-            let w = 10f64.powf(-12.0 + 0.1 * f64::from(i));
-            let z = k.nu_freq(w);
-            writeln!(csv, "{w:e},{:e},{:e}", z.re, -z.im).unwrap();
-        }
-        std::fs::write(dir.join("kernel.csv"), csv).unwrap();
+    KernelOutput {
+        format: nonaffine_memory::outputs::FORMAT,
+        plugin: "tabulated".into(),
+        plugin_version: "1".into(),
+        params: Params::from_pairs("k", "file=table.csv")
+            .unwrap()
+            .values()
+            .clone(),
+        fit: Vec::new(),
+        memory_time: None,
+        table: "kernel.csv".into(),
+        time_table: "kernel_time.csv".into(),
     }
+    .write(dir)
+    .unwrap();
+    let mut csv = String::from("omega,nu1,nu2\n");
+    for i in 0..=140 {
+        let w = 10f64.powf(-12.0 + 0.1 * f64::from(i));
+        let z = table.nu_freq(w);
+        writeln!(csv, "{w:e},{:e},{:e}", z.re, -z.im).unwrap();
+    }
+    std::fs::write(dir.join("kernel.csv"), csv).unwrap();
 }
 
 fn fit_of<'a>(
@@ -208,22 +249,18 @@ fn kernel_stage_inputs_define_the_families() {
     let root = tempfile::tempdir().unwrap();
     write_spectrum(&root.path().join("spectrum"));
     write_reference(&root.path().join("reference"));
-    write_kernel(
-        &root.path().join("kernel_stretched"),
-        serde_json::json!({ "plugin": "stretched-exp", "nu0": 0.137, "b": 0.6, "r": R }),
-        None,
+    kernel_stage(
+        root.path(),
+        "kernel_stretched",
+        &format!("plugin=stretched-exp,nu0=0.137,b=0.6,r={R}"),
     );
-    write_kernel(
-        &root.path().join("kernel_markovian"),
-        serde_json::json!({ "plugin": "markovian", "nu0": 1e3, "points": 101 }),
-        None,
+    kernel_stage(
+        root.path(),
+        "kernel_markovian",
+        "plugin=markovian,nu0=1e3,points=101",
     );
     let half = common::kernel("stretched-exp", &format!("nu0=0.0685,b=0.7,r={R}"));
-    write_kernel(
-        &root.path().join("kernel_table"),
-        serde_json::json!({ "plugin": "tabulated", "file": "sha256:0" }),
-        Some(half.as_ref()),
-    );
+    write_table_kernel(&root.path().join("kernel_table"), half.as_ref());
     let kernels = ["kernel_markovian", "kernel_stretched", "kernel_table"];
     let out = root.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
@@ -269,17 +306,19 @@ fn kernel_stage_inputs_define_the_families() {
         assert!(written || warnings.contains("font"), "{stem}: {warnings}");
     }
 
-    // The fallback keys must agree with the kernel stages when given beside them.
-    let conflict = Params::from_pairs("test", "plots=false,b=0.5").unwrap();
-    let e = run_with(&out, root.path(), &conflict, &kernels)
+    // The kernel stages are the one source of start values: the response
+    // has no start-value keys of its own, and fits nothing without them.
+    for key in ["b=0.5", "nu0=0.1", "kernels=[markovian]"] {
+        let given = Params::from_pairs("test", &format!("plots=false,{key}")).unwrap();
+        let e = run_with(&out, root.path(), &given, &kernels)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("test.") && e.contains("unknown"), "{key}: {e}");
+    }
+    let e = run_with(&out, root.path(), &params, &[])
         .unwrap_err()
         .to_string();
-    assert!(e.contains("b") && e.contains("kernel_stretched"), "{e}");
-    let listed = Params::from_pairs("test", "plots=false,kernels=[markovian]").unwrap();
-    let e = run_with(&out, root.path(), &listed, &kernels)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("kernels") && e.contains("kernel_table"), "{e}");
+    assert!(e.contains("no upstream `kernel` stage"), "{e}");
 }
 
 #[test]
@@ -354,13 +393,11 @@ fn debye_frequency_comes_from_the_spectrum_stage() {
     let modes = common::boson_peak_modes(150);
     let mean_sq = modes.eigenvalues.iter().sum::<f64>() / modes.eigenvalues.len() as f64;
     let fallback_thz = (5.0 * mean_sq / 3.0).sqrt() * THZ_PER_OMEGA_UNIT;
-    let params = Params::from_pairs(
-        "test",
-        &format!("r={R},plots=false,starts=1,kernels=[stretched-exp]"),
-    )
-    .unwrap();
+    let params = Params::from_pairs("test", "plots=false,starts=1").unwrap();
     let fit_with = |hot: [f64; 2]| {
         let root = tempfile::tempdir().unwrap();
+        let (plugin, pairs) = KERNELS[2];
+        kernel_stage(root.path(), plugin, &format!("plugin={plugin},{pairs}"));
         write_samples(
             &root.path().join("spectrum"),
             &[
@@ -372,7 +409,7 @@ fn debye_frequency_comes_from_the_spectrum_stage() {
         write_reference(&root.path().join("reference"));
         let out = root.path().join("out");
         std::fs::create_dir_all(&out).unwrap();
-        run_with(&out, root.path(), &params, &[]).unwrap();
+        run_with(&out, root.path(), &params, &[plugin]).unwrap();
         read_fit(&out)
     };
     let a = fit_with([7.0, 8.0]);
@@ -432,10 +469,12 @@ fn debye_control_refuses_incomplete_spectra() {
             ],
         );
         write_reference(&root.path().join("reference"));
+        let (plugin, pairs) = KERNELS[2];
+        kernel_stage(root.path(), plugin, &format!("plugin={plugin},{pairs}"));
         let out = root.path().join("out");
         std::fs::create_dir_all(&out).unwrap();
         let params = Params::from_pairs("test", "plots=false,starts=1").unwrap();
-        let e = run_with(&out, root.path(), &params, &[])
+        let e = run_with(&out, root.path(), &params, &[plugin])
             .unwrap_err()
             .to_string();
         for part in [
@@ -505,6 +544,11 @@ fn relaxation_in_seconds_or_minutes_gives_the_same_memory_time() {
         let out = dir.join("out");
         std::fs::create_dir_all(&out).unwrap();
         let spectrum = root.path().join("spectrum");
+        kernel_stage(
+            &dir,
+            "stretched-exp",
+            "plugin=stretched-exp,nu0=0.137,b=0.72,r=1.2e-6",
+        );
         let inputs = [
             StageInput {
                 stage: "spectrum".into(),
@@ -518,6 +562,12 @@ fn relaxation_in_seconds_or_minutes_gives_the_same_memory_time() {
                 branch: String::new(),
                 dir: refdir,
             },
+            StageInput {
+                stage: "stretched-exp".into(),
+                kind: "kernel".into(),
+                branch: String::new(),
+                dir: dir.join("stretched-exp"),
+            },
         ];
         let go = |pairs: &str| {
             let params = Params::from_pairs("stages.response.params", pairs).unwrap();
@@ -529,7 +579,7 @@ fn relaxation_in_seconds_or_minutes_gives_the_same_memory_time() {
                 progress: &NoProgress,
             })
         };
-        let common = "kernels=[stretched-exp],debye_control=false,plots=false,starts=4";
+        let common = "debye_control=false,plots=false,starts=4";
         let summary = go(common).unwrap();
         let fit: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();

@@ -5,7 +5,8 @@
 //! Units: ν0 in 1/time², τ in time, ω in rad/time, the model's time unit.
 
 use nonaffine_core::{
-    MemoryKernel, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo,
+    fit_values, FitRole, KernelParameter, MemoryKernel, ParamError, ParamKind, ParamSpec, Params,
+    PluginError, PluginInfo,
 };
 use num_complex::Complex64;
 
@@ -75,6 +76,17 @@ impl MemoryKernel for Exponential {
             ("tau".into(), self.tau, "time".into()),
         ]
     }
+    /// ν0 free; τ the time scale (degenerate with a calibration's time shift).
+    fn fit_parameters(&self) -> Vec<KernelParameter> {
+        vec![
+            KernelParameter::amplitude("nu0", self.nu0, "1/time^2"),
+            KernelParameter::held("tau", self.tau, "time", FitRole::TimeScale),
+        ]
+    }
+    fn with_values(&self, values: &[f64]) -> Result<Box<dyn MemoryKernel>, PluginError> {
+        let [nu0, tau] = fit_values(INFO.name, values)?;
+        build(&Params::from_numbers("fit", &[("nu0", nu0), ("tau", tau)]))
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +110,32 @@ mod tests {
             .map(|&w| (w, r(k.nu_freq(w).re), r(-k.nu_freq(w).im)))
             .collect();
         insta::assert_yaml_snapshot!(table);
+    }
+
+    /// ν0 free, τ held as the time scale; with_values rebuilds through the
+    /// factory's checks.
+    #[test]
+    fn fit_parameters_rebuild_the_kernel() {
+        use nonaffine_core::FitRole;
+        let k = build(&Params::from_pairs("k", "nu0=2,tau=0.5").unwrap()).unwrap();
+        let fit: Vec<(String, f64, FitRole)> = k
+            .fit_parameters()
+            .into_iter()
+            .map(|p| (p.name, p.value, p.role))
+            .collect();
+        assert_eq!(
+            fit,
+            [
+                ("nu0".to_string(), 2.0, FitRole::Free),
+                ("tau".to_string(), 0.5, FitRole::TimeScale)
+            ]
+        );
+        let k2 = k.with_values(&[4.0, 0.25]).unwrap();
+        // ν̃(0) = ν0 τ.
+        assert!((k2.nu_freq(0.0).re - 1.0).abs() < 1e-15);
+        let e = k.with_values(&[1.0, 0.0]).err().unwrap().to_string();
+        assert!(e.starts_with("fit.tau"), "{e}");
+        assert!(k.with_values(&[1.0]).is_err());
     }
 
     #[test]

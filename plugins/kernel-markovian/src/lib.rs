@@ -4,7 +4,8 @@
 //! Units: ν0 in 1/time, the kernel's time unit being the model's.
 
 use nonaffine_core::{
-    MemoryKernel, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo,
+    fit_values, KernelParameter, MemoryKernel, ParamError, ParamKind, ParamSpec, Params,
+    PluginError, PluginInfo,
 };
 use num_complex::Complex64;
 
@@ -60,6 +61,14 @@ impl MemoryKernel for Markovian {
     fn parameters(&self) -> Vec<(String, f64, String)> {
         vec![("nu0".into(), self.nu0, "1/time".into())]
     }
+    /// ν0, a free amplitude (no time scale to hold).
+    fn fit_parameters(&self) -> Vec<KernelParameter> {
+        vec![KernelParameter::amplitude("nu0", self.nu0, "1/time")]
+    }
+    fn with_values(&self, values: &[f64]) -> Result<Box<dyn MemoryKernel>, PluginError> {
+        let [nu0] = fit_values(INFO.name, values)?;
+        build(&Params::from_numbers("fit", &[("nu0", nu0)]))
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +91,21 @@ mod tests {
             .map(|&w| (w, k.nu_freq(w).re, -k.nu_freq(w).im + 0.0))
             .collect();
         insta::assert_yaml_snapshot!(table);
+    }
+
+    /// ν0 is a free log-scale amplitude; with_values rebuilds through the
+    /// factory's checks.
+    #[test]
+    fn fit_parameters_rebuild_the_kernel() {
+        let k = build(&Params::from_pairs("k", "nu0=0.137").unwrap()).unwrap();
+        let fit = k.fit_parameters();
+        assert_eq!(fit.len(), 1);
+        assert!(fit[0].is_free() && fit[0].scale == nonaffine_core::FitScale::Log);
+        assert_eq!((fit[0].name.as_str(), fit[0].value), ("nu0", 0.137));
+        let k2 = k.with_values(&[2.5]).unwrap();
+        assert_eq!(k2.nu_freq(3.0), Complex64::new(2.5, 0.0));
+        let e = k.with_values(&[-1.0]).err().unwrap().to_string();
+        assert!(e.starts_with("fit.nu0"), "{e}");
+        assert!(k.with_values(&[1.0, 2.0]).is_err());
     }
 }

@@ -11,7 +11,8 @@
 //! (0.58, 3.4e-6) at 670, 603 and 536 K.
 
 use nonaffine_core::{
-    MemoryKernel, ParamError, ParamKind, ParamSpec, Params, PluginError, PluginInfo,
+    fit_values, FitRole, FitScale, KernelParameter, MemoryKernel, ParamError, ParamKind, ParamSpec,
+    Params, PluginError, PluginInfo,
 };
 use num_complex::Complex64;
 
@@ -119,6 +120,32 @@ impl MemoryKernel for StretchedExp {
             ("tau_m".into(), self.tau_m, "time".into()),
         ]
     }
+    /// ν0 and b free (b linear in [0.1, 2], multi-start over 0.35–0.85 around
+    /// the paper's 0.55–0.72); r the time scale (degenerate with a
+    /// calibration's time shift).
+    fn fit_parameters(&self) -> Vec<KernelParameter> {
+        vec![
+            KernelParameter::amplitude("nu0", self.nu0, "1/time^2"),
+            KernelParameter {
+                name: "b".into(),
+                value: self.b,
+                unit: String::new(),
+                lower: nonaffine_kww::BETA_MIN,
+                upper: 2.0,
+                scale: FitScale::Linear,
+                role: FitRole::Free,
+                grid: vec![0.35, 0.5, 0.65, 0.85],
+            },
+            KernelParameter::held("r", self.r, "time^-b", FitRole::TimeScale),
+        ]
+    }
+    fn with_values(&self, values: &[f64]) -> Result<Box<dyn MemoryKernel>, PluginError> {
+        let [nu0, b, r] = fit_values(INFO.name, values)?;
+        build(&Params::from_numbers(
+            "fit",
+            &[("nu0", nu0), ("b", b), ("r", r)],
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +210,40 @@ mod tests {
             a += g / (x + i as f64);
         }
         (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+    }
+
+    /// ν0 and b free (b linear, bounds of the transform), r held as the time
+    /// scale; with_values rebuilds through the factory's checks.
+    #[test]
+    fn fit_parameters_rebuild_the_kernel() {
+        use nonaffine_core::{FitRole, FitScale};
+        let k = build(&Params::from_pairs("k", "nu0=0.137,b=0.72,r=1.2e-6").unwrap()).unwrap();
+        let fit = k.fit_parameters();
+        let roles: Vec<(&str, f64, FitRole)> = fit
+            .iter()
+            .map(|p| (p.name.as_str(), p.value, p.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("nu0", 0.137, FitRole::Free),
+                ("b", 0.72, FitRole::Free),
+                ("r", 1.2e-6, FitRole::TimeScale)
+            ]
+        );
+        assert_eq!(
+            (fit[1].scale, fit[1].lower, fit[1].upper),
+            (FitScale::Linear, 0.1, 2.0)
+        );
+        let values: Vec<f64> = fit.iter().map(|p| p.value).collect();
+        let same = k.with_values(&values).unwrap();
+        assert_eq!(same.nu_freq(1e-8), k.nu_freq(1e-8));
+        let e = k
+            .with_values(&[0.137, 2.5, 1.2e-6])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("fit.b"), "{e}");
     }
 
     #[test]

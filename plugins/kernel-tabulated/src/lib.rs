@@ -482,6 +482,9 @@ mod tests {
     fn snapshot_of_a_small_table() {
         let f = table_file("# nu(t), arbitrary units\nt,nu\n0,1\n0.5,0.6\n1,0.3\n2,0.1\n4,0.01\n");
         let k = build(&params(f.path(), "")).unwrap();
+        // No parametric family: a calibration fits the table's amplitude and
+        // the time shift.
+        assert!(k.fit_parameters().is_empty() && k.with_values(&[1.0]).is_err());
         let table: Vec<(f64, f64, f64)> = [0.0, 0.1, 1.0, 10.0]
             .iter()
             .map(|&w| {
