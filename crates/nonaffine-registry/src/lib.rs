@@ -26,6 +26,7 @@ pub fn registry() -> Registry {
         .register(kernel_stretched_exp::INFO, kernel_stretched_exp::build);
     r.kernels
         .register(kernel_tabulated::INFO, kernel_tabulated::build);
+    r.kernels.register(kernel_prony::INFO, kernel_prony::build);
     // Spectrum solvers.
     r.spectrum_solvers
         .register(spectrum_dense::INFO, spectrum_dense::build);
