@@ -1,10 +1,13 @@
 //! A kernel plugin the response stage has never heard of is fitted
 //! parametrically: the `prony` kernel (a sum of exponentials), through the
 //! registry, a `kernel` stage and the `response` stage. The reference is the
-//! paper-mode response of a known two-term kernel on a synthetic spectrum; the
-//! kernel stage starts from amplitudes 3× and 1/3 of the truth, and the
-//! response must recover the amplitudes a_k and the time shift (measured:
-//! a_1 to 9e-4, a_2 to 5e-4, log10 s to 1.3e-4; asserted 5e-3 and 2e-3).
+//! paper-mode response of a known two-term kernel on a synthetic spectrum with
+//! 1 % noise; the kernel stage starts from amplitudes 2× and ½ of the truth,
+//! and the response must recover the amplitudes a_k and the time shift within
+//! 4 of their standard errors (measured: z = 2.3, 2.0, 2.0; a_1 1.4 % high).
+//! With 8 multi-starts: with the default 4 this fit ends in a second, local
+//! minimum (χ² 3.8× higher, a_1 11 % high, z = 8); a kernel with several
+//! amplitudes needs more starts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nonaffine_core::{Modes, ModesKind, NoProgress, Params, StageContext, StageInput};
@@ -19,37 +22,26 @@ const TAU: [f64; 2] = [2e3, 4e4];
 const LOG_SHIFT: f64 = -4.5;
 const T: f64 = 600.0;
 
-/// Deterministic uniform numbers in (0, 1) (xorshift).
-fn uniforms(n: usize, mut state: u64) -> Vec<f64> {
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        })
-        .collect()
-}
-
-/// `n` modes: a Debye ω² background up to ω = 0.5 plus a third of the modes
-/// near ω = 0.08 (a boson-peak excess), Ξ̂_xx² ∝ ω_p²; eV/(Å²·amu).
+/// `n` modes on quantiles: a Debye ω² background up to ω = 0.5 and, for a
+/// third of them, a boson-peak excess spread evenly over 0.068…0.092;
+/// Ξ̂_xx = sqrt(40) ω_p, Ξ̂_yy half of it (affine-like coupling); eV/(Å²·amu).
 fn modes(n: usize) -> Modes {
-    let u = uniforms(2 * n, 0x2545_f491_4f6c_dd1d);
-    let mut pairs: Vec<(f64, [f64; 6])> = (0..n)
-        .map(|p| {
-            let w = if p % 3 == 0 {
-                0.08 * (1.0 + 0.35 * (u[2 * p] - 0.5))
-            } else {
-                0.5 * u[2 * p].cbrt()
-            };
-            let g = 40.0 * w * w * (0.5 + u[2 * p + 1]);
-            (w * w, [g.sqrt(), g.sqrt() * 0.5, 0.0, 0.0, 0.0, 0.0])
-        })
+    let excess = n / 3;
+    let debye = n - excess;
+    let mut omega: Vec<f64> = (0..debye)
+        .map(|p| 0.5 * ((p as f64 + 0.5) / debye as f64).cbrt())
+        .chain((0..excess).map(|j| 0.068 + 0.024 * (j as f64 + 0.5) / excess as f64))
         .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    omega.sort_by(f64::total_cmp);
     Modes {
-        eigenvalues: pairs.iter().map(|p| p.0).collect(),
-        projections: pairs.iter().map(|p| p.1).collect(),
+        eigenvalues: omega.iter().map(|w| w * w).collect(),
+        projections: omega
+            .iter()
+            .map(|w| {
+                let x = 40f64.sqrt() * w;
+                [x, 0.5 * x, 0.0, 0.0, 0.0, 0.0]
+            })
+            .collect(),
         participation: vec![],
         kind: Some(ModesKind::Model),
     }
@@ -98,10 +90,20 @@ fn write_inputs(root: &Path, modes: &Modes) {
     let dir = root.join("reference");
     std::fs::create_dir_all(&dir).unwrap();
     let mut csv = String::from("temperature_k,omega_rad_per_time_unit,storage,loss\n");
+    // 1 % multiplicative noise, uniform in ±1 % (a 64-bit LCG), so the fit's
+    // standard errors are meaningful.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut noisy = |v: f64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        v * (1.0 + 0.02 * (u - 0.5))
+    };
     for i in 0..41 {
         let w = 10f64.powf(-4.0 + 0.15 * f64::from(i));
         let (e1, e2) = paper_moduli(&h, modes, truth.as_ref(), s * w);
-        writeln!(csv, "{T},{w:e},{e1:e},{e2:e}").unwrap();
+        writeln!(csv, "{T},{w:e},{:e},{:e}", noisy(e1), noisy(e2)).unwrap();
     }
     std::fs::write(dir.join("reference.csv"), csv).unwrap();
     ReferenceOutput {
@@ -132,7 +134,7 @@ fn response_fits_the_prony_kernel_parametrically() {
     write_inputs(root, &modes(150));
 
     // The kernel stage, started away from the truth.
-    let start = [3.0 * A[0], A[1] / 3.0];
+    let start = [2.0 * A[0], A[1] / 2.0];
     let kernel_dir = root.join("kernel_prony");
     std::fs::create_dir_all(&kernel_dir).unwrap();
     let kp = Params::from_pairs(
@@ -156,7 +158,7 @@ fn response_fits_the_prony_kernel_parametrically() {
     std::fs::create_dir_all(&out).unwrap();
     let rp = Params::from_pairs(
         "stages.response.params",
-        "plots=false,starts=4,debye_control=false",
+        "plots=false,starts=8,debye_control=false",
     )
     .unwrap();
     let inputs = [
@@ -185,27 +187,32 @@ fn response_fits_the_prony_kernel_parametrically() {
         rec["note"].is_null(),
         "fitted parametrically, not as a table"
     );
-    let value = |name: &str| {
-        rec["parameters"]
+    let estimate = |name: &str| {
+        let p = rec["parameters"]
             .as_array()
             .unwrap()
             .iter()
             .find(|p| p["name"] == name)
-            .unwrap_or_else(|| panic!("no `{name}` in {rec:#}"))["value"]
-            .as_f64()
-            .unwrap()
+            .unwrap_or_else(|| panic!("no `{name}` in {rec:#}"));
+        (
+            p["value"].as_f64().unwrap(),
+            p["std_error"].as_f64().unwrap(),
+        )
     };
-    for (k, a) in A.iter().enumerate() {
-        let got = value(&format!("a_{}", k + 1));
+    let truth = [
+        ("a_1", A[0]),
+        ("a_2", A[1]),
+        ("log10_time_shift", LOG_SHIFT),
+    ];
+    for (name, want) in truth {
+        let (got, error) = estimate(name);
+        let z = (got - want) / error;
         assert!(
-            (got / a - 1.0).abs() < 5e-3,
-            "a_{} = {got}, generated {a} (started at {})",
-            k + 1,
-            start[k]
+            z.abs() < 4.0 && error < 0.05 * want.abs(),
+            "{name} = {got} ± {error}, generated {want} (z = {z}; kernel stage started at \
+             a = {start:?})"
         );
     }
-    let shift = value("log10_time_shift");
-    assert!((shift - LOG_SHIFT).abs() < 2e-3, "log10 s = {shift}");
     // The time scale and the shape are held at the kernel stage's values.
     let fixed: Vec<(String, f64)> = rec["fixed"]
         .as_array()
@@ -217,7 +224,7 @@ fn response_fits_the_prony_kernel_parametrically() {
         fixed,
         [("tau_1".to_string(), TAU[0]), ("tau_2".to_string(), TAU[1])]
     );
-    assert!(rec["r_squared"].as_f64().unwrap() > 0.9999, "{rec:#}");
+    assert!(rec["r_squared"].as_f64().unwrap() > 0.999, "{rec:#}");
     // Strong coupling at the loss peak: the amplitudes shape the curves and are
     // not degenerate with the heights A, B.
     assert_eq!(rec["regime"], "strong", "{rec:#}");
