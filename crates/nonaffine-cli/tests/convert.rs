@@ -80,8 +80,46 @@ fn misuse_is_reported_with_the_fix() {
         "Cu",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("--elements applies to LAMMPS data input only"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the file has species type1 but --elements names Cu; name every species"),
+        "{err}"
+    );
     let out = convert(&[xyz.to_str().unwrap(), scratch("e.pdb").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown structure format"));
+}
+
+/// An extended XYZ file lists species by first appearance; `--elements` sets
+/// the LAMMPS type order of the data file written from it (species k = type
+/// k+1), so that `--elements Cu,Zr` reads it back whatever atom comes first.
+#[test]
+fn elements_set_the_type_order_of_a_data_file_written_from_xyz() {
+    let (xyz, data) = (scratch("zr-first.xyz"), scratch("zr-first.data"));
+    let names = ["Cu".to_string(), "Zr".to_string()];
+    let mut s = nonaffine_io::read_lammps_data(&fixture(), Some(&names)).unwrap();
+    // Zr first: swap the first atom with the first Zr atom.
+    let zr = s.types.iter().position(|&t| t == 1).unwrap();
+    s.types.swap(0, zr);
+    s.positions.swap(0, zr);
+    nonaffine_io::write_extxyz(&xyz, &[nonaffine_io::Frame::new(s.clone())]).unwrap();
+    let plain = nonaffine_io::read_extxyz(&xyz).unwrap();
+    assert_eq!(plain[0].structure.species[0].name, "Zr", "first appearance");
+
+    let out = convert(&[
+        xyz.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "--elements",
+        "Cu,Zr",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back = nonaffine_io::read_lammps_data(&data, Some(&names)).unwrap();
+    assert_eq!(back.species, s.species);
+    assert_eq!(back.types, s.types);
+    // The masses agree with the names, so the checked reader accepts it.
+    let named = nonaffine_io::ElementNames::given(&names, "--elements");
+    nonaffine_io::read_structure_named(&data, &named).unwrap();
 }

@@ -257,3 +257,57 @@ pub(crate) fn check_label(
         ),
     })
 }
+
+/// The structure with its species in the order `names` gives (species k is
+/// LAMMPS type k+1), matched by name; atom order is unchanged. A name absent
+/// from the file becomes a species without atoms, with its standard atomic
+/// mass. Every species of the file must be named; `file` and `named_by` name
+/// the source in the error.
+pub fn order_species(
+    s: &Structure,
+    names: &[String],
+    file: &str,
+    named_by: &str,
+) -> Result<Structure, IoError> {
+    let err = |message: String| IoError::Elements {
+        file: file.to_string(),
+        message,
+    };
+    let map: Vec<usize> = s
+        .species
+        .iter()
+        .map(|sp| {
+            names.iter().position(|n| *n == sp.name).ok_or_else(|| {
+                err(format!(
+                    "the file has species {} but {named_by} names {}; name every species of the file",
+                    sp.name,
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let species = names
+        .iter()
+        .map(|name| {
+            let mass_amu = match s.species.iter().find(|sp| sp.name == *name) {
+                Some(sp) => sp.mass_amu,
+                None => crate::standard_atomic_mass(name).ok_or_else(|| {
+                    err(format!(
+                        "{name} (named by {named_by}) has no atoms in the file and is no element \
+                         symbol whose mass is known; name only the file's species"
+                    ))
+                })?,
+            };
+            Ok(Species {
+                name: name.clone(),
+                mass_amu,
+            })
+        })
+        .collect::<Result<Vec<_>, IoError>>()?;
+    let mut out = s.clone();
+    out.species = species;
+    for t in &mut out.types {
+        *t = map[*t];
+    }
+    Ok(out)
+}

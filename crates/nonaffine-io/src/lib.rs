@@ -36,7 +36,8 @@ mod lammps_data;
 mod masses;
 
 pub use elements::{
-    check_elements, mass_matches, read_structure_for, read_structure_named, ElementNames,
+    check_elements, mass_matches, order_species, read_structure_for, read_structure_named,
+    ElementNames,
 };
 pub use error::IoError;
 pub use extxyz::{extxyz_string, parse_extxyz, read_extxyz, write_extxyz, Frame, InfoValue};

@@ -1,6 +1,6 @@
 //! `nonaffine convert`: LAMMPS data ⇄ extended XYZ, chosen by file extension.
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use nonaffine_io::{Format, Frame};
 use std::path::PathBuf;
 
@@ -11,8 +11,9 @@ pub struct Args {
     input: PathBuf,
     /// Output file, format chosen by extension as for the input.
     output: PathBuf,
-    /// Species names of LAMMPS atom types 1, 2, ... (e.g. `Cu,Zr`); overrides the
-    /// `# Name` comments of the Masses section. LAMMPS data input only.
+    /// Species names of LAMMPS atom types 1, 2, ... (e.g. `Cu,Zr`). LAMMPS data
+    /// input: checked against the file's masses and labels. Extended XYZ input:
+    /// the type order of a LAMMPS data output (default: order of first appearance).
     #[arg(long, value_delimiter = ',')]
     elements: Option<Vec<String>>,
     /// Which frame (0-based) of an extended XYZ input to write as LAMMPS data.
@@ -35,13 +36,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             vec![Frame::new(s)]
         }
         Format::ExtXyz => {
-            if args.elements.is_some() {
-                bail!(
-                    "--elements applies to LAMMPS data input only; {} names its species itself",
-                    args.input.display()
-                );
+            let frames = nonaffine_io::read_extxyz(&args.input)?;
+            match &args.elements {
+                // The type order of a LAMMPS data output (species k = type k+1).
+                Some(names) => frames
+                    .into_iter()
+                    .map(|mut f| {
+                        f.structure = nonaffine_io::order_species(
+                            &f.structure,
+                            names,
+                            &args.input.display().to_string(),
+                            "--elements",
+                        )?;
+                        Ok(f)
+                    })
+                    .collect::<anyhow::Result<Vec<Frame>>>()?,
+                None => frames,
             }
-            nonaffine_io::read_extxyz(&args.input)?
         }
     };
     match Format::of(&args.output)? {
