@@ -2,10 +2,13 @@
 # Installs the Debian 12 packages nonaffine needs, when any is missing.
 # LAMMPS (library, potentials, the `lmp` reference binary), ARPACK, OpenBLAS/LAPACK,
 # libclang (bindgen), pkg-config, OpenMPI (`mpirun` for parallel LAMMPS workers)
-# and DejaVu fonts (plot labels).
+# DejaVu fonts (plot labels), and for the Python package (scripts/python.sh):
+# the venv module, numpy, scipy, pytest, ASE and LAMMPS' Python module (the
+# reference its tests compare with).
 set -euo pipefail
 packages=(liblammps-dev lammps-data lammps libarpack2-dev libopenblas-dev liblapack-dev
-          libclang-dev pkg-config openmpi-bin fonts-dejavu-core)
+          libclang-dev pkg-config openmpi-bin fonts-dejavu-core
+          python3-venv python3-numpy python3-scipy python3-pytest python3-ase python3-lammps)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds every binary (the tests start the LAMMPS
-# worker binary) and runs the whole test suite. Snapshots are checked, never
+# worker binary) and runs the whole test suite, then builds the Python package
+# and runs its pytest suite. Snapshots are checked, never
 # written: a changed or missing snapshot fails (review with `cargo insta review`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,9 @@ pending=$(find . -name '*.snap.new' -not -path './target*' | head -5)
 if [ -n "$pending" ]; then
   echo "pending insta snapshots:" >&2; echo "$pending" >&2; exit 1
 fi
+# The Python package, built with the dev profile so that the crates compiled
+# above are reused, into target/python-venv; NONAFFINE_TEST_ALL=1 turns a
+# missing optional module (ASE, LAMMPS' Python module) into an error instead
+# of a skip. Any non-zero pytest exit fails, 5 (no test collected) included.
+MATURIN_PEP517_ARGS="--profile dev" scripts/python.sh target/python-venv
+NONAFFINE_TEST_ALL=1 target/python-venv/bin/python -m pytest -q python/tests
