@@ -32,6 +32,9 @@ pub use spectrum::{
     DiagonalOperator, EigenvalueDensity, Modes, ModesKind, SolverError, SpectrumProblem,
     SpectrumResult, SpectrumSolver, SpectrumSolverFactory, SymmetricOperator,
 };
-pub use stage::{NoProgress, Progress, Stage, StageContext, StageError, StageInput};
+pub use stage::{
+    check_input_kinds, InputSpec, InputsError, NoProgress, Progress, Stage, StageContext,
+    StageError, StageInput,
+};
 pub use structure::{Cell, Species, Structure};
 pub use summary::{Summary, SummaryValue};

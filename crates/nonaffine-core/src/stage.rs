@@ -104,6 +104,74 @@ impl StageError {
     }
 }
 
+/// A kind of upstream stage whose outputs a stage reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputSpec {
+    /// The upstream stage kind (`quench`, `hessian`, ...).
+    pub kind: &'static str,
+    /// Whether the stage cannot run without one (some stages relax this
+    /// depending on their parameters, in [`Stage::check_inputs`]).
+    pub required: bool,
+    /// What the stage takes from it.
+    pub doc: &'static str,
+}
+
+/// Why the kinds wired to a stage are wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum InputsError {
+    /// An input of a kind the stage does not read; `index` is its place in `inputs`.
+    #[error(
+        "a `{stage_kind}` stage does not read the output of a `{found}` stage; it reads {expected}"
+    )]
+    Unexpected {
+        /// Index of the offending input in the stage's `inputs`.
+        index: usize,
+        /// The stage's own kind.
+        stage_kind: String,
+        /// The kind found.
+        found: String,
+        /// The kinds it reads, as text.
+        expected: String,
+    },
+    /// A kind the stage needs is not among its inputs.
+    #[error("{0}")]
+    Missing(String),
+}
+
+/// The default check of [`Stage::check_inputs`]: every input is of a kind in
+/// `specs` and every required kind is present.
+pub fn check_input_kinds(
+    stage_kind: &str,
+    specs: &[InputSpec],
+    kinds: &[&str],
+) -> Result<(), InputsError> {
+    for (index, found) in kinds.iter().enumerate() {
+        if !specs.iter().any(|s| s.kind == *found) {
+            let expected = if specs.is_empty() {
+                "no upstream outputs (remove `inputs`)".to_string()
+            } else {
+                let names: Vec<String> = specs.iter().map(|s| format!("`{}`", s.kind)).collect();
+                names.join(", ")
+            };
+            return Err(InputsError::Unexpected {
+                index,
+                stage_kind: stage_kind.to_string(),
+                found: found.to_string(),
+                expected,
+            });
+        }
+    }
+    for spec in specs.iter().filter(|s| s.required) {
+        if !kinds.contains(&spec.kind) {
+            return Err(InputsError::Missing(format!(
+                "a `{stage_kind}` stage needs a `{}` stage in `inputs` ({})",
+                spec.kind, spec.doc
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A workflow stage.
 pub trait Stage: Send + Sync {
     /// Name, version, doc and parameters.
@@ -112,9 +180,25 @@ pub trait Stage: Send + Sync {
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError>;
     /// Checks the parameters without running (no files read, no upstream
     /// outputs): what `run` would refuse at once, so that `nonaffine validate`
-    /// refuses it too. Called once per sweep point; the default accepts all.
-    fn check(&self, params: &Params) -> Result<(), StageError> {
-        let _ = params;
+    /// refuses it too. `registry` builds the plugins the parameters choose.
+    /// Called once per sweep point; the default accepts all.
+    fn check(&self, params: &Params, registry: &Registry) -> Result<(), StageError> {
+        let _ = (params, registry);
         Ok(())
+    }
+    /// The upstream stage kinds this stage reads; `None` when it does not
+    /// declare them (any wiring is accepted).
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        None
+    }
+    /// Checks the kinds of the upstream stages wired to it, in `inputs`
+    /// order, before anything runs. The default applies [`check_input_kinds`]
+    /// to [`Stage::inputs`].
+    fn check_inputs(&self, params: &Params, kinds: &[&str]) -> Result<(), InputsError> {
+        let _ = params;
+        match self.inputs() {
+            Some(specs) => check_input_kinds(self.info().name, specs, kinds),
+            None => Ok(()),
+        }
     }
 }

@@ -16,10 +16,10 @@ use crate::{
     PcgOptions,
 };
 use nonaffine_core::{
-    ParamKind, ParamSpec, PluginInfo, Potential, Stage, StageContext, StageError, Structure,
-    Summary,
+    InputSpec, InputsError, ParamKind, ParamSpec, Params, PluginInfo, Potential, Stage,
+    StageContext, StageError, Structure, Summary,
 };
-use nonaffine_quench::outputs::named_structures;
+use nonaffine_quench::outputs::{check_structure_inputs, named_structures, STRUCTURE_INPUTS};
 use std::path::{Path, PathBuf};
 
 /// Parameters of the `hessian` stage.
@@ -165,6 +165,14 @@ fn write_report(path: &Path, report: &HessianReport) -> Result<(), StageError> {
 impl Stage for HessianStage {
     fn info(&self) -> PluginInfo {
         INFO
+    }
+
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(STRUCTURE_INPUTS)
+    }
+
+    fn check_inputs(&self, params: &Params, kinds: &[&str]) -> Result<(), InputsError> {
+        check_structure_inputs(INFO.name, params, kinds)
     }
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {

@@ -12,7 +12,8 @@
 pub mod outputs;
 
 use nonaffine_core::{
-    ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext, StageError, Summary,
+    InputSpec, ParamKind, ParamSpec, Params, PluginInfo, Registry, Stage, StageContext, StageError,
+    Summary,
 };
 use nonaffine_numerics::log_grid;
 use std::fmt::Write as _;
@@ -40,13 +41,20 @@ const PARAMS: &[ParamSpec] = &[
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KernelStage;
 
-impl Stage for KernelStage {
-    fn info(&self) -> PluginInfo {
-        INFO
-    }
+/// The stage's parameters, read and checked.
+struct Settings<'p> {
+    plugin: &'p str,
+    /// Lowest angular frequency of the table, rad per the kernel's time unit.
+    omega_min: f64,
+    /// Highest angular frequency of the table, rad per the kernel's time unit.
+    omega_max: f64,
+    points: usize,
+    /// The plugin's own keys, under the stage's key path for messages.
+    kernel_params: Params,
+}
 
-    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
-        let p = ctx.params;
+impl<'p> Settings<'p> {
+    fn read(p: &'p Params) -> Result<Self, StageError> {
         let plugin = p.text("plugin")?;
         let omega_min = p.positive_or("omega_min", 1e-10)?;
         let omega_max = p.positive_or("omega_max", 1.0)?;
@@ -58,7 +66,6 @@ impl Stage for KernelStage {
             )
             .into());
         }
-        // The plugin sees its own keys only, under the same key path for messages.
         let own: Vec<&str> = PARAMS.iter().map(|s| s.name).collect();
         let kernel_params = Params::new(
             p.origin(),
@@ -68,6 +75,43 @@ impl Stage for KernelStage {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         );
+        Ok(Settings {
+            plugin,
+            omega_min,
+            omega_max,
+            points,
+            kernel_params,
+        })
+    }
+}
+
+impl Stage for KernelStage {
+    fn info(&self) -> PluginInfo {
+        INFO
+    }
+
+    /// A kernel is given by its parameters: it reads no upstream stage.
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(&[])
+    }
+
+    /// The table's grid and the kernel built by its plugin (which refuses
+    /// values outside its ranges, e.g. `b` of stretched-exp).
+    fn check(&self, params: &Params, registry: &Registry) -> Result<(), StageError> {
+        let settings = Settings::read(params)?;
+        registry.kernel(settings.plugin, &settings.kernel_params)?;
+        Ok(())
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
+        let p = ctx.params;
+        let Settings {
+            plugin,
+            omega_min,
+            omega_max,
+            points,
+            kernel_params,
+        } = Settings::read(p)?;
         let kernel = ctx.registry.kernel(plugin, &kernel_params)?;
         let (info, _) = ctx.registry.kernels.get(plugin)?;
 

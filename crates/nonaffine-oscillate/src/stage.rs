@@ -14,8 +14,11 @@
 use crate::protocol::{Drive, Plan, PARAMS};
 use crate::run::{measure, point_job, Fit, RECORD_FILE};
 use crate::table::{write_oscillate_csv, MeasuredPoint};
-use nonaffine_core::{PluginInfo, Stage, StageContext, StageError, Summary};
-use nonaffine_quench::outputs::named_structures;
+use nonaffine_core::{
+    InputSpec, InputsError, Params, PluginInfo, Registry, Stage, StageContext, StageError, Summary,
+};
+use nonaffine_quench::outputs::{check_structure_inputs, named_structures, STRUCTURE_INPUTS};
+
 use std::path::Path;
 
 /// Stage description.
@@ -77,6 +80,21 @@ fn write_text(path: &Path, text: &str) -> Result<(), StageError> {
 impl Stage for OscillateStage {
     fn info(&self) -> PluginInfo {
         INFO
+    }
+
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(STRUCTURE_INPUTS)
+    }
+
+    fn check_inputs(&self, params: &Params, kinds: &[&str]) -> Result<(), InputsError> {
+        check_structure_inputs(INFO.name, params, kinds)
+    }
+
+    /// The refusals of [`Plan::from_params`] (frequencies, cycles, thermostat
+    /// at T = 0, components), before any MD.
+    fn check(&self, params: &Params, _: &Registry) -> Result<(), StageError> {
+        Plan::from_params(params)?;
+        Ok(())
     }
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {

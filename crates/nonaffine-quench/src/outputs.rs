@@ -3,7 +3,7 @@
 //! stages use for per-structure subfolders and table rows, so that the
 //! hessian stage's `T670K_s0/` and an MD point of the same glass match.
 
-use nonaffine_core::StageInput;
+use nonaffine_core::{check_input_kinds, InputSpec, InputsError, Params, StageInput};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -80,6 +80,27 @@ pub fn read_captures(dir: &Path) -> Result<Vec<QuenchCaptureFile>, OutputsError>
             sample: c.meta.sample,
         })
         .collect())
+}
+
+/// The inputs of a stage that works on structures (hessian, oscillate):
+/// quench stages, needed unless `structure_file` is given.
+pub const STRUCTURE_INPUTS: &[InputSpec] = &[InputSpec {
+    kind: "quench",
+    required: true,
+    doc: "its captured and minimized structures; or set `structure_file`",
+}];
+
+/// [`nonaffine_core::Stage::check_inputs`] for a stage on structures:
+/// only quench stages, and at least one unless `structure_file` is set.
+pub fn check_structure_inputs(
+    stage_kind: &str,
+    params: &Params,
+    kinds: &[&str],
+) -> Result<(), InputsError> {
+    match check_input_kinds(stage_kind, STRUCTURE_INPUTS, kinds) {
+        Err(InputsError::Missing(_)) if params.contains("structure_file") => Ok(()),
+        other => other,
+    }
 }
 
 /// An input structure of a downstream stage and the name of its subfolder.

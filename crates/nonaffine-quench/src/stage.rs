@@ -2,7 +2,9 @@
 
 use crate::protocol::{QuenchProtocol, PARAMS};
 use crate::run::{quench, Capture, QuenchRun};
-use nonaffine_core::{Params, PluginInfo, Potential, Stage, StageContext, StageError, Summary};
+use nonaffine_core::{
+    InputSpec, Params, PluginInfo, Potential, Registry, Stage, StageContext, StageError, Summary,
+};
 use nonaffine_io::{write_extxyz, write_lammps_data, Frame, InfoValue};
 use nonaffine_lammps::WorkerConfig;
 use std::collections::BTreeMap;
@@ -40,10 +42,15 @@ impl Stage for QuenchStage {
     /// The protocol checks of [`QuenchProtocol::from_params`] (zero-step
     /// phases, timestep bound) with the elements as written, without
     /// building the potential.
-    fn check(&self, params: &Params) -> Result<(), StageError> {
+    fn check(&self, params: &Params, _: &Registry) -> Result<(), StageError> {
         let (_, potential) = params.plugin("potential")?;
         QuenchProtocol::from_params(params, &potential.texts("elements")?)?;
         Ok(())
+    }
+
+    /// A quench starts from a random alloy: it reads no upstream stage.
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(&[])
     }
 }
 

@@ -60,13 +60,21 @@ fn refused(p: &Params) -> String {
     let e = QuenchProtocol::from_params(p, &["Cu".into(), "Zr".into()])
         .unwrap_err()
         .to_string();
-    assert_eq!(QuenchStage.check(p).unwrap_err().to_string(), e);
+    assert_eq!(
+        QuenchStage
+            .check(p, &nonaffine_core::Registry::default())
+            .unwrap_err()
+            .to_string(),
+        e
+    );
     e
 }
 
 fn accepted(p: &Params) {
     QuenchProtocol::from_params(p, &["Cu".into(), "Zr".into()]).unwrap();
-    QuenchStage.check(p).unwrap();
+    QuenchStage
+        .check(p, &nonaffine_core::Registry::default())
+        .unwrap();
 }
 
 #[test]

@@ -3,7 +3,8 @@
 use crate::outputs::{seconds_per_unit, ReferenceOutput, FORMAT, TIME_UNITS};
 use crate::{fit_kohlrausch, read_relaxation_csv, Kohlrausch, ReferenceError, ReferenceSet};
 use nonaffine_core::{
-    ParamError, ParamKind, ParamSpec, PluginInfo, Stage, StageContext, StageError, Summary,
+    InputSpec, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Registry, Stage, StageContext,
+    StageError, Summary,
 };
 use nonaffine_numerics::log_grid;
 use std::fmt::Write as _;
@@ -31,6 +32,21 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "fit_sigma_inf", kind: ParamKind::Bool, unit: "", default: Some("false"), doc: "CSV input only: also fit a relaxed stress sigma_inf (else 0, as in the paper)" },
 ];
 
+/// The frequency grid (ω_min, ω_max in rad per the data's time unit; points).
+fn grid(p: &Params) -> Result<(f64, f64, usize), StageError> {
+    let omega_min = p.positive_or("omega_min", 1e-4)?;
+    let omega_max = p.positive_or("omega_max", 1e2)?;
+    let points = p.count_or("points", 61)? as usize;
+    if points < 2 || omega_max <= omega_min {
+        return Err(ParamError::new(
+            p.path("points"),
+            "need points ≥ 2 and omega_max > omega_min",
+        )
+        .into());
+    }
+    Ok((omega_min, omega_max, points))
+}
+
 /// The `reference` stage.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReferenceStage;
@@ -40,22 +56,24 @@ impl Stage for ReferenceStage {
         INFO
     }
 
+    /// The reference is read from its data file: no upstream stage.
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(&[])
+    }
+
+    fn check(&self, params: &Params, _: &Registry) -> Result<(), StageError> {
+        params.check_known(PARAMS)?;
+        grid(params)?;
+        Ok(())
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let p = ctx.params;
         p.check_known(PARAMS)?;
         let file = p.path_value("file")?;
         let file_error =
             |e: ReferenceError| StageError::Param(ParamError::new(p.path("file"), e.to_string()));
-        let omega_min = p.positive_or("omega_min", 1e-4)?;
-        let omega_max = p.positive_or("omega_max", 1e2)?;
-        let points = p.count_or("points", 61)? as usize;
-        if points < 2 || omega_max <= omega_min {
-            return Err(ParamError::new(
-                p.path("points"),
-                "need points ≥ 2 and omega_max > omega_min",
-            )
-            .into());
-        }
+        let (omega_min, omega_max, points) = grid(p)?;
         let is_yaml = matches!(
             file.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

@@ -93,6 +93,15 @@ struct SampleRecord {
     born_gpa: [[f64; 6]; 6],
 }
 
+/// Predict mode's own values, checked before anything runs: frequencies,
+/// tolerance, damping time.
+pub(crate) fn check(p: &Params) -> Result<(), StageError> {
+    frequencies(p)?;
+    p.positive_or("tolerance", 0.005)?;
+    p.positive_or("damping_time_ps", 1.0)?;
+    Ok(())
+}
+
 /// Runs predict mode (the stage has checked `modes: [predict]`).
 pub(crate) fn run(ctx: &StageContext<'_>) -> Result<Summary, StageError> {
     let p = ctx.params;

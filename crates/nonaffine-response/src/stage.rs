@@ -36,8 +36,8 @@ use crate::{
 };
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
-    Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Stage, StageContext,
-    StageError, Summary,
+    check_input_kinds, InputSpec, InputsError, Modes, ModesKind, ParamError, ParamKind, ParamSpec,
+    Params, PluginInfo, Registry, Stage, StageContext, StageError, Summary,
 };
 use nonaffine_numerics::log_grid;
 use nonaffine_plot::{Figure, Scale, Series, Style};
@@ -196,28 +196,123 @@ struct Reference {
     loss: Vec<f64>,
 }
 
+/// The upstream kinds the stage reads.
+const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        kind: "spectrum",
+        required: true,
+        doc: "the modes, Ξ̂, Born moduli and volume of each sample",
+    },
+    InputSpec {
+        kind: "kernel",
+        required: false,
+        doc: "a kernel family to fit (calibration), or the friction of a prediction",
+    },
+    InputSpec {
+        kind: "reference",
+        required: false,
+        doc: "the relaxation data a calibration fits",
+    },
+    InputSpec {
+        kind: "oscillate",
+        required: false,
+        doc: "MD points a prediction is compared with",
+    },
+];
+
+/// The fit modes of `modes` (default `[paper]`); empty for `[predict]`,
+/// which is a mode of its own.
+fn fit_modes(p: &Params) -> Result<Vec<FitMode>, ParamError> {
+    let names = if p.contains("modes") {
+        p.texts("modes")?
+    } else {
+        vec!["paper".into()]
+    };
+    if names.iter().any(|m| m == "predict") {
+        if names.len() > 1 {
+            return Err(ParamError::new(
+                p.path("modes"),
+                "`predict` is a mode of its own (no fit, no reference); give it to a \
+                 second `response` stage and keep the fit modes here",
+            ));
+        }
+        return Ok(Vec::new());
+    }
+    let modes = names
+        .iter()
+        .map(|m| match m.as_str() {
+            "paper" => Ok(FitMode::Paper),
+            "consistent" => Ok(FitMode::Consistent),
+            other => Err(ParamError::new(
+                p.path("modes"),
+                format!("`{other}` is not one of: paper, consistent, predict"),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if modes.is_empty() {
+        return Err(ParamError::new(p.path("modes"), "give at least one mode"));
+    }
+    Ok(modes)
+}
+
 impl Stage for ResponseStage {
     fn info(&self) -> PluginInfo {
         INFO
     }
 
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(INPUTS)
+    }
+
+    /// Calibration needs spectra, a reference and at least one kernel; the
+    /// predict mode needs spectra and reads kernels and MD points, never a
+    /// reference.
+    fn check_inputs(&self, params: &Params, kinds: &[&str]) -> Result<(), InputsError> {
+        check_input_kinds(INFO.name, INPUTS, kinds)?;
+        let Ok(modes) = fit_modes(params) else {
+            return Ok(()); // `check` reports the modes
+        };
+        let missing = |what: &str| Err(InputsError::Missing(what.to_string()));
+        if modes.is_empty() {
+            if let Some(i) = kinds.iter().position(|k| *k == "reference") {
+                return Err(InputsError::Unexpected {
+                    index: i,
+                    stage_kind: "response (modes: [predict])".into(),
+                    found: "reference".into(),
+                    expected: "`spectrum`, `kernel` and `oscillate` (a prediction has no fit; \
+                               calibrate against the reference in a second response stage)"
+                        .into(),
+                });
+            }
+        } else if !kinds.contains(&"reference") {
+            return missing(
+                "a calibrating `response` needs a `reference` stage in `inputs` (the data it \
+                 fits); for a parameter-free prediction set `modes: [predict]`",
+            );
+        } else if !kinds.contains(&"kernel") {
+            return missing(
+                "a calibrating `response` fits the kernel of each `kernel` stage in `inputs` \
+                 (its parameters are the start values); add one (`stage: kernel`, \
+                 `params: { plugin: NAME, ... }`) and list it in `inputs`",
+            );
+        }
+        Ok(())
+    }
+
+    /// Known keys and the fit modes; predict mode's own values.
+    fn check(&self, params: &Params, _: &Registry) -> Result<(), StageError> {
+        params.check_known(PARAMS)?;
+        if fit_modes(params)?.is_empty() {
+            crate::predict_stage::check(params)?;
+        }
+        Ok(())
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let p = ctx.params;
         p.check_known(PARAMS)?;
-        let mode_names = if p.contains("modes") {
-            p.texts("modes")?
-        } else {
-            vec!["paper".into()]
-        };
-        if mode_names.iter().any(|m| m == "predict") {
-            if mode_names.len() > 1 {
-                return Err(ParamError::new(
-                    p.path("modes"),
-                    "`predict` is a mode of its own (no fit, no reference); give it to a \
-                     second `response` stage and keep the fit modes here",
-                )
-                .into());
-            }
+        let fit_modes = fit_modes(p)?;
+        if fit_modes.is_empty() {
             return crate::predict_stage::run(ctx);
         }
         let families = families::from_inputs(ctx)?;
@@ -231,20 +326,6 @@ impl Stage for ResponseStage {
         }
         // The paper's control: its stretched-exp kernel with the debye spectrum.
         let stretched = families.iter().find(|f| f.plugin == "stretched-exp");
-        let fit_modes = mode_names
-            .iter()
-            .map(|m| match m.as_str() {
-                "paper" => Ok(FitMode::Paper),
-                "consistent" => Ok(FitMode::Consistent),
-                other => Err(ParamError::new(
-                    p.path("modes"),
-                    format!("`{other}` is not one of: paper, consistent, predict"),
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if fit_modes.is_empty() {
-            return Err(ParamError::new(p.path("modes"), "give at least one fit mode").into());
-        }
         let control = p.bool_or("debye_control", true)?;
         let shells = p.count_or("shells", 40)?.max(1) as usize;
         let starts = p.count_or("starts", 4)?.max(1) as usize;

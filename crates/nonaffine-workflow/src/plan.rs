@@ -98,6 +98,11 @@ fn show(key: &str, v: &ParamValue) -> String {
     }
 }
 
+/// The folder-name part of one swept value (`seed=1`).
+pub(crate) fn folder_of(key: &str, v: &ParamValue) -> String {
+    dir_name(&format!("{key}={}", show(key, v)))
+}
+
 /// Label text made safe as a folder name.
 fn dir_name(label: &str) -> String {
     if label.is_empty() {

@@ -338,11 +338,9 @@ pub fn run(
     }
     let forced = Plan::descendants(workflow, &forced_roots);
     let plan = Plan::new(workflow);
-    for (i, a) in plan.jobs.iter().enumerate() {
-        if let Some(b) = plan.jobs[..i]
-            .iter()
-            .find(|b| b.stage == a.stage && b.dir_name == a.dir_name)
-        {
+    let mut folders = std::collections::HashMap::with_capacity(plan.jobs.len());
+    for a in &plan.jobs {
+        if let Some(b) = folders.insert((a.stage, a.dir_name.as_str()), a) {
             return Err(RunError::SharedFolder {
                 stage: workflow.stages[a.stage].name.clone(),
                 first: b.branch.clone(),

@@ -6,10 +6,12 @@
 
 use crate::error::{Diagnostic, WorkflowError};
 use crate::node::{KeyPath, Node};
+use crate::plan;
 use crate::yaml;
 use nonaffine_core::params::nearest;
 use nonaffine_core::{
-    ParamKind, ParamSpec, ParamValue, Params, PluginInfo, PluginKind, Registry, Stage, StageError,
+    InputsError, ParamKind, ParamSpec, ParamValue, Params, PluginInfo, PluginKind, Registry, Stage,
+    StageError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -328,6 +330,7 @@ impl Checker<'_> {
             }
         }
         self.check_cycles(&decls);
+        self.check_input_kinds(&decls);
         self.check_gathers(&decls);
         decls
     }
@@ -466,6 +469,8 @@ impl Checker<'_> {
             }
         }
 
+        self.check_distinct_folders(&sweep, &sweep_path);
+
         let mut inputs: Vec<String> = Vec::new();
         let inputs_path = path.key("inputs");
         match node.get("inputs") {
@@ -586,6 +591,29 @@ impl Checker<'_> {
         })
     }
 
+    /// Swept values of one key that would give two jobs the same folder
+    /// (`seed: [1, 1]`, two files of the same name): a problem at the second
+    /// value. Linear in the number of values.
+    fn check_distinct_folders(&mut self, sweep: &[(String, Vec<ParamValue>)], at: &KeyPath) {
+        for (key, vals) in sweep {
+            let mut seen: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::with_capacity(vals.len());
+            for (i, v) in vals.iter().enumerate() {
+                let folder = plan::folder_of(key, v);
+                if let Some(first) = seen.insert(folder.clone(), i) {
+                    seen.insert(folder.clone(), first);
+                    self.problem(
+                        at.key(key).index(i),
+                        format!(
+                            "values [{first}] and [{i}] of the sweep of `{key}` would share the \
+                             folder `{folder}`; make the swept values distinct"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
     /// The stage's own check of its parameters ([`Stage::check`]: zero-step
     /// phases, out-of-range combinations) at every sweep point (at most
     /// [`MAX_CHECKED_POINTS`]), once the generic checks found nothing. The
@@ -619,7 +647,7 @@ impl Checker<'_> {
             for ((key, vals), &i) in sweep.iter().zip(&point) {
                 v.insert(key.clone(), vals[i].clone());
             }
-            let Err(e) = stage.check(&Params::new(origin.clone(), v)) else {
+            let Err(e) = stage.check(&Params::new(origin.clone(), v), self.registry) else {
                 continue;
             };
             let mut at = path.key("params");
@@ -1187,6 +1215,42 @@ impl Checker<'_> {
                 return;
             }
             chain.push(next);
+        }
+    }
+
+    /// Each stage's inputs against the upstream kinds it reads
+    /// ([`Stage::check_inputs`]), with its parameters at its first sweep point.
+    fn check_input_kinds(&mut self, decls: &[StageDecl]) {
+        for d in decls {
+            let Ok(stage) = self.registry.stage(&d.kind) else {
+                continue;
+            };
+            let kinds: Vec<&str> = d
+                .inputs
+                .iter()
+                .filter_map(|i| decls.iter().find(|x| &x.name == i))
+                .map(|x| x.kind.as_str())
+                .collect();
+            if kinds.len() != d.inputs.len() {
+                continue; // an unknown input is reported already
+            }
+            let mut values = d.params.values().clone();
+            for (key, vals) in &d.sweep {
+                if let Some(first) = vals.first() {
+                    values.insert(key.clone(), first.clone());
+                }
+            }
+            let params = Params::new(d.params.origin(), values);
+            let path = KeyPath::default().key("stages").key(&d.name);
+            match stage.check_inputs(&params, &kinds) {
+                Ok(()) => {}
+                Err(e @ InputsError::Unexpected { index, .. }) => {
+                    let message = format!("input `{}`: {e}", d.inputs[index]);
+                    self.problem(path.key("inputs").index(index), message)
+                }
+                Err(e) if d.inputs.is_empty() => self.problem(path, e.to_string()),
+                Err(e) => self.problem(path.key("inputs"), e.to_string()),
+            }
         }
     }
 

@@ -51,7 +51,7 @@ use crate::analysis::boson_peak;
 use curves::{averages, common_grid, peak_window, sample_curves, Curves, SampleCurves};
 use figures::figures;
 use inputs::{load_sample, stored_size_notes, structure_dirs};
-use nonaffine_core::{PluginInfo, Stage, StageContext, StageError, Summary};
+use nonaffine_core::{InputSpec, PluginInfo, Stage, StageContext, StageError, Summary};
 use report::{
     gamma_csv, summary, vdos_csv, write, write_json, write_sample_tables, SpectrumFile,
     TotalTimings,
@@ -80,6 +80,14 @@ pub struct SpectrumStage;
 impl Stage for SpectrumStage {
     fn info(&self) -> PluginInfo {
         INFO
+    }
+
+    fn inputs(&self) -> Option<&'static [InputSpec]> {
+        Some(&[InputSpec {
+            kind: "hessian",
+            required: true,
+            doc: "the Hessian, Ξ and Born moduli of each structure",
+        }])
     }
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {

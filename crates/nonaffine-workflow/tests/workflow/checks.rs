@@ -38,7 +38,7 @@ impl Stage for Steps {
     fn run(&self, _: &StageContext<'_>) -> Result<Summary, StageError> {
         Ok(Summary::new())
     }
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(&self, p: &Params, _: &Registry) -> Result<(), StageError> {
         if p.number("dt_ps")? > p.number("total_ps")? {
             return Err(ParamError::new(p.path("dt_ps"), "longer than total_ps: 0 steps").into());
         }
