@@ -14,8 +14,9 @@
 //!    s_j, d = e·(u_j − u_i) (b_{k,k} = −Σ_n b_{k,n} is what makes it a
 //!    difference), and t = K (u_i − u_j) to row i, −t to row j;
 //! 2. with w_k = F''_k s_k, each pair adds −c e to row i and c e to row j,
-//!    c = w_i g_ij + w_j g_ji,
-//! with the stiffness term t in pass 1 (each pair read twice per product).
+//!    c = w_i g_ij + w_j g_ji.
+//!
+//! Each pair is read twice per product.
 //!
 //! Storage: 38 bytes per pair in arrays by field, pairs grouped by their first
 //! atom i (row starts per atom): the second atom j (4 bytes), the index of
@@ -690,7 +691,7 @@ impl MatrixFreeHessian {
                 if p.is_self_image() {
                     return;
                 }
-                let (i, j) = (p.i as usize, p.j as usize);
+                let (i, j) = (p.i, p.j);
                 for k in 0..3 {
                     b[3 * i + k] -= p.g_ij * p.e[k];
                     b[3 * j + k] += p.g_ji * p.e[k];
@@ -703,7 +704,7 @@ impl MatrixFreeHessian {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for k in 0..3 {
                 for l in 0..3 {
                     let kk = p.a * p.e[k] * p.e[l] + if k == l { p.b } else { 0.0 };
@@ -761,7 +762,7 @@ impl MatrixFreeHessian {
             return Vec::new();
         }
         self.scatter_pairs(6 * self.n, |p, tau| {
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for a in 0..6 {
                 let q = strain_quad(a, p.e);
                 tau[6 * i + a] += p.g_ij * q;
@@ -821,7 +822,7 @@ impl MatrixFreeHessian {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for k in 0..3 {
                 f[3 * i + k] += p.b * p.e[k];
                 f[3 * j + k] -= p.b * p.e[k];
@@ -842,7 +843,7 @@ impl MatrixFreeHessian {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for a in 0..6 {
                 let mut f = p.stiffness_apply(strain_dir(a, p.e));
                 if self.embedding {

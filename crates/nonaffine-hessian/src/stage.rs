@@ -144,12 +144,15 @@ fn one(
     elements_key: &str,
     options: &HessianOptions,
     matrix: Option<MatrixFormat>,
-    out: &Path,
-    progress: &dyn Progress,
+    ctx: &StageContext<'_>,
 ) -> Result<HessianRun, StageError> {
     let structure: Structure = nonaffine_io::read_structure_for(path, potential, elements_key)
         .map_err(|e| StageError::Failed(e.to_string()))?;
-    let dir = out.join(name);
+    let dir = ctx.out_dir.join(name);
+    let progress = &Phases {
+        inner: ctx.progress,
+        name,
+    };
     let run = if let Some(format) = matrix {
         let run = compute_reporting(&structure, potential, options, progress)
             .map_err(|e| failed(name, e))?;
@@ -231,11 +234,7 @@ impl Stage for HessianStage {
                 &elements_key,
                 &options,
                 matrix,
-                ctx.out_dir,
-                &Phases {
-                    inner: ctx.progress,
-                    name,
-                },
+                ctx,
             )?;
             summary.nested(name, structure_summary(&run));
             ctx.progress.set_position(k as u64 + 1);

@@ -3,6 +3,9 @@
 //! their replicas (a replica of a minimum is a minimum), and the process'
 //! resident memory.
 
+// Each benchmark uses a part of this module.
+#![allow(dead_code)]
+
 use crate::support;
 use nonaffine_core::{NoProgress, Potential, Structure};
 use nonaffine_lammps::WorkerConfig;
