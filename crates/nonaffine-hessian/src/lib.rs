@@ -7,7 +7,7 @@
 //! | file | content | unit |
 //! |---|---|---|
 //! | `structure.data` | the structure (LAMMPS data, with Masses) | Å, amu |
-//! | `hessian.mtx` | (not with [`compute_matrix_free`] / stage `matrix: false`) H = ∂²U/∂q∂q, Matrix Market coordinate real symmetric (lower triangle), atom order of the structure, row 3i+k = atom i, axis k | eV/Å² |
+//! | `hessian.mtx` or `hessian.npz` | (not with [`compute_matrix_free`] / stage `matrix: false`) H = ∂²U/∂q∂q, atom order of the structure, row 3i+k = atom i, axis k: Matrix Market coordinate real symmetric (lower triangle), or scipy's `.npz` CSR layout with both triangles ([`npz`]; stage `matrix_format: npz`, `nonaffine hessian --matrix-format npz`) | eV/Å² |
 //! | `xi.csv` | Ξ_{i,a} = ∂f_i/∂η_a: columns `atom,component,xx,yy,zz,yz,xz,xy` | eV/Å |
 //! | `born.json` | C^B (6×6, Voigt xx yy zz yz xz xy), residual stress σ (tension positive), volume | GPa, GPa, Å³ |
 //! | `relaxed.json` | relaxed C = C^B − (1/V) Ξᵀ H⁺ Ξ (6×6), when computed | GPa |
@@ -48,17 +48,18 @@ pub mod assemble;
 mod compute;
 pub mod matrix_free;
 pub mod model;
+pub mod npz;
 pub mod products;
 pub mod relaxed;
 pub mod stage;
 
 pub use assemble::AssemblyStats;
 pub use compute::{
-    compute, compute_matrix_free, compute_with_form, AnalyticDerivatives, HessianOptions,
-    HessianReport, HessianRun, Timings,
+    compute, compute_matrix_free, compute_matrix_free_reporting, compute_reporting,
+    compute_with_form, AnalyticDerivatives, HessianOptions, HessianReport, HessianRun, Timings,
 };
 pub use matrix_free::MatrixFreeHessian;
-pub use products::{HessianError, HessianProducts, VOIGT};
+pub use products::{HessianError, HessianProducts, MatrixFormat, VOIGT};
 pub use relaxed::{
     relaxed_moduli, relaxed_moduli_of, HessianOperator, PcgOptions, PcgReport, Relaxation,
 };

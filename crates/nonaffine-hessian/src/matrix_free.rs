@@ -11,17 +11,27 @@
 //! ```
 //! and is evaluated in two passes over the pairs:
 //! 1. s_k = Σ_n b_{k,n}·u_n = ∇ρ̄_k·u: each pair adds g_ij d to s_i and g_ji d to
-//!    s_j, d = e·(u_j − u_i) (b_{k,k} = −Σ_n b_{k,n} is what makes it a difference);
-//! 2. with w_k = F''_k s_k, each pair adds t − c e to row i and −(t − c e) to
-//!    row j, t = K (u_i − u_j), c = w_i g_ij + w_j g_ji.
+//!    s_j, d = e·(u_j − u_i) (b_{k,k} = −Σ_n b_{k,n} is what makes it a
+//!    difference), and t = K (u_i − u_j) to row i, −t to row j;
+//! 2. with w_k = F''_k s_k, each pair adds −c e to row i and c e to row j,
+//!    c = w_i g_ij + w_j g_ji.
 //!
-//! Memory: 64 bytes per pair (indices, e, the stiffness coefficients A, B of
-//! K = A e⊗e + B 1 and g_ij, g_ji) plus a few doubles per atom — linear in N,
-//! about 1/25 of the stored CSR matrix for a metallic glass (whose embedding
-//! term couples atoms out to twice the cutoff). Each product also allocates
-//! one 3N (and one N) accumulator per worker thread: the pairs are split into
-//! contiguous chunks, one per thread, summed separately and added, so results
-//! differ between thread counts only by round-off.
+//! Each pair is read twice per product.
+//!
+//! Storage: 38 bytes per pair in arrays by field, pairs grouped by their first
+//! atom i (row starts per atom): the second atom j (4 bytes), the index of
+//! its lattice translation T in a small table (2 bytes), the stiffness
+//! coefficients A, B of K = A e⊗e + B 1 and g_ij, g_ji (8 each). The pair
+//! vector e is not stored: it is recomputed as (x_j − x_i) + T, the same
+//! floating-point operations as the neighbour list's, so it is bit for bit the
+//! vector the coefficients were evaluated with. A product reads 38 + 22 bytes
+//! per pair (pass 2 needs only j, T, g_ij, g_ji), plus a few doubles per
+//! atom: linear in N, about 1/40 of the stored CSR matrix for a metallic
+//! glass (whose embedding term couples atoms out to twice the cutoff). Each
+//! product also allocates one 3N and one N accumulator per worker thread:
+//! the atoms are split into contiguous ranges of about equal pair counts,
+//! one per thread, summed separately and added, so results differ between
+//! thread counts only by round-off.
 //!
 //! The same pairs give Ξ (paper Eq. C9, [`crate::affine`]):
 //! Ξ_{m,a} = Σ_bonds(m) K E^a e − Σ_k F''_k τ_{k,a} b_{k,m}, without the bond and
@@ -38,14 +48,16 @@ use nonaffine_core::units::GPA_PER_EV_PER_A3;
 use nonaffine_core::{EamForm, Potential, Structure, SymmetricOperator};
 use nonaffine_forces::NeighborList;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
-/// One pair of the half list with what its products need (64 bytes).
+/// One pair of the half list with what its products need, as the stored
+/// arrays give it back (see the module docs).
 #[derive(Clone, Copy, Debug)]
 struct PairTerm {
     /// First atom.
-    i: u32,
+    i: usize,
     /// Second atom (equal to `i` for a periodic self-image).
-    j: u32,
+    j: usize,
     /// Vector from i to (the image of) j, Å.
     e: [f64; 3],
     /// K = a e⊗e + b 1: a = (ψ'' − ψ'/r)/r² (eV/Å⁴), b = ψ'/r (eV/Å²).
@@ -62,12 +74,7 @@ impl PairTerm {
     /// K x, eV/Å² · x.
     #[inline]
     fn stiffness_apply(&self, x: [f64; 3]) -> [f64; 3] {
-        let s = self.a * (self.e[0] * x[0] + self.e[1] * x[1] + self.e[2] * x[2]);
-        [
-            s * self.e[0] + self.b * x[0],
-            s * self.e[1] + self.b * x[1],
-            s * self.e[2] + self.b * x[2],
-        ]
+        stiffness_apply(self.a, self.b, self.e, x)
     }
 
     fn is_self_image(&self) -> bool {
@@ -75,16 +82,68 @@ impl PairTerm {
     }
 }
 
+/// K x for K = a e⊗e + b 1.
+#[inline(always)]
+fn stiffness_apply(a: f64, b: f64, e: [f64; 3], x: [f64; 3]) -> [f64; 3] {
+    let s = a * (e[0] * x[0] + e[1] * x[1] + e[2] * x[2]);
+    [
+        s * e[0] + b * x[0],
+        s * e[1] + b * x[1],
+        s * e[2] + b * x[2],
+    ]
+}
+
+/// The pair vector (x_j − x_i) + T, in the neighbour list's operation order.
+#[inline(always)]
+fn pair_vector(xi: [f64; 3], xj: [f64; 3], t: [f64; 3]) -> [f64; 3] {
+    [
+        (xj[0] - xi[0]) + t[0],
+        (xj[1] - xi[1]) + t[1],
+        (xj[2] - xi[2]) + t[2],
+    ]
+}
+
 /// D = M^{-1/2} H M^{-1/2} (eV/(Å²·amu)) of one structure, applied from its
 /// pair list; see the module docs.
 pub struct MatrixFreeHessian {
     n: usize,
-    pairs: Vec<PairTerm>,
+    /// The atoms in the operator's order (space-filling, see
+    /// [`spatial_order`]): internal atom k is the structure's atom `order[k]`.
+    /// Everything below is in this order; the public methods take and give
+    /// the structure's.
+    order: Vec<u32>,
+    /// Positions as given to the neighbour list, Å.
+    x: Vec<[f64; 3]>,
+    /// Pairs of first atom i: `row[i]..row[i + 1]`.
+    row: Vec<usize>,
+    /// Second atom of each pair.
+    j: Vec<u32>,
+    /// Index into `translations` of each pair.
+    image: Vec<u16>,
+    /// The lattice translations n·cell (Å) the pairs use, each computed as
+    /// the neighbour list computes it.
+    translations: Vec<[f64; 3]>,
+    /// (a, b) of K = a e⊗e + b 1 per pair (see [`PairTerm`]).
+    stiffness: Vec<[f64; 2]>,
+    /// (g_ij, g_ji) per pair, density per Å².
+    gradient: Vec<[f64; 2]>,
+    /// Atom ranges of about equal pair counts, one per worker thread.
+    ranges: Vec<std::ops::Range<usize>>,
     /// F''(ρ̄_m), eV per density².
     f2: Vec<f64>,
     /// 1/sqrt(m) per atom, amu^{-1/2}.
     inv_sqrt_mass: Vec<f64>,
     embedding: bool,
+}
+
+/// The stored arrays of a chunk of the neighbour list, while they are built.
+#[derive(Default)]
+struct Chunk {
+    i: Vec<u32>,
+    j: Vec<u32>,
+    image: Vec<u16>,
+    stiffness: Vec<[f64; 2]>,
+    gradient: Vec<[f64; 2]>,
 }
 
 /// Sums per-pair contributions into an array of `len` doubles: the pairs are
@@ -96,17 +155,24 @@ where
     F: Fn(&P, &mut [f64]) + Sync,
 {
     let chunk = pairs.len().div_ceil(rayon::current_num_threads()).max(1);
-    let partial: Vec<Vec<f64>> = pairs
-        .par_chunks(chunk)
-        .map(|ps| {
-            let mut acc = vec![0.0; len];
-            for p in ps {
-                add(p, &mut acc);
-            }
-            acc
-        })
-        .collect();
-    let mut parts = partial.into_iter();
+    sum_parts(
+        pairs
+            .par_chunks(chunk)
+            .map(|ps| {
+                let mut acc = vec![0.0; len];
+                for p in ps {
+                    add(p, &mut acc);
+                }
+                acc
+            })
+            .collect(),
+        len,
+    )
+}
+
+/// The element-wise sum of per-thread accumulators (zeros of `len` if none).
+fn sum_parts(parts: Vec<Vec<f64>>, len: usize) -> Vec<f64> {
+    let mut parts = parts.into_iter();
     let Some(mut total) = parts.next() else {
         return vec![0.0; len];
     };
@@ -117,6 +183,63 @@ where
             .for_each(|(t, p)| *t += p);
     }
     total
+}
+
+/// An order of the atoms along a space-filling (Morton) curve through the
+/// cell, 1024 steps per cell vector: atoms near in space are near in the
+/// order, so the atoms a run of pairs touches stay in cache.
+fn spatial_order(structure: &Structure) -> Vec<u32> {
+    fn spread(x: u64) -> u64 {
+        // Bits 0..10 of x to every third bit.
+        let mut x = x & 0x3ff;
+        x = (x | (x << 16)) & 0x0300_00ff;
+        x = (x | (x << 8)) & 0x0300_f00f;
+        x = (x | (x << 4)) & 0x030c_30c3;
+        (x | (x << 2)) & 0x0924_9249
+    }
+    let mut keyed: Vec<(u64, u32)> = structure
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(atom, x)| {
+            let s = structure.cell.fractional(*x);
+            let q = s.map(|f| {
+                let w = f - f.floor();
+                if w.is_finite() {
+                    ((w * 1024.0) as u64).min(1023)
+                } else {
+                    0
+                }
+            });
+            (
+                spread(q[0]) | (spread(q[1]) << 1) | (spread(q[2]) << 2),
+                atom as u32,
+            )
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|(_, atom)| atom).collect()
+}
+
+/// Splits atoms 0..n into `parts` contiguous ranges of about equal pair
+/// counts (`row` holds the row starts).
+fn balanced_ranges(row: &[usize], parts: usize) -> Vec<std::ops::Range<usize>> {
+    let n = row.len() - 1;
+    let total = row[n];
+    let mut out = Vec::with_capacity(parts);
+    let mut begin = 0;
+    for k in 1..=parts {
+        let end = if k == parts {
+            n
+        } else {
+            row.partition_point(|&p| p < total * k / parts)
+                .min(n)
+                .max(begin)
+        };
+        out.push(begin..end);
+        begin = end;
+    }
+    out
 }
 
 impl MatrixFreeHessian {
@@ -131,6 +254,20 @@ impl MatrixFreeHessian {
                 "{n} atoms: the matrix-free operator indexes atoms with 32 bits"
             )));
         }
+        // The structure in the operator's order (positions copied exactly,
+        // so every pair vector is the one of the given order, or its negative).
+        let order = spatial_order(structure);
+        let mut sorted = structure.clone();
+        sorted.positions = order
+            .iter()
+            .map(|&a| structure.positions[a as usize])
+            .collect();
+        sorted.types = order.iter().map(|&a| structure.types[a as usize]).collect();
+        sorted.images = order
+            .iter()
+            .map(|&a| structure.images[a as usize])
+            .collect();
+        let structure = &sorted;
         let list = NeighborList::build(structure, form.cutoff())?;
         let t = &structure.types;
         let embedding = form.has_embedding();
@@ -152,47 +289,105 @@ impl MatrixFreeHessian {
             (vec![0.0; n], vec![0.0; n])
         };
 
-        let pairs: Vec<PairTerm> = list
+        // The lattice translations the pairs use, computed as the neighbour
+        // list computes them.
+        let v = &structure.cell.vectors;
+        let mut shifts: Vec<[i32; 3]> = Vec::new();
+        let mut index: HashMap<[i32; 3], u16> = HashMap::new();
+        for p in list.pairs() {
+            if shifts.last() != Some(&p.shift) && !index.contains_key(&p.shift) {
+                index.insert(p.shift, shifts.len() as u16);
+                shifts.push(p.shift);
+            }
+        }
+        if shifts.len() > usize::from(u16::MAX) + 1 {
+            return Err(HessianError::Invalid(format!(
+                "the pairs reach {} periodic images: wrap the atoms into the cell (the \
+                 matrix-free operator indexes images with 16 bits)",
+                shifts.len()
+            )));
+        }
+        let translations: Vec<[f64; 3]> = shifts
+            .iter()
+            .map(|shift| {
+                let s = shift.map(f64::from);
+                std::array::from_fn(|k| s[0] * v[0][k] + s[1] * v[1][k] + s[2] * v[2][k])
+            })
+            .collect();
+
+        // The coefficients of every interacting pair (pairs with no
+        // interaction at all, beyond a per-type-pair cutoff, are left out),
+        // in chunks so that the neighbour list can go before the arrays are
+        // joined (peak memory: the list plus one copy of the arrays).
+        let chunks: Vec<Chunk> = list
             .pairs()
-            .par_iter()
-            .filter_map(|p| {
-                let (ti, tj) = (t[p.i], t[p.j]);
-                let phi = form.pair(ti, tj, p.r);
-                let (rho_ij, rho_ji) = if embedding {
-                    (form.density(ti, tj, p.r), form.density(tj, ti, p.r))
-                } else {
-                    Default::default()
-                };
-                let inert = [phi.d1, phi.d2, rho_ij.d1, rho_ij.d2, rho_ji.d1, rho_ji.d2]
-                    .iter()
-                    .all(|x| *x == 0.0);
-                if inert {
-                    return None;
+            .par_chunks(1 << 16)
+            .map(|pairs| {
+                let mut c = Chunk::default();
+                for p in pairs {
+                    let (ti, tj) = (t[p.i], t[p.j]);
+                    let phi = form.pair(ti, tj, p.r);
+                    let (rho_ij, rho_ji) = if embedding {
+                        (form.density(ti, tj, p.r), form.density(tj, ti, p.r))
+                    } else {
+                        Default::default()
+                    };
+                    let inert = [phi.d1, phi.d2, rho_ij.d1, rho_ij.d2, rho_ji.d1, rho_ji.d2]
+                        .iter()
+                        .all(|x| *x == 0.0);
+                    if inert {
+                        continue;
+                    }
+                    // ψ', ψ'' exactly as crate::model evaluates them (same sums, same order).
+                    let psi1 = phi.d1 + (f1[p.i] * rho_ij.d1 + f1[p.j] * rho_ji.d1);
+                    let psi2 = phi.d2 + (f1[p.i] * rho_ij.d2 + f1[p.j] * rho_ji.d2);
+                    let inv_r = 1.0 / p.r;
+                    let b = psi1 * inv_r;
+                    c.i.push(p.i as u32);
+                    c.j.push(p.j as u32);
+                    c.image.push(index.get(&p.shift).copied().unwrap_or(0));
+                    c.stiffness.push([(psi2 - b) * inv_r * inv_r, b]);
+                    c.gradient.push([rho_ij.d1 / p.r, rho_ji.d1 / p.r]);
                 }
-                // ψ', ψ'' exactly as crate::model evaluates them (same sums, same order).
-                let psi1 = phi.d1 + (f1[p.i] * rho_ij.d1 + f1[p.j] * rho_ji.d1);
-                let psi2 = phi.d2 + (f1[p.i] * rho_ij.d2 + f1[p.j] * rho_ji.d2);
-                let inv_r = 1.0 / p.r;
-                let b = psi1 * inv_r;
-                Some(PairTerm {
-                    i: p.i as u32,
-                    j: p.j as u32,
-                    e: p.delta,
-                    a: (psi2 - b) * inv_r * inv_r,
-                    b,
-                    g_ij: rho_ij.d1 / p.r,
-                    g_ji: rho_ji.d1 / p.r,
-                })
+                c
             })
             .collect();
         drop(list);
-        Ok(Self {
+        let kept: usize = chunks.iter().map(|c| c.j.len()).sum();
+        let mut row = vec![0usize; n + 1];
+        let mut j = Vec::with_capacity(kept);
+        let mut image = Vec::with_capacity(kept);
+        let mut stiffness = Vec::with_capacity(kept);
+        let mut gradient = Vec::with_capacity(kept);
+        for c in chunks {
+            // The pairs come ordered by i: count rows, then prefix-sum.
+            c.i.iter().for_each(|&i| row[i as usize + 1] += 1);
+            j.extend_from_slice(&c.j);
+            image.extend_from_slice(&c.image);
+            stiffness.extend_from_slice(&c.stiffness);
+            gradient.extend_from_slice(&c.gradient);
+        }
+        for m in 0..n {
+            row[m + 1] += row[m];
+        }
+        let ranges = balanced_ranges(&row, rayon::current_num_threads().max(1));
+        let inv_sqrt_mass = structure.masses().iter().map(|m| 1.0 / m.sqrt()).collect();
+        let op = Self {
             n,
-            pairs,
+            order,
+            x: std::mem::take(&mut sorted.positions),
+            row,
+            j,
+            image,
+            translations,
+            stiffness,
+            gradient,
+            ranges,
             f2,
-            inv_sqrt_mass: structure.masses().iter().map(|m| 1.0 / m.sqrt()).collect(),
+            inv_sqrt_mass,
             embedding,
-        })
+        };
+        Ok(op)
     }
 
     /// [`MatrixFreeHessian::new`] for a structure whose species are matched to
@@ -217,64 +412,262 @@ impl MatrixFreeHessian {
 
     /// Interacting pairs stored (half list, periodic self-images included).
     pub fn pairs(&self) -> usize {
-        self.pairs.len()
+        self.j.len()
     }
 
-    /// Bytes held (pair list and per-atom arrays), excluding the per-product
+    /// Bytes held (pair arrays and per-atom arrays), excluding the per-product
     /// accumulators (one 3N and one N array of doubles per thread).
     pub fn bytes(&self) -> usize {
-        self.pairs.len() * std::mem::size_of::<PairTerm>()
-            + (self.f2.len() + self.inv_sqrt_mass.len()) * std::mem::size_of::<f64>()
+        use std::mem::size_of_val;
+        size_of_val(&self.j[..])
+            + size_of_val(&self.image[..])
+            + size_of_val(&self.stiffness[..])
+            + size_of_val(&self.gradient[..])
+            + size_of_val(&self.translations[..])
+            + size_of_val(&self.x[..])
+            + size_of_val(&self.order[..])
+            + size_of_val(&self.row[..])
+            + size_of_val(&self.f2[..])
+            + size_of_val(&self.inv_sqrt_mass[..])
     }
 
-    /// ∇ρ̄_k·u for every atom k (pass 1 of the module docs), density units.
-    fn density_changes(&self, u: &[f64]) -> Vec<f64> {
-        scatter(&self.pairs, self.n, |p, s| {
-            let (i, j) = (p.i as usize, p.j as usize);
-            let d = p.e[0] * (u[3 * j] - u[3 * i])
-                + p.e[1] * (u[3 * j + 1] - u[3 * i + 1])
-                + p.e[2] * (u[3 * j + 2] - u[3 * i + 2]);
-            s[i] += p.g_ij * d;
-            s[j] += p.g_ji * d;
-        })
+    /// Bytes of pair data one product reads: pass 1 every pair array, pass 2
+    /// (with an embedding term) j, the translation index and g (module docs).
+    pub fn bytes_per_product(&self) -> usize {
+        let pass2 = if self.embedding {
+            self.pairs() * (4 + 2 + 16)
+        } else {
+            0
+        };
+        self.pairs() * (4 + 2 + 16 + 16) + pass2
     }
 
-    /// y = H u (eV/Å for u in Å), the unweighted Hessian's product.
+    /// Reads the bytes of pair data one product reads ([`bytes_per_product`](Self::bytes_per_product)),
+    /// in the same split over threads, and sums them: the streaming-read peer
+    /// of the benchmark's memory-traffic bound (the sum is only returned so
+    /// that the reads cannot be left out).
+    pub fn stream_pair_data(&self) -> f64 {
+        let pass = |with_stiffness: bool| -> f64 {
+            self.ranges
+                .par_iter()
+                .map(|atoms| {
+                    let r = self.row[atoms.start]..self.row[atoms.end];
+                    let mut acc = [0.0f64; 4];
+                    let mut idx = 0u64;
+                    for (j, im) in self.j[r.clone()].iter().zip(&self.image[r.clone()]) {
+                        idx = idx.wrapping_add(u64::from(*j) ^ u64::from(*im));
+                    }
+                    for g in &self.gradient[r.clone()] {
+                        acc[0] += g[0];
+                        acc[1] += g[1];
+                    }
+                    if with_stiffness {
+                        for k in &self.stiffness[r] {
+                            acc[2] += k[0];
+                            acc[3] += k[1];
+                        }
+                    }
+                    acc.iter().sum::<f64>() + idx as f64
+                })
+                .sum()
+        };
+        let first = pass(true);
+        if self.embedding {
+            first + pass(false)
+        } else {
+            first
+        }
+    }
+
+    /// Calls `visit` with every stored pair of the atoms in `atoms`.
+    fn for_pairs(&self, atoms: std::ops::Range<usize>, mut visit: impl FnMut(&PairTerm)) {
+        for i in atoms {
+            let xi = self.x[i];
+            for k in self.row[i]..self.row[i + 1] {
+                let j = self.j[k] as usize;
+                let [a, b] = self.stiffness[k];
+                let [g_ij, g_ji] = self.gradient[k];
+                visit(&PairTerm {
+                    i,
+                    j,
+                    e: pair_vector(xi, self.x[j], self.translations[usize::from(self.image[k])]),
+                    a,
+                    b,
+                    g_ij,
+                    g_ji,
+                });
+            }
+        }
+    }
+
+    /// [`scatter`] over the stored pairs: one accumulator of `len` doubles
+    /// per thread range, added.
+    fn scatter_pairs<F>(&self, len: usize, add: F) -> Vec<f64>
+    where
+        F: Fn(&PairTerm, &mut [f64]) + Sync,
+    {
+        let parts = self
+            .ranges
+            .par_iter()
+            .map(|atoms| {
+                let mut acc = vec![0.0; len];
+                self.for_pairs(atoms.clone(), |p| add(p, &mut acc));
+                acc
+            })
+            .collect();
+        sum_parts(parts, len)
+    }
+
+    /// `per_atom` values per atom from the operator's order to the structure's.
+    fn to_user<T: Copy>(&self, internal: &[T], per_atom: usize) -> Vec<T> {
+        let mut out = internal.to_vec();
+        for (k, &atom) in self.order.iter().enumerate() {
+            let (a, k) = (atom as usize * per_atom, k * per_atom);
+            out[a..a + per_atom].copy_from_slice(&internal[k..k + per_atom]);
+        }
+        out
+    }
+
+    /// 3 values per atom from the structure's order to the operator's, each
+    /// atom's multiplied by `scale[atom]` (internal order).
+    fn to_internal(&self, user: &[f64], scale: Option<&[f64]>) -> Vec<f64> {
+        let mut out = vec![0.0; 3 * self.n];
+        for (k, &atom) in self.order.iter().enumerate() {
+            let w = scale.map_or(1.0, |s| s[k]);
+            let a = 3 * atom as usize;
+            for c in 0..3 {
+                out[3 * k + c] = user[a + c] * w;
+            }
+        }
+        out
+    }
+
+    /// y = H u (eV/Å for u in Å), the unweighted Hessian's product, in the
+    /// two passes of the module docs.
     pub fn hessian_apply(&self, u: &[f64], y: &mut [f64]) {
         assert_eq!(u.len(), 3 * self.n, "u must have 3N entries");
         assert_eq!(y.len(), 3 * self.n, "y must have 3N entries");
-        let w: Vec<f64> = if self.embedding {
-            self.density_changes(u)
-                .iter()
-                .zip(&self.f2)
-                .map(|(s, f2)| s * f2)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let sum = scatter(&self.pairs, 3 * self.n, |p, acc| {
-            if p.is_self_image() {
-                return;
-            }
-            let (i, j) = (p.i as usize, p.j as usize);
-            let du = [
-                u[3 * i] - u[3 * j],
-                u[3 * i + 1] - u[3 * j + 1],
-                u[3 * i + 2] - u[3 * j + 2],
-            ];
-            let mut f = p.stiffness_apply(du);
-            if self.embedding {
-                let c = w[i] * p.g_ij + w[j] * p.g_ji;
+        let hu = self.apply_internal(&self.to_internal(u, None));
+        y.copy_from_slice(&self.to_user(&hu, 3));
+    }
+
+    /// H u with u and the result in the operator's order. The per-atom data
+    /// a pair touches at its second atom sit together (x and u in pass 1, x
+    /// and w in pass 2; y and s in each thread's accumulator): one cache line
+    /// per random access.
+    fn apply_internal(&self, u: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let embedding = self.embedding;
+        let xu: Vec<[f64; 6]> = self
+            .x
+            .par_iter()
+            .zip(u.par_chunks_exact(3))
+            .map(|(x, u)| [x[0], x[1], x[2], u[0], u[1], u[2]])
+            .collect();
+        // Pass 1: stiffness into y, ∇ρ̄·u into s, per thread range.
+        let mut parts: Vec<Vec<[f64; 4]>> = self
+            .ranges
+            .par_iter()
+            .map(|atoms| {
+                let mut acc = vec![[0.0f64; 4]; n];
+                for i in atoms.clone() {
+                    let [x0, x1, x2, u0, u1, u2] = xu[i];
+                    let mut fi = [0.0; 4];
+                    let r = self.row[i]..self.row[i + 1];
+                    for (((&j, &im), &[a, b]), &[g_ij, g_ji]) in self.j[r.clone()]
+                        .iter()
+                        .zip(&self.image[r.clone()])
+                        .zip(&self.stiffness[r.clone()])
+                        .zip(&self.gradient[r])
+                    {
+                        let j = j as usize;
+                        if j == i {
+                            continue; // a self-image: e does not change when i moves
+                        }
+                        let t = self.translations[usize::from(im)];
+                        let pj = &xu[j];
+                        let e = pair_vector([x0, x1, x2], [pj[0], pj[1], pj[2]], t);
+                        let du = [u0 - pj[3], u1 - pj[4], u2 - pj[5]];
+                        // K du = a (e·du) e + b du; d = e·(u_j − u_i) = −e·du.
+                        let ed = e[0] * du[0] + e[1] * du[1] + e[2] * du[2];
+                        let s = a * ed;
+                        let f = [
+                            s * e[0] + b * du[0],
+                            s * e[1] + b * du[1],
+                            s * e[2] + b * du[2],
+                        ];
+                        let aj = &mut acc[j];
+                        aj[0] -= f[0];
+                        aj[1] -= f[1];
+                        aj[2] -= f[2];
+                        aj[3] -= g_ji * ed;
+                        fi[0] += f[0];
+                        fi[1] += f[1];
+                        fi[2] += f[2];
+                        fi[3] -= g_ij * ed;
+                    }
+                    let ai = &mut acc[i];
+                    for k in 0..4 {
+                        ai[k] += fi[k];
+                    }
+                }
+                acc
+            })
+            .collect();
+        drop(xu);
+        if embedding {
+            // Pass 2: −c e into row i, c e into row j, c = w_i g_ij + w_j g_ji.
+            let xw: Vec<[f64; 4]> = (0..n)
+                .into_par_iter()
+                .map(|m| {
+                    let s: f64 = parts.iter().map(|p| p[m][3]).sum();
+                    let x = self.x[m];
+                    [x[0], x[1], x[2], s * self.f2[m]]
+                })
+                .collect();
+            parts
+                .par_iter_mut()
+                .zip(&self.ranges)
+                .for_each(|(acc, atoms)| {
+                    for i in atoms.clone() {
+                        let [x0, x1, x2, wi] = xw[i];
+                        let mut fi = [0.0; 3];
+                        let r = self.row[i]..self.row[i + 1];
+                        for ((&j, &im), &[g_ij, g_ji]) in self.j[r.clone()]
+                            .iter()
+                            .zip(&self.image[r.clone()])
+                            .zip(&self.gradient[r])
+                        {
+                            let j = j as usize;
+                            if j == i {
+                                continue;
+                            }
+                            let t = self.translations[usize::from(im)];
+                            let pj = &xw[j];
+                            let e = pair_vector([x0, x1, x2], [pj[0], pj[1], pj[2]], t);
+                            let c = wi * g_ij + pj[3] * g_ji;
+                            let aj = &mut acc[j];
+                            for k in 0..3 {
+                                fi[k] -= c * e[k];
+                                aj[k] += c * e[k];
+                            }
+                        }
+                        let ai = &mut acc[i];
+                        for k in 0..3 {
+                            ai[k] += fi[k];
+                        }
+                    }
+                });
+        }
+        let mut y = vec![0.0; 3 * n];
+        y.par_chunks_exact_mut(3).enumerate().for_each(|(m, ym)| {
+            for p in &parts {
                 for k in 0..3 {
-                    f[k] -= c * p.e[k];
+                    ym[k] += p[m][k];
                 }
             }
-            for k in 0..3 {
-                acc[3 * i + k] += f[k];
-                acc[3 * j + k] -= f[k];
-            }
         });
-        y.copy_from_slice(&sum);
+        y
     }
 
     /// The 3×3 diagonal blocks of H, eV/Å²:
@@ -287,13 +680,18 @@ impl MatrixFreeHessian {
     /// moduli, where an approximation changes the iteration count, not the
     /// result.
     pub fn hessian_diagonal_blocks(&self) -> Vec<[[f64; 3]; 3]> {
+        self.to_user(&self.blocks_internal(), 1)
+    }
+
+    /// [`MatrixFreeHessian::hessian_diagonal_blocks`] in the operator's order.
+    fn blocks_internal(&self) -> Vec<[[f64; 3]; 3]> {
         // b_{m,m} = −Σ_n g_mn e_mn.
         let own = if self.embedding {
-            scatter(&self.pairs, 3 * self.n, |p, b| {
+            self.scatter_pairs(3 * self.n, |p, b| {
                 if p.is_self_image() {
                     return;
                 }
-                let (i, j) = (p.i as usize, p.j as usize);
+                let (i, j) = (p.i, p.j);
                 for k in 0..3 {
                     b[3 * i + k] -= p.g_ij * p.e[k];
                     b[3 * j + k] += p.g_ji * p.e[k];
@@ -302,11 +700,11 @@ impl MatrixFreeHessian {
         } else {
             Vec::new()
         };
-        let flat = scatter(&self.pairs, 9 * self.n, |p, d| {
+        let flat = self.scatter_pairs(9 * self.n, |p, d| {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for k in 0..3 {
                 for l in 0..3 {
                     let kk = p.a * p.e[k] * p.e[l] + if k == l { p.b } else { 0.0 };
@@ -340,14 +738,16 @@ impl MatrixFreeHessian {
     /// [`MatrixFreeHessian::hessian_diagonal_blocks`] over the masses (exact
     /// in cells wider than twice the cutoff, see there).
     pub fn diagonal(&self) -> Vec<f64> {
-        self.hessian_diagonal_blocks()
+        let internal: Vec<f64> = self
+            .blocks_internal()
             .iter()
             .enumerate()
             .flat_map(|(m, block)| {
                 let w = self.inv_sqrt_mass[m] * self.inv_sqrt_mass[m];
                 (0..3).map(move |k| block[k][k] * w)
             })
-            .collect()
+            .collect();
+        self.to_user(&internal, 3)
     }
 
     /// Largest |D_ii|, eV/(Å²·amu) (scale of the zero-mode tolerance).
@@ -361,8 +761,8 @@ impl MatrixFreeHessian {
         if !self.embedding {
             return Vec::new();
         }
-        scatter(&self.pairs, 6 * self.n, |p, tau| {
-            let (i, j) = (p.i as usize, p.j as usize);
+        self.scatter_pairs(6 * self.n, |p, tau| {
+            let (i, j) = (p.i, p.j);
             for a in 0..6 {
                 let q = strain_quad(a, p.e);
                 tau[6 * i + a] += p.g_ij * q;
@@ -376,7 +776,7 @@ impl MatrixFreeHessian {
     /// pair list: each pair is two bonds, a self-image pair included):
     /// V σ_a = Σ_pairs ψ' (e·E^a e)/r, V C^B_ab = Σ_pairs (E^a e)·K(E^b e) + Σ_k F''_k τ_{k,a} τ_{k,b}.
     pub fn born_and_stress_gpa(&self, volume_a3: f64) -> ([[f64; 6]; 6], [f64; 6]) {
-        let sums = scatter(&self.pairs, 42, |p, acc| {
+        let sums = self.scatter_pairs(42, |p, acc| {
             let dirs: [[f64; 3]; 6] = std::array::from_fn(|a| strain_dir(a, p.e));
             for a in 0..6 {
                 let k_a = p.stiffness_apply(dirs[a]);
@@ -412,11 +812,17 @@ impl MatrixFreeHessian {
 
     /// Forces f = −∂U/∂x, eV/Å: each pair pushes ψ'/r e on i and the opposite on j.
     pub fn forces(&self) -> Vec<[f64; 3]> {
-        let flat = scatter(&self.pairs, 3 * self.n, |p, f| {
+        let f = self.forces_internal();
+        self.to_user(&f, 1)
+    }
+
+    /// [`MatrixFreeHessian::forces`] in the operator's order.
+    fn forces_internal(&self) -> Vec<[f64; 3]> {
+        let flat = self.scatter_pairs(3 * self.n, |p, f| {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for k in 0..3 {
                 f[3 * i + k] += p.b * p.e[k];
                 f[3 * j + k] -= p.b * p.e[k];
@@ -427,12 +833,17 @@ impl MatrixFreeHessian {
 
     /// Ξ_{m,a} = ∂f_m/∂η_a: 3N rows (atom m, axis α at 3m+α), Voigt columns, eV/Å.
     pub fn force_fields(&self) -> Vec<[f64; 6]> {
+        self.to_user(&self.force_fields_internal(), 3)
+    }
+
+    /// [`MatrixFreeHessian::force_fields`] in the operator's order.
+    fn force_fields_internal(&self) -> Vec<[f64; 6]> {
         let tau = self.density_strain_derivatives();
-        let flat = scatter(&self.pairs, 18 * self.n, |p, xi| {
+        let flat = self.scatter_pairs(18 * self.n, |p, xi| {
             if p.is_self_image() {
                 return;
             }
-            let (i, j) = (p.i as usize, p.j as usize);
+            let (i, j) = (p.i, p.j);
             for a in 0..6 {
                 let mut f = p.stiffness_apply(strain_dir(a, p.e));
                 if self.embedding {
@@ -455,12 +866,12 @@ impl MatrixFreeHessian {
 
     /// M^{-1/2} Ξ, eV/(Å·amu^{1/2}) (what the spectrum solvers project on).
     pub fn force_fields_mass_weighted(&self) -> Vec<[f64; 6]> {
-        let mut xi = self.force_fields();
+        let mut xi = self.force_fields_internal();
         for (row, x) in xi.iter_mut().enumerate() {
             let w = self.inv_sqrt_mass[row / 3];
             x.iter_mut().for_each(|v| *v *= w);
         }
-        xi
+        self.to_user(&xi, 3)
     }
 }
 
@@ -505,14 +916,12 @@ impl SymmetricOperator for MatrixFreeHessian {
 
     /// y = D x = M^{-1/2} H M^{-1/2} x.
     fn apply(&self, x: &[f64], y: &mut [f64]) {
-        let u: Vec<f64> = x
-            .iter()
-            .enumerate()
-            .map(|(row, v)| v * self.inv_sqrt_mass[row / 3])
-            .collect();
-        self.hessian_apply(&u, y);
-        for (row, v) in y.iter_mut().enumerate() {
+        assert_eq!(x.len(), 3 * self.n, "x must have 3N entries");
+        assert_eq!(y.len(), 3 * self.n, "y must have 3N entries");
+        let mut hu = self.apply_internal(&self.to_internal(x, Some(&self.inv_sqrt_mass)));
+        for (row, v) in hu.iter_mut().enumerate() {
             *v *= self.inv_sqrt_mass[row / 3];
         }
+        y.copy_from_slice(&self.to_user(&hu, 3));
     }
 }

@@ -41,10 +41,96 @@ pub enum HessianError {
     NotMinimum(String),
 }
 
-fn file_err(path: &Path, e: impl std::fmt::Display) -> HessianError {
+pub(crate) fn file_err(path: &Path, e: impl std::fmt::Display) -> HessianError {
     HessianError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
+    }
+}
+
+/// The file format of the stored Hessian, chosen by its file name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MatrixFormat {
+    /// `hessian.mtx`: Matrix Market text, lower triangle (readable anywhere, slow).
+    #[default]
+    MatrixMarket,
+    /// `hessian.npz`: scipy's binary CSR layout, both triangles ([`crate::npz`]).
+    Npz,
+}
+
+impl MatrixFormat {
+    /// Every format, in the order a folder is searched.
+    pub const ALL: [MatrixFormat; 2] = [MatrixFormat::MatrixMarket, MatrixFormat::Npz];
+
+    /// The file name in a Hessian folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            MatrixFormat::MatrixMarket => "hessian.mtx",
+            MatrixFormat::Npz => "hessian.npz",
+        }
+    }
+
+    /// The format named `mtx` or `npz` (a file extension).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "mtx" => Some(MatrixFormat::MatrixMarket),
+            "npz" => Some(MatrixFormat::Npz),
+            _ => None,
+        }
+    }
+
+    /// The format of a file, by its extension.
+    pub fn of_path(path: &Path) -> Option<Self> {
+        Self::parse(path.extension()?.to_str()?)
+    }
+}
+
+/// The stored Hessian of a folder (`hessian.mtx` or `hessian.npz`), None when
+/// it has neither; both is an error (which one is current is unknown).
+pub fn matrix_file(dir: &Path) -> Result<Option<PathBuf>, HessianError> {
+    let found: Vec<PathBuf> = MatrixFormat::ALL
+        .iter()
+        .map(|f| dir.join(f.file_name()))
+        .filter(|p| p.is_file())
+        .collect();
+    match &found[..] {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(file_err(
+            dir,
+            "holds both hessian.mtx and hessian.npz; remove the one that is not current",
+        )),
+    }
+}
+
+/// (rows, columns, stored entries) of a stored Hessian, from its header only
+/// (entries: the lower triangle's for `.mtx`, both triangles' for `.npz`).
+pub fn matrix_size(path: &Path) -> Result<(usize, usize, usize), HessianError> {
+    match MatrixFormat::of_path(path) {
+        Some(MatrixFormat::Npz) => crate::npz::npz_size(path),
+        _ => matrix_market_size(path),
+    }
+}
+
+/// Reads a stored Hessian, `.mtx` or `.npz` by extension.
+pub fn read_matrix(path: &Path) -> Result<CsrMatrix<f64>, HessianError> {
+    match MatrixFormat::of_path(path) {
+        Some(MatrixFormat::Npz) => crate::npz::read_csr_npz(path),
+        _ => Ok(CsrMatrix::from(&read_matrix_market(path)?)),
+    }
+}
+
+/// Writes a symmetric matrix as `.mtx` (lower triangle) or `.npz` (both triangles).
+pub fn write_matrix(
+    path: &Path,
+    m: &CsrMatrix<f64>,
+    format: MatrixFormat,
+) -> Result<(), HessianError> {
+    match format {
+        MatrixFormat::Npz => crate::npz::write_csr_npz(path, m),
+        MatrixFormat::MatrixMarket => {
+            std::fs::write(path, matrix_market_lower(m)).map_err(|e| file_err(path, e))
+        }
     }
 }
 
@@ -141,27 +227,38 @@ impl HessianProducts {
         Ok(())
     }
 
-    /// Writes the files listed in the crate docs into `dir`.
+    /// Writes the files listed in the crate docs into `dir` (H as `hessian.mtx`).
     pub fn write_dir(&self, dir: &Path) -> Result<(), HessianError> {
-        self.write_dir_with(dir, true)
+        self.write_dir_with(dir, Some(MatrixFormat::MatrixMarket))
+    }
+
+    /// [`HessianProducts::write_dir`] with H in the given format.
+    pub fn write_dir_as(&self, dir: &Path, format: MatrixFormat) -> Result<(), HessianError> {
+        self.write_dir_with(dir, Some(format))
     }
 
     /// [`HessianProducts::write_dir`] without `hessian.mtx` (for products of
     /// [`crate::compute_matrix_free`], read back with
     /// [`HessianProducts::read_dir_without_matrix`]).
     pub fn write_dir_without_matrix(&self, dir: &Path) -> Result<(), HessianError> {
-        self.write_dir_with(dir, false)
+        self.write_dir_with(dir, None)
     }
 
-    fn write_dir_with(&self, dir: &Path, matrix: bool) -> Result<(), HessianError> {
+    fn write_dir_with(&self, dir: &Path, matrix: Option<MatrixFormat>) -> Result<(), HessianError> {
         self.validate()?;
         std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
         let p = dir.join("structure.data");
         nonaffine_io::write_lammps_data(&p, &self.structure, "nonaffine hessian: structure")
             .map_err(|e| file_err(&p, e))?;
-        if matrix {
-            let p = dir.join("hessian.mtx");
-            std::fs::write(&p, matrix_market_lower(&self.hessian)).map_err(|e| file_err(&p, e))?;
+        if let Some(format) = matrix {
+            // A stale file of the other format would make the folder ambiguous.
+            for other in MatrixFormat::ALL {
+                let p = dir.join(other.file_name());
+                if other != format && p.is_file() {
+                    std::fs::remove_file(&p).map_err(|e| file_err(&p, e))?;
+                }
+            }
+            write_matrix(&dir.join(format.file_name()), &self.hessian, format)?;
         }
         let p = dir.join("xi.csv");
         let mut csv = String::from("atom,component,xx,yy,zz,yz,xz,xy\n");
@@ -193,13 +290,14 @@ impl HessianProducts {
         Ok(())
     }
 
-    /// Reads what [`HessianProducts::write_dir`] wrote; `names` name the
-    /// structure's types when its data file has no element comments.
+    /// Reads what [`HessianProducts::write_dir`] wrote (H from `hessian.mtx`
+    /// or `hessian.npz`, see [`matrix_file`]); `names` name the structure's
+    /// types when its data file has no element comments.
     pub fn read_dir(dir: &Path, names: Option<&[String]>) -> Result<Self, HessianError> {
         Self::read_dir_with(dir, names, true)
     }
 
-    /// [`HessianProducts::read_dir`] without reading `hessian.mtx`: `hessian`
+    /// [`HessianProducts::read_dir`] without reading the stored H: `hessian`
     /// is then a 3N×3N matrix with no stored entries, for callers that apply
     /// H matrix-free ([`crate::MatrixFreeHessian`]) and need only the
     /// structure, Ξ and the moduli (memory linear in N).
@@ -217,9 +315,18 @@ impl HessianProducts {
     ) -> Result<Self, HessianError> {
         let p = dir.join("structure.data");
         let structure = nonaffine_io::read_lammps_data(&p, names).map_err(|e| file_err(&p, e))?;
-        let hessian = if matrix {
-            let p = dir.join("hessian.mtx");
-            CsrMatrix::from(&read_matrix_market(&p)?)
+        let matrix_path = if matrix {
+            Some(matrix_file(dir)?.ok_or_else(|| {
+                file_err(
+                    dir,
+                    "no hessian.mtx or hessian.npz (written without the matrix?)",
+                )
+            })?)
+        } else {
+            None
+        };
+        let hessian = if let Some(p) = &matrix_path {
+            read_matrix(p)?
         } else {
             let n3 = 3 * structure.len();
             CsrMatrix::zeros(n3, n3)
@@ -260,9 +367,9 @@ impl HessianProducts {
                 ),
             ));
         }
-        if matrix && (hessian.nrows() != n3 || hessian.ncols() != n3) {
+        if let Some(p) = matrix_path.filter(|_| hessian.nrows() != n3 || hessian.ncols() != n3) {
             return Err(file_err(
-                &dir.join("hessian.mtx"),
+                &p,
                 format!(
                     "the matrix is {}×{}, expected 3N×3N = {n3}×{n3} for the {n_atoms} atoms of \
                      structure.data; {recompute}",

@@ -27,6 +27,7 @@ use crate::HessianError;
 use nalgebra::Matrix3;
 use nalgebra_sparse::CsrMatrix;
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
+use nonaffine_core::{NoProgress, Progress};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +201,19 @@ pub fn relaxed_moduli_of(
     volume_a3: f64,
     options: &PcgOptions,
 ) -> Result<Relaxation, HessianError> {
+    relaxed_moduli_reporting(hessian, xi, born_gpa, volume_a3, options, &NoProgress)
+}
+
+/// [`relaxed_moduli_of`] telling `progress` (messages only) each iteration's
+/// count of converged solves and largest relative residual.
+pub(crate) fn relaxed_moduli_reporting(
+    hessian: &dyn HessianOperator,
+    xi: &[[f64; 6]],
+    born_gpa: &[[f64; 6]; 6],
+    volume_a3: f64,
+    options: &PcgOptions,
+    progress: &dyn Progress,
+) -> Result<Relaxation, HessianError> {
     let dim = hessian.rows();
     if xi.len() != dim || dim % 3 != 0 {
         return Err(HessianError::Invalid(format!(
@@ -297,11 +311,20 @@ pub fn relaxed_moduli_of(
         }
         project(&mut r, &active);
         let rr = column_dot(&r, &r);
+        let mut worst = 0.0f64;
         for a in 0..6 {
-            if active[a] && rr[a].sqrt() <= tol * b_norm[a] {
-                active[a] = false;
+            if active[a] {
+                worst = worst.max(rr[a].sqrt() / b_norm[a]);
+                if rr[a].sqrt() <= tol * b_norm[a] {
+                    active[a] = false;
+                }
             }
         }
+        progress.message(&format!(
+            "relaxed moduli: conjugate-gradient iteration {done}, {} of 6 solves left, \
+             residual {worst:.1e} (to {tol:.0e})",
+            active.iter().filter(|&&a| a).count()
+        ));
         apply_precond(&r, &mut z, &active);
         let rz_new = column_dot(&r, &z);
         for (pi, zi) in p.iter_mut().zip(&z) {

@@ -6,18 +6,19 @@
 //! file's stem), holding the files of [`crate::HessianProducts::write_dir`] plus
 //! `report.json` (sizes, sum rules, largest force, conjugate-gradient
 //! iterations and residuals, timings; see [`HessianReport`]). With
-//! `matrix: false` the folder has no `hessian.mtx`: everything comes from the
-//! pair list ([`compute_matrix_free`]; `nnz` and `blocks` are then 0), and the
+//! `matrix_format: npz` H is `hessian.npz` instead of `hessian.mtx`; with
+//! `matrix: false` the folder has neither: everything comes from the
+//! pair list ([`crate::compute_matrix_free`]; `nnz` and `blocks` are then 0), and the
 //! spectrum stage reads it with `operator: matrix-free`. With more than
 //! one upstream quench stage, subfolder names start with the branch label.
 
 use crate::{
-    compute, compute_matrix_free, HessianError, HessianOptions, HessianReport, HessianRun,
-    PcgOptions,
+    compute_matrix_free_reporting, compute_reporting, HessianError, HessianOptions, HessianReport,
+    HessianRun, MatrixFormat, PcgOptions,
 };
 use nonaffine_core::{
-    InputSpec, InputsError, ParamKind, ParamSpec, Params, PluginInfo, Potential, Stage,
-    StageContext, StageError, Structure, Summary,
+    InputSpec, InputsError, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Potential,
+    Progress, Stage, StageContext, StageError, Structure, Summary,
 };
 use nonaffine_quench::outputs::{check_structure_inputs, named_structures, STRUCTURE_INPUTS};
 use std::path::{Path, PathBuf};
@@ -53,6 +54,13 @@ pub const PARAMS: &[ParamSpec] = &[
         doc: "write hessian.mtx; false: matrix-free (Ξ, Born and relaxed moduli from the pair list; memory linear in N; the spectrum stage must then use operator: matrix-free)",
     },
     ParamSpec {
+        name: "matrix_format",
+        kind: ParamKind::Text,
+        unit: "",
+        default: Some("mtx"),
+        doc: "file of the stored H: mtx (hessian.mtx, Matrix Market text, lower triangle) or npz (hessian.npz, scipy.sparse.save_npz's CSR layout, both triangles: ≈ 10× faster to write and read); the spectrum stage reads either",
+    },
+    ParamSpec {
         name: "pcg_tolerance",
         kind: ParamKind::Number,
         unit: "",
@@ -68,7 +76,7 @@ pub const INFO: PluginInfo = PluginInfo {
     doc: "Analytic Hessian H = ∂²U/∂x∂x (sparse, all embedding terms), nonaffine force fields \
           Ξ = ∂f/∂η, Born moduli C^B = (1/V)∂²U/∂η², residual stress and, optionally, the relaxed \
           moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (docs/theory.md §3, paper Appendix C). \
-          Writes hessian.mtx (unless `matrix: false`), xi.csv, born.json, relaxed.json, \
+          Writes hessian.mtx or hessian.npz (`matrix_format`; neither with `matrix: false`), xi.csv, born.json, relaxed.json, \
           report.json per structure.",
     params: PARAMS,
 };
@@ -127,26 +135,35 @@ fn failed(name: &str, e: HessianError) -> StageError {
 
 /// Reads `path` (its types checked against the potential's elements, named by
 /// `elements_key` in messages), computes and writes one structure's folder; without
-/// `matrix`, matrix-free ([`compute_matrix_free`], no `hessian.mtx`).
+/// `matrix` (the stored H's format), matrix-free ([`crate::compute_matrix_free`], no
+/// stored H).
 fn one(
     name: &str,
     path: &Path,
     potential: &dyn Potential,
     elements_key: &str,
     options: &HessianOptions,
-    matrix: bool,
-    out: &Path,
+    matrix: Option<MatrixFormat>,
+    ctx: &StageContext<'_>,
 ) -> Result<HessianRun, StageError> {
     let structure: Structure = nonaffine_io::read_structure_for(path, potential, elements_key)
         .map_err(|e| StageError::Failed(e.to_string()))?;
-    let dir = out.join(name);
-    let run = if matrix {
-        let run = compute(&structure, potential, options).map_err(|e| failed(name, e))?;
-        run.products.write_dir(&dir).map_err(|e| failed(name, e))?;
+    let dir = ctx.out_dir.join(name);
+    let progress = &Phases {
+        inner: ctx.progress,
+        name,
+    };
+    let run = if let Some(format) = matrix {
+        let run = compute_reporting(&structure, potential, options, progress)
+            .map_err(|e| failed(name, e))?;
+        progress.message(&format!("writing {}", format.file_name()));
+        run.products
+            .write_dir_as(&dir, format)
+            .map_err(|e| failed(name, e))?;
         run
     } else {
-        let run =
-            compute_matrix_free(&structure, potential, options).map_err(|e| failed(name, e))?;
+        let run = compute_matrix_free_reporting(&structure, potential, options, progress)
+            .map_err(|e| failed(name, e))?;
         run.products
             .write_dir_without_matrix(&dir)
             .map_err(|e| failed(name, e))?;
@@ -154,6 +171,21 @@ fn one(
     };
     write_report(&dir.join("report.json"), &run.report)?;
     Ok(run)
+}
+
+/// Forwards one structure's phase messages, prefixed with its name, to the
+/// stage's progress (whose bar counts structures).
+struct Phases<'a> {
+    inner: &'a dyn Progress,
+    name: &'a str,
+}
+
+impl Progress for Phases<'_> {
+    fn set_total(&self, _: u64) {}
+    fn set_position(&self, _: u64) {}
+    fn message(&self, text: &str) {
+        self.inner.message(&format!("{}: {text}", self.name));
+    }
 }
 
 fn write_report(path: &Path, report: &HessianReport) -> Result<(), StageError> {
@@ -186,7 +218,14 @@ impl Stage for HessianStage {
                 ..PcgOptions::default()
             },
         };
-        let matrix = ctx.params.bool_or("matrix", true)?;
+        let text = ctx.params.text_or("matrix_format", "mtx")?;
+        let format = MatrixFormat::parse(text).ok_or_else(|| {
+            ParamError::new(
+                ctx.params.path("matrix_format"),
+                format!("`{text}` is not a matrix format; use mtx or npz"),
+            )
+        })?;
+        let matrix = ctx.params.bool_or("matrix", true)?.then_some(format);
         let files = structure_files(ctx)?;
         let elements_key = ctx.params.path("potential.elements");
         ctx.progress.set_total(files.len() as u64);
@@ -203,7 +242,7 @@ impl Stage for HessianStage {
                 &elements_key,
                 &options,
                 matrix,
-                ctx.out_dir,
+                ctx,
             )?;
             summary.nested(name, structure_summary(&run));
             ctx.progress.set_position(k as u64 + 1);

@@ -5,14 +5,19 @@
 //! nonaffine hessian --potential vendor/potentials/CuZr_mm.eam.fs --elements Cu,Zr \
 //!     --structure glass.data --out hessian/
 //! ```
-//! writes `hessian/hessian.mtx` (Matrix Market, lower triangle, eV/Å²),
+//! writes `hessian/hessian.mtx` (Matrix Market, lower triangle, eV/Å²; with
+//! `--matrix-format npz` `hessian.npz`, scipy's CSR layout, both triangles),
 //! `xi.csv` (eV/Å), `born.json` (GPa, Å³), `relaxed.json` (GPa),
-//! `structure.data` and `report.json`, and prints a short summary. With
-//! `--no-matrix` H is never stored: Ξ, the Born and the relaxed moduli come
-//! from the pair list (memory linear in N) and `hessian.mtx` is not written.
+//! `structure.data` and `report.json`, and prints a short summary; its phases
+//! show on stderr as the workflow runner's bars do. With `--no-matrix` H is
+//! never stored: Ξ, the Born and the relaxed moduli come from the pair list
+//! (memory linear in N) and no matrix file is written.
 
 use anyhow::{bail, Context};
-use nonaffine_hessian::{compute, compute_matrix_free, HessianOptions, PcgOptions};
+use nonaffine_hessian::{
+    compute_matrix_free_reporting, compute_reporting, HessianOptions, MatrixFormat, PcgOptions,
+};
+use nonaffine_workflow::{Bars, Observer};
 use std::path::PathBuf;
 
 /// Arguments of `nonaffine hessian`.
@@ -33,6 +38,10 @@ pub struct Args {
     /// Do not store H (matrix-free: memory linear in N; no hessian.mtx).
     #[arg(long)]
     no_matrix: bool,
+    /// File of H: `mtx` (hessian.mtx, Matrix Market text) or `npz`
+    /// (hessian.npz, scipy.sparse.load_npz reads it; ≈ 10× faster to write).
+    #[arg(long, default_value = "mtx", value_parser = ["mtx", "npz"])]
+    matrix_format: String,
     /// Relative residual at which each conjugate-gradient solve stops.
     #[arg(long, default_value_t = 1e-10)]
     pcg_tolerance: f64,
@@ -56,18 +65,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..PcgOptions::default()
         },
     };
+    let format = MatrixFormat::parse(&args.matrix_format)
+        .with_context(|| format!("--matrix-format {}", args.matrix_format))?;
+    let bars = Bars::new();
+    let bar = bars.started("hessian");
     let run = if args.no_matrix {
-        compute_matrix_free(&structure, potential.as_ref(), &options)
+        compute_matrix_free_reporting(&structure, potential.as_ref(), &options, bar.as_ref())
     } else {
-        compute(&structure, potential.as_ref(), &options)
+        compute_reporting(&structure, potential.as_ref(), &options, bar.as_ref())
     }
     .with_context(|| format!("Hessian of {}", args.structure.display()))?;
+    bar.message(&format!("writing {}", args.out.display()));
     if args.no_matrix {
         run.products.write_dir_without_matrix(&args.out)
     } else {
-        run.products.write_dir(&args.out)
+        run.products.write_dir_as(&args.out, format)
     }
     .with_context(|| format!("writing {}", args.out.display()))?;
+    drop(bar);
     let report_path = args.out.join("report.json");
     std::fs::write(
         &report_path,

@@ -7,7 +7,7 @@
 use super::settings::Settings;
 use crate::operator::CsrOperator;
 use nonaffine_core::{SpectrumSolver, StageContext, StageError, SymmetricOperator};
-use nonaffine_hessian::{HessianProducts, MatrixFreeHessian};
+use nonaffine_hessian::{products, HessianProducts, MatrixFreeHessian};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -71,22 +71,23 @@ fn sanitize(text: &str) -> String {
         .collect()
 }
 
-/// Notes of the solver's size and memory limits for every stored `hessian.mtx`,
-/// read from its size line only; a size the solver refuses is an error naming the file.
+/// Notes of the solver's size and memory limits for every stored H
+/// (`hessian.mtx` or `hessian.npz`), read from its header only; a size the
+/// solver refuses is an error naming the file.
 pub(super) fn stored_size_notes(
     dirs: &[(String, PathBuf)],
     solver: &dyn SpectrumSolver,
 ) -> Result<Vec<String>, StageError> {
     let mut resource_notes = Vec::new();
     for (_, dir) in dirs {
-        let mtx = dir.join("hessian.mtx");
-        if mtx.is_file() {
-            let (rows, _, _) = nonaffine_hessian::products::matrix_market_size(&mtx)
-                .map_err(|e| StageError::Failed(e.to_string()))?;
+        let stored = products::matrix_file(dir).map_err(|e| StageError::Failed(e.to_string()))?;
+        if let Some(file) = stored {
+            let (rows, _, _) =
+                products::matrix_size(&file).map_err(|e| StageError::Failed(e.to_string()))?;
             resource_notes.extend(
                 solver
                     .check_order(rows)
-                    .map_err(|e| StageError::Failed(format!("{}: {e}", mtx.display())))?,
+                    .map_err(|e| StageError::Failed(format!("{}: {e}", file.display())))?,
             );
         }
     }
@@ -104,11 +105,14 @@ pub(super) fn load_sample(
     let clock = Instant::now();
     let read = if potential.is_some() {
         HessianProducts::read_dir_without_matrix
-    } else if dir.join("hessian.mtx").is_file() {
+    } else if products::matrix_file(dir)
+        .map_err(|e| StageError::Failed(e.to_string()))?
+        .is_some()
+    {
         HessianProducts::read_dir
     } else {
         return Err(StageError::Failed(format!(
-            "{}: no hessian.mtx (the hessian stage ran with `matrix: false`?); set \
+            "{}: no hessian.mtx or hessian.npz (the hessian stage ran with `matrix: false`?); set \
              `operator: matrix-free` and `potential` to compute D·v from the pair list",
             dir.display()
         )));

@@ -1,8 +1,8 @@
 //! The `spectrum` workflow stage.
 //!
 //! Inputs: upstream `hessian` stage folders. Each holds either the files of
-//! one structure (`hessian.mtx`, `xi.csv`, `born.json`, `structure.data`;
-//! no `hessian.mtx` when the Hessian stage ran with `matrix: false`) or one
+//! one structure (`hessian.mtx` or `hessian.npz`, `xi.csv`, `born.json`, `structure.data`;
+//! no stored H when the Hessian stage ran with `matrix: false`) or one
 //! subfolder per structure; every structure is one sample.
 //!
 //! Outputs (in the stage folder):
@@ -17,9 +17,9 @@
 //! | `<sample>/sample.json`, `<sample>/vdos.csv`, `<sample>/gamma.csv` | the same per sample |
 //!
 //! D reaches the solver as the stored sparse matrix (`operator: stored`, the
-//! default: `hessian.mtx`) or matrix-free (`operator: matrix-free` with the
+//! default: `hessian.mtx` or `hessian.npz`) or matrix-free (`operator: matrix-free` with the
 //! Hessian stage's `potential`: [`nonaffine_hessian::MatrixFreeHessian`]
-//! computes D·v from the pair list, `hessian.mtx` is not read, memory is linear
+//! computes D·v from the pair list, the stored H is not read, memory is linear
 //! in N; Ξ from the potential must equal `xi.csv` to 1e-6 or the stage stops).
 //!
 //! Zero modes (|λ| ≤ `zero_tolerance`·max|D_ii|) are excluded and counted (three
@@ -96,7 +96,7 @@ impl Stage for SpectrumStage {
         let solver_name = &set.solver_name;
 
         let dirs = structure_dirs(ctx)?;
-        // The solver's size and memory limits, from each hessian.mtx size line,
+        // The solver's size and memory limits, from each stored H's header,
         // before any matrix is read (matrix-free: once the structure is read).
         let mut resource_notes = if set.potential.is_none() {
             stored_size_notes(&dirs, set.solver.as_ref())?

@@ -16,7 +16,7 @@ pub(super) const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "negative_modes", kind: ParamKind::Text, unit: "", default: Some("error"), doc: "what to do with negative eigenvalues beyond round-off: error (fail, naming the sample) or exclude (leave them out and report them)" },
     ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: Some("(from the data file)"), doc: "element names of the structure's atom types, when its data file has no type comments" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG plots" },
-    ParamSpec { name: "operator", kind: ParamKind::Text, unit: "", default: Some("stored"), doc: "how D·v is computed: stored (the Hessian stage's hessian.mtx, sparse) or matrix-free (from the pair list on the fly with `potential`, memory linear in N; for lanczos/arpack on large glasses — dense would build D from 3N products)" },
+    ParamSpec { name: "operator", kind: ParamKind::Text, unit: "", default: Some("stored"), doc: "how D·v is computed: stored (the Hessian stage's hessian.mtx or hessian.npz, sparse) or matrix-free (from the pair list on the fly with `potential`, memory linear in N; for lanczos/arpack on large glasses — dense would build D from 3N products)" },
     ParamSpec { name: "potential", kind: ParamKind::Map, unit: "", default: Some("(none)"), doc: "with operator: matrix-free, the Hessian stage's potential: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}; its Ξ must equal the stage's xi.csv" },
 ];
 
@@ -38,7 +38,7 @@ pub(super) struct Settings {
     /// Element names of the atom types, when given.
     pub(super) elements: Option<Vec<String>>,
     pub(super) plots: bool,
-    /// The potential of `operator: matrix-free` (None: the stored hessian.mtx).
+    /// The potential of `operator: matrix-free` (None: the stored hessian.mtx or hessian.npz).
     pub(super) potential: Option<Box<dyn Potential>>,
 }
 
