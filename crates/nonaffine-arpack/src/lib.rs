@@ -14,7 +14,9 @@
 //!   recovered by `dseupd`.
 //!
 //! Accuracy: each returned pair has ‖Aφ − λφ‖ ≤ tol·|λ| in ARPACK's sense
-//! (with tol = 0 meaning machine precision) for the operator it was given; a
+//! (with tol = 0 meaning machine epsilon 2^-52, as in scipy's `eigsh`: Debian's
+//! LAPACK `dlamch`, which ARPACK would use instead, gives 2^-53 and doubles the
+//! restarts) for the operator it was given; a
 //! shift-invert solve inherits the accuracy of the caller's inner solve.
 #![allow(unsafe_code)]
 
@@ -44,7 +46,7 @@ pub struct Options {
     pub nev: usize,
     /// Lanczos basis size (nev < ncv ≤ n); 0 picks min(n, max(2·nev + 1, 20)).
     pub ncv: usize,
-    /// Relative accuracy of the Ritz values; 0 means machine precision.
+    /// Relative accuracy of the Ritz values; 0 means machine epsilon (2^-52).
     pub tol: f64,
     /// Maximum implicit restarts.
     pub max_restarts: usize,
@@ -199,6 +201,11 @@ pub fn eigenpairs(
     };
     let bmat = b"I\0";
     let lworkl = ncv * (ncv + 8);
+    let tol = if options.tol > 0.0 {
+        options.tol
+    } else {
+        f64::EPSILON
+    };
     let mut resid = start_vector(n, options.seed);
     let mut v = vec![0.0; n * ncv];
     let mut workd = vec![0.0; 3 * n];
@@ -222,7 +229,7 @@ pub fn eigenpairs(
                 n as AInt,
                 which.as_ptr() as *const c_char,
                 nev as AInt,
-                options.tol,
+                tol,
                 resid.as_mut_ptr(),
                 ncv as AInt,
                 v.as_mut_ptr(),
@@ -291,7 +298,7 @@ pub fn eigenpairs(
             n as AInt,
             which.as_ptr() as *const c_char,
             nev as AInt,
-            options.tol,
+            tol,
             resid.as_mut_ptr(),
             ncv as AInt,
             v.as_mut_ptr(),

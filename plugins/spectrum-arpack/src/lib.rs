@@ -12,8 +12,10 @@
 //!   `inner_tolerance` (only D·v products: no entries stored). Few outer
 //!   iterations; the factor's fill, or the CG length (∝ λ_max/|σ|), is the price.
 //! - `regular` (default): ARPACK's smallest-algebraic Lanczos on D itself, no
-//!   inner solves. Chosen by the benchmark (`cargo bench -p spectrum-arpack`,
-//!   lowest 50 of a 2048-atom network; figures in the README).
+//!   inner solves; each product uses D's upper triangle without its stored
+//!   zeros (`CompactCsr`). Chosen by the benchmark (`cargo bench -p
+//!   spectrum-arpack`, lowest 50 of a 2000-atom Cu50Zr50 glass against scipy's
+//!   `eigsh`; figures in the README).
 //!
 //! Diagnostics: largest ‖Dφ − λφ‖/max|λ| of the returned modes, restarts,
 //! products with OP, total D·v products (CG) or solves (Cholesky) and the
@@ -215,8 +217,9 @@ impl SpectrumSolver for ArpackSolver {
                 },
             )
         } else {
+            let compact = CompactCsr::new(op);
             eigenpairs(n, Mode::Regular, &options, |x, y| {
-                op.apply(x, y);
+                compact.apply(x, y);
                 products.set(products.get() + 1);
             })
         };
@@ -347,5 +350,70 @@ impl CgWork {
         Err(format!(
             "conjugate gradients did not reach relative residual {tol:.1e} in {max_iter} iterations; raise inner_tolerance or use mode: regular"
         ))
+    }
+}
+
+/// D's non-zero entries above the diagonal in CSR with 32-bit column
+/// indices, and its diagonal: the product of regular mode. D is symmetric, so
+/// each stored D_ij (j > i) serves both y_i and y_j, and entries stored as
+/// exact zeros are dropped (a Hessian's pattern may hold whole zero blocks):
+/// a product streams 6 bytes per non-zero of D.
+struct CompactCsr {
+    diagonal: Vec<f64>,
+    offsets: Vec<usize>,
+    columns: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl CompactCsr {
+    fn new(op: &dyn SymmetricOperator) -> Self {
+        let n = op.dim();
+        let mut diagonal = vec![0.0; n];
+        let mut counts = vec![0usize; n + 1];
+        op.for_each_entry(&mut |i, j, v| {
+            if j > i && v != 0.0 {
+                counts[i + 1] += 1;
+            }
+        });
+        for k in 0..n {
+            counts[k + 1] += counts[k];
+        }
+        let nnz = counts[n];
+        let mut fill = counts.clone();
+        let mut columns = vec![0u32; nnz];
+        let mut values = vec![0.0; nnz];
+        op.for_each_entry(&mut |i, j, v| {
+            if i == j {
+                diagonal[i] += v;
+            } else if j > i && v != 0.0 {
+                columns[fill[i]] = j as u32;
+                values[fill[i]] = v;
+                fill[i] += 1;
+            }
+        });
+        Self {
+            diagonal,
+            offsets: counts,
+            columns,
+            values,
+        }
+    }
+
+    /// y = D·x.
+    fn apply(&self, x: &[f64], y: &mut [f64]) {
+        for ((yi, d), xi) in y.iter_mut().zip(&self.diagonal).zip(x) {
+            *yi = d * xi;
+        }
+        for (i, w) in self.offsets.windows(2).enumerate() {
+            let (cols, vals) = (&self.columns[w[0]..w[1]], &self.values[w[0]..w[1]]);
+            let xi = x[i];
+            let mut sum = 0.0;
+            for (&j, &v) in cols.iter().zip(vals) {
+                let j = j as usize;
+                sum += v * x[j];
+                y[j] += v * xi;
+            }
+            y[i] += sum;
+        }
     }
 }
