@@ -170,7 +170,7 @@ fn once(atoms: usize, cells: [usize; 3]) {
     let glass = glass(atoms);
     if atoms >= 8192 {
         let t = Instant::now();
-        glass.write_dense(&bench_matrix_dir().join(format!("glass_{atoms}.f64")));
+        glass.write_dense(&bench_matrix_dir().join(format!("dense_glass_{atoms}.f64")));
         eprintln!(
             "dense matrix written for the numpy peer in {:.1} s",
             t.elapsed().as_secs_f64()

@@ -289,12 +289,32 @@ impl SpectrumSolver for LanczosSolver {
         let (low, high) = extreme_eigenvalues(op, BOUND_STEPS.min(n), self.seed);
         count.add(BOUND_STEPS.min(n));
         let bounds_s = clock.elapsed().as_secs_f64();
+        // The KPM's size (Eqs. (33b), (33c)) from the bounds, before the
+        // quadrature: its projected moments need 2·steps ≥ K (Eq. (33a)), and
+        // steps beyond convergence cost 6 products against 6 per moment pair.
+        let width = (high - low).max(f64::MIN_POSITIVE);
+        let (lo, hi) = (low.min(0.0) - 0.01 * width, high + 0.01 * width);
+        let half = 0.5 * (hi - lo);
+        let kpm_size = self.vdos.then(|| {
+            let moments = self
+                .moments
+                .unwrap_or_else(|| moments_for_resolution(half, self.resolution_thz));
+            let vectors = self
+                .random_vectors
+                .unwrap_or_else(|| vectors_for_error(moments, n, self.vdos_error));
+            (moments, vectors)
+        });
+        let min_steps = match kpm_size {
+            Some((moments, _)) if moments.div_ceil(2) <= self.steps => moments.div_ceil(2),
+            _ => 0,
+        };
         let clock = Instant::now();
         let quad = block_quadrature(
             op,
             &columns,
             &Stop {
                 steps: self.steps,
+                min_steps,
                 tolerance: self.tolerance,
             },
             Some(&count),
@@ -302,28 +322,19 @@ impl SpectrumSolver for LanczosSolver {
         .map_err(fail)?;
         let quadrature_s = clock.elapsed().as_secs_f64();
         let mut diagnostics = vec![
-            ("bounds_s".into(), bounds_s),
-            ("quadrature_s".into(), quadrature_s),
             ("krylov_dimension".into(), quad.dimension as f64),
             ("block_steps".into(), quad.steps as f64),
             ("response_sum_change".into(), quad.change),
             ("spectrum_low".into(), low),
             ("spectrum_high".into(), high),
+            ("bounds_s".into(), bounds_s),
+            ("quadrature_s".into(), quadrature_s),
         ];
-        let density = if self.vdos {
-            let width = (high - low).max(f64::MIN_POSITIVE);
-            let lo = low.min(0.0) - 0.01 * width;
-            let hi = high + 0.01 * width;
-            let half = 0.5 * (hi - lo);
-            let moments = self
-                .moments
-                .unwrap_or_else(|| moments_for_resolution(half, self.resolution_thz));
-            let vectors = self
-                .random_vectors
-                .unwrap_or_else(|| vectors_for_error(moments, n, self.vdos_error));
+        let density = if let Some((moments, vectors)) = kpm_size {
             // The projected moments come with the quadrature when it is exact to
-            // their degree (Eq. (33a)); otherwise from products.
-            let projected = (moments <= 2 * quad.steps).then(|| {
+            // their degree (Eq. (33a)), or stopped short of `min_steps` because
+            // the Krylov space is invariant; otherwise from products.
+            let projected = (moments <= 2 * quad.steps || quad.steps < min_steps).then(|| {
                 (0..6)
                     .map(|a| quad.chebyshev_moments(a, 0.5 * (lo + hi), half, moments))
                     .collect::<Vec<_>>()
@@ -426,6 +437,8 @@ impl Quadrature {
 pub struct Stop {
     /// Most block steps.
     pub steps: usize,
+    /// Fewest block steps (the degree the KPM's projected moments need).
+    pub min_steps: usize,
     /// Relative change of R_ab(0) over [`CHECK_EVERY`] steps below which it
     /// stops (0: never checked).
     pub tolerance: f64,
@@ -504,6 +517,7 @@ pub fn block_gauss_quadrature(
         columns,
         &Stop {
             steps,
+            min_steps: 0,
             tolerance: 0.0,
         },
         None,
@@ -669,7 +683,7 @@ fn block_quadrature(
                     basis.len()
                 ));
             }
-            if change < stop.tolerance {
+            if change < stop.tolerance && taken >= stop.min_steps {
                 break;
             }
         }

@@ -2,6 +2,7 @@
 //! matrices and the comparison statistics the criteria are stated in.
 #![allow(
     dead_code,
+    unused_imports,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::needless_range_loop
