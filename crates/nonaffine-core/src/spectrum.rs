@@ -263,6 +263,17 @@ pub trait SpectrumSolver: Send + Sync {
     }
     /// Solves the problem.
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError>;
+    /// Solves the problem, reporting the iterations of a long solve to
+    /// `progress` (total and position in the solver's own units, e.g. D·v
+    /// products, and a status line). Default: [`Self::solve`], no reports.
+    fn solve_with_progress(
+        &self,
+        problem: &SpectrumProblem<'_>,
+        progress: &dyn crate::Progress,
+    ) -> Result<SpectrumResult, SolverError> {
+        let _ = progress;
+        self.solve(problem)
+    }
 }
 
 /// Builds a spectrum solver from parameters.

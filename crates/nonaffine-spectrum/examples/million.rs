@@ -114,8 +114,8 @@ fn run(label: &str, s: &Structure, pot: &EamPotential, solver: &LanczosSolver) -
     println!(
         "[{label}] lanczos ({} steps) + KPM ({} moments, {} vectors): {:.1} s, peak RSS {:.2} GiB; {:?}",
         solver.steps,
-        solver.moments,
-        solver.random_vectors,
+        solver.moments.unwrap_or(0),
+        solver.random_vectors.unwrap_or(0),
         clock.elapsed().as_secs_f64(),
         peak_gib(),
         result.diagnostics
@@ -155,8 +155,12 @@ fn main() {
     let glass = nonaffine_io::read_structure(std::path::Path::new(path), Some(&elements)).unwrap();
     let solver = LanczosSolver {
         steps: env_or("STEPS", 10),
-        moments: env_or("MOMENTS", 64),
-        random_vectors: env_or("VECTORS", 1),
+        tolerance: 0.0,
+        vdos: true,
+        resolution_thz: 0.75,
+        vdos_error: 0.1,
+        moments: Some(env_or("MOMENTS", 64)),
+        random_vectors: Some(env_or("VECTORS", 1)),
         grid: 400,
         seed: 1,
     };

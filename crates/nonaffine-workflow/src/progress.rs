@@ -6,7 +6,8 @@
 use crate::run::StageOutcome;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nonaffine_core::{NoProgress, Progress};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Receives a run's events.
 pub trait Observer: Sync {
@@ -75,7 +76,11 @@ impl Observer for Bars {
         bar.set_style(style("{spinner} {prefix} {msg} ({elapsed})"));
         bar.set_prefix(label.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
-        Box::new(Bar(bar))
+        Box::new(Bar {
+            bar,
+            label: label.to_string(),
+            last_line: Mutex::new(Instant::now()),
+        })
     }
 
     fn finished(&self, _outcome: &StageOutcome) {
@@ -86,27 +91,63 @@ impl Observer for Bars {
     }
 }
 
+/// Seconds between two status lines when the bars are hidden.
+const LINE_EVERY: Duration = Duration::from_secs(10);
+
 /// A running stage's bar: a spinner until the stage says how much work it has.
-struct Bar(ProgressBar);
+/// When stderr is not a terminal (indicatif hides the bar) a stage that runs
+/// longer than [`LINE_EVERY`] prints its status as a line that often instead.
+struct Bar {
+    bar: ProgressBar,
+    label: String,
+    last_line: Mutex<Instant>,
+}
+
+impl Bar {
+    fn line_if_due(&self) {
+        if !self.bar.is_hidden() {
+            return;
+        }
+        let Ok(mut last) = self.last_line.lock() else {
+            return;
+        };
+        if last.elapsed() < LINE_EVERY {
+            return;
+        }
+        *last = Instant::now();
+        let count = match self.bar.length() {
+            Some(total) => format!(" {}/{total}", self.bar.position()),
+            None => String::new(),
+        };
+        eprintln!(
+            "{}:{count} {} ({:.0} s)",
+            self.label,
+            self.bar.message(),
+            self.bar.elapsed().as_secs_f64()
+        );
+    }
+}
 
 impl Progress for Bar {
     fn set_total(&self, total: u64) {
-        if self.0.length() != Some(total) {
-            self.0.set_length(total);
-            self.0
+        if self.bar.length() != Some(total) {
+            self.bar.set_length(total);
+            self.bar
                 .set_style(style("  {prefix} [{bar:30}] {pos}/{len} {msg} (ETA {eta})"));
         }
     }
     fn set_position(&self, done: u64) {
-        self.0.set_position(done);
+        self.bar.set_position(done);
+        self.line_if_due();
     }
     fn message(&self, text: &str) {
-        self.0.set_message(text.to_string());
+        self.bar.set_message(text.to_string());
+        self.line_if_due();
     }
 }
 
 impl Drop for Bar {
     fn drop(&mut self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }

@@ -1,21 +1,26 @@
-//! Response sums R_ab(z) = Σ_p Ξ̂_{p,a}Ξ̂_{p,b}/(ω_p² − z) without eigenvectors
-//! (block-Lanczos quadrature) against the dense solver on an 864-atom spring
-//! network; prints the largest relative error at response-like shifts
-//! z = ω² − iωγ (ω ≪ ω_p) and across the spectrum.
+//! The `lanczos` solver against `dense` on LAMMPS-quenched Cu50Zr50 glasses
+//! (`nonaffine_glasses::glass`: a 250-atom quench × 8 = 2000 atoms; a 256-atom
+//! quench × 32 = 8192 atoms), spring networks of about the same size as an
+//! extra column.
 //!
-//! `cargo bench -p spectrum-lanczos --bench lanczos`
+//! `cargo build --release -p nonaffine-lammps --bins && cargo bench -p spectrum-lanczos --bench lanczos`
 //!
-//! The whole pipeline once at a size criterion cannot repeat (issue 5: N = 8192,
-//! target ≥ 50× at ≤ 1e-6): `LANCZOS_BENCH_ONCE=16x16x8 cargo bench -p
-//! spectrum-lanczos --bench lanczos` builds the 16×16×8-cell network (8192
-//! atoms, 3N = 24 576), times the block quadrature alone (50, 100, 150 steps:
-//! what Γ(ω) and the response sums need) and the `lanczos` solver with its
-//! default parameters (quadrature + KPM VDOS), each plus the response sums on
-//! 200 shifts, then the `dense` solver (every eigenpair, checks) plus the same
-//! sums, and prints the times, their ratios, the largest relative deviation of
-//! the sums and the peak memory. It also leaves D in `target/spectrum-bench/` for the
-//! same-BLAS peer (`EIGH_METHODS=debian python3
-//! plugins/spectrum-dense/benches/eigh_numpy.py --in-place 24576`).
+//! For N = 2000 it builds the glass's D (stored CSR, as `operator: stored`),
+//! then times, each plus the response sums on 200 shifts: the `lanczos` solver
+//! with its defaults (quadrature + KPM VDOS), with `vdos=false` (the
+//! quadrature alone: all the response needs), and the `dense` solver (every
+//! eigenpair, checks). It prints the times, dense/lanczos, the largest
+//! relative deviation of the lanczos sums from the dense ones, the solver's
+//! own error estimates and where its time went (bounds, quadrature, KPM).
+//! The spring network of 2048 atoms (8×8×8 fcc cells) gets the same runs.
+//! Then criterion repeats lanczos and dense on the 500-atom glass.
+//!
+//! `LANCZOS_BENCH_ONCE=8192` runs the same comparison once on the 8192-atom
+//! glass instead (dense: ≈ 28 min and 14 GiB) and the lanczos runs on the
+//! 8192-atom spring network (16×16×8 cells; its dense time is that of the
+//! glass: dense cost does not depend on the entries). It also leaves the glass's D in
+//! `target/spectrum-bench/` for the same-BLAS peer
+//! (`EIGH_METHODS=debian python3 plugins/spectrum-dense/benches/eigh_numpy.py --in-place 24576`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -23,26 +28,31 @@ use criterion::{criterion_group, criterion_main, Criterion};
 mod network;
 
 use network::{bench_matrix_dir, peak_rss_gib, Network};
-use nonaffine_core::{Modes, Params, SpectrumSolver};
+use nonaffine_core::{Modes, Params, SpectrumResult, SpectrumSolver};
+use nonaffine_hessian::{compute, HessianOptions};
+use nonaffine_spectrum::CsrOperator;
 use num_complex::Complex64;
 use std::time::{Duration, Instant};
 
-/// Largest relative deviation of `a`'s sums from `b`'s (see [`worst_of`]) at
-/// three response-like shifts and at two across the spectrum.
-fn worst_error(a: &Modes, b: &Modes, top: f64) -> (f64, f64) {
-    let floor = 1e-8 * top;
-    let low = [
-        Complex64::new(1e-6 * top, -1e-4 * top),
-        Complex64::new(1e-3 * top, -1e-3 * top),
-        Complex64::new(0.0, -1e-2 * top),
-    ];
-    let across = [
-        Complex64::new(0.3 * top, 0.05 * top),
-        Complex64::new(0.7 * top, 0.05 * top),
-    ];
-    let deviation =
-        |shifts: &[Complex64]| worst_of(&sums(a, shifts, floor), &sums(b, shifts, floor));
-    (deviation(&low), deviation(&across))
+/// D and M^{-1/2}Ξ of the benchmark glass of `atoms` atoms.
+fn glass(atoms: usize) -> Network {
+    let t = Instant::now();
+    let s = nonaffine_glasses::glass(atoms);
+    let options = HessianOptions {
+        relaxed: false,
+        ..HessianOptions::default()
+    };
+    let run = compute(&s, &nonaffine_glasses::cuzr_potential(), &options).unwrap();
+    let (op, xi) = CsrOperator::mass_weighted(&run.products);
+    eprintln!(
+        "glass: {} atoms, 3N = {}, {} stored entries ({:.0} per row), built in {:.1} s",
+        s.len(),
+        op.0.nrows(),
+        op.0.nnz(),
+        op.0.nnz() as f64 / op.0.nrows() as f64,
+        t.elapsed().as_secs_f64()
+    );
+    Network { op, xi }
 }
 
 /// 200 shifts: 100 where the response lives (|z| ≪ the spectrum: z = x² − i·x·g,
@@ -83,117 +93,132 @@ fn worst_of(a: &[[[Complex64; 6]; 6]], b: &[[[Complex64; 6]; 6]]) -> f64 {
         .fold(0.0_f64, f64::max)
 }
 
-/// The full lanczos-vs-dense pipeline once (see the crate docs above).
-fn once(cells: [usize; 3]) {
+fn lanczos(params: &str) -> Box<dyn SpectrumSolver> {
+    spectrum_lanczos::build(&Params::from_pairs("p", params).unwrap()).unwrap()
+}
+
+fn diagnostic(r: &SpectrumResult, name: &str) -> f64 {
+    r.diagnostics
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(f64::NAN, |(_, v)| *v)
+}
+
+/// One timed lanczos run: solve + 200 sums, seconds, and the result.
+fn timed_lanczos(net: &Network, params: &str, top: f64) -> (f64, SpectrumResult) {
     let t = Instant::now();
-    let net = Network::of_box(cells, 11);
-    let n = net.op.0.nrows();
-    eprintln!(
-        "network {}x{}x{}: {} atoms, 3N = {n}, {} stored entries, built in {:.1} s",
-        cells[0],
-        cells[1],
-        cells[2],
-        n / 3,
-        net.op.0.nnz(),
-        t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    net.write_dense(
-        &bench_matrix_dir().join(format!("dense_{}x{}x{}.f64", cells[0], cells[1], cells[2])),
-    );
-    eprintln!(
-        "dense matrix written for the numpy peer in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    let problem = net.problem();
-    // What Γ(ω) and the response sums need: the block Gauss quadrature alone.
-    let columns: Vec<Vec<f64>> = (0..6)
-        .map(|a| net.xi.iter().map(|r| r[a]).collect())
-        .collect();
-    let mut lanczos = Vec::new();
-    for steps in [50usize, 100, 150] {
-        let t = Instant::now();
-        let quad = spectrum_lanczos::block_gauss_quadrature(&net.op, &columns, steps).unwrap();
-        let solve = t.elapsed().as_secs_f64();
-        let modes = Modes {
-            eigenvalues: quad.nodes,
-            projections: quad.weights,
-            participation: Vec::new(),
-            kind: Some(nonaffine_core::ModesKind::Quadrature),
-        };
-        lanczos.push((format!("quadrature steps={steps}"), modes, solve));
-    }
-    // The whole solver as the stage runs it (defaults: quadrature + KPM VDOS).
-    let solver = spectrum_lanczos::build(&Params::from_pairs("p", "").unwrap()).unwrap();
-    let t = Instant::now();
-    let r = solver.solve(&problem).unwrap();
-    lanczos.push((
-        "solver defaults (quadrature + KPM VDOS)".into(),
-        r.modes,
-        t.elapsed().as_secs_f64(),
-    ));
-    eprintln!("lanczos done, peak RSS {:.2} GiB", peak_rss_gib());
+    let r = lanczos(params).solve(&net.problem()).unwrap();
+    let (low, across) = pipeline_shifts(top);
+    let floor = 1e-8 * top;
+    std::hint::black_box((sums(&r.modes, &low, floor), sums(&r.modes, &across, floor)));
+    (t.elapsed().as_secs_f64(), r)
+}
+
+/// Dense reference: seconds (solve + 200 sums) and the modes.
+fn timed_dense(net: &Network) -> (f64, Modes) {
     let t = Instant::now();
     let dense = spectrum_dense::DenseSolver::default()
-        .solve(&problem)
+        .solve(&net.problem())
         .unwrap();
-    let dense_solve = t.elapsed().as_secs_f64();
-    eprintln!(
-        "dense solve {dense_solve:.1} s, peak RSS {:.2} GiB, {:?}",
-        peak_rss_gib(),
-        dense.diagnostics
-    );
     let top = *dense.modes.eigenvalues.last().unwrap();
-    let floor = 1e-8 * top;
     let (low, across) = pipeline_shifts(top);
-    let t = Instant::now();
-    let dense_low = sums(&dense.modes, &low, floor);
-    let dense_across = sums(&dense.modes, &across, floor);
-    let dense_sums = t.elapsed().as_secs_f64();
-    let dense_total = dense_solve + dense_sums;
-    eprintln!("dense: solve {dense_solve:.1} s + 200 sums {dense_sums:.3} s = {dense_total:.1} s");
-    for (label, modes, solve) in &lanczos {
-        let t = Instant::now();
-        let l_low = sums(modes, &low, floor);
-        let l_across = sums(modes, &across, floor);
-        let total = solve + t.elapsed().as_secs_f64();
+    std::hint::black_box((
+        sums(&dense.modes, &low, 1e-8 * top),
+        sums(&dense.modes, &across, 1e-8 * top),
+    ));
+    (t.elapsed().as_secs_f64(), dense.modes)
+}
+
+/// The lanczos runs of one structure against `dense` (its time and, when the
+/// same matrix, its modes), one line each.
+fn compare(label: &str, net: &Network, dense_s: f64, dense: Option<&Modes>, top: f64) {
+    for params in ["", "vdos=false"] {
+        let (secs, r) = timed_lanczos(net, params, top);
+        let deviation = dense.map_or("n/a".to_string(), |d| {
+            let (low, across) = pipeline_shifts(top);
+            let floor = 1e-8 * top;
+            let lo = worst_of(&sums(&r.modes, &low, floor), &sums(d, &low, floor));
+            let ac = worst_of(&sums(&r.modes, &across, floor), &sums(d, &across, floor));
+            format!("{lo:.1e} (response shifts) / {ac:.1e} (across)")
+        });
+        let name = if params.is_empty() {
+            "defaults"
+        } else {
+            params
+        };
         eprintln!(
-            "lanczos {label}: solve {solve:.2} s, with sums {total:.2} s; \
-             dense/lanczos = {:.1}x; max rel. deviation of the sums: response shifts {:.2e}, across the spectrum {:.2e}",
-            dense_total / total,
-            worst_of(&l_low, &dense_low),
-            worst_of(&l_across, &dense_across),
+            "{label} | lanczos {name} | {secs:.2} s | dense/lanczos {:.2}x | sums vs dense {deviation} | \
+             steps {} ({} products), R(0) change {:.1e} | K = {}, R = {}, VDOS error {:.3} | \
+             bounds {:.2} s, quadrature {:.2} s, KPM {:.2} s | peak RSS {:.2} GiB",
+            dense_s / secs,
+            diagnostic(&r, "block_steps"),
+            diagnostic(&r, "products"),
+            diagnostic(&r, "response_sum_change"),
+            diagnostic(&r, "moments"),
+            diagnostic(&r, "random_vectors"),
+            diagnostic(&r, "vdos_relative_error"),
+            diagnostic(&r, "bounds_s"),
+            diagnostic(&r, "quadrature_s"),
+            diagnostic(&r, "kpm_s"),
+            peak_rss_gib(),
         );
     }
 }
 
+/// Glass and spring network of about `atoms` atoms (`cells` fcc cells).
+fn once(atoms: usize, cells: [usize; 3]) {
+    let glass = glass(atoms);
+    if atoms >= 8192 {
+        let t = Instant::now();
+        glass.write_dense(&bench_matrix_dir().join(format!("dense_glass_{atoms}.f64")));
+        eprintln!(
+            "dense matrix written for the numpy peer in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let (dense_s, dense) = timed_dense(&glass);
+    let top = *dense.eigenvalues.last().unwrap();
+    eprintln!(
+        "glass N = {atoms} | dense | {dense_s:.1} s (solve + 200 sums) | peak RSS {:.2} GiB",
+        peak_rss_gib()
+    );
+    compare(
+        &format!("glass N = {atoms}"),
+        &glass,
+        dense_s,
+        Some(&dense),
+        top,
+    );
+    drop((glass, dense));
+    let net = Network::of_box(cells, 11);
+    let label = format!("spring network N = {}", net.xi.len() / 3);
+    if atoms >= 8192 {
+        // Dense costs the same on any matrix of this order: the glass's time.
+        let top = spectrum_lanczos::extreme_eigenvalues(&net.op, 60, 1).1;
+        compare(&label, &net, dense_s, None, top);
+    } else {
+        let (net_dense_s, net_dense) = timed_dense(&net);
+        let top = *net_dense.eigenvalues.last().unwrap();
+        eprintln!("{label} | dense | {net_dense_s:.1} s (solve + 200 sums)");
+        compare(&label, &net, net_dense_s, Some(&net_dense), top);
+    }
+}
+
 fn bench(c: &mut Criterion) {
-    if let Ok(spec) = std::env::var("LANCZOS_BENCH_ONCE") {
-        let cells: Vec<usize> = spec.split('x').map(|v| v.parse().unwrap()).collect();
-        once([cells[0], cells[1], cells[2]]);
+    if std::env::var("LANCZOS_BENCH_ONCE").is_ok_and(|v| v == "8192") {
+        once(8192, [16, 16, 8]);
         return;
     }
-    let network = Network::new(6, 11);
-    let problem = network.problem();
-    let dense = network.dense();
-    let top = *dense.modes.eigenvalues.last().unwrap();
-    let mut g = c.benchmark_group("response_sums_N864");
+    once(2000, [8, 8, 8]);
+    let glass = glass(500);
+    let problem = glass.problem();
+    let mut g = c.benchmark_group("spectrum_glass_N500");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(20));
-    for steps in [50usize, 100] {
-        let solver = spectrum_lanczos::build(
-            &Params::from_pairs(
-                "p",
-                &format!("steps={steps},moments=2,random_vectors=1,grid=2"),
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        let r = solver.solve(&problem).unwrap();
-        let (low, across) = worst_error(&r.modes, &dense.modes, top);
-        eprintln!("lanczos steps={steps}: Krylov dim {}, max rel. error low-z {low:.2e}, across spectrum {across:.2e}", r.modes.len());
-        g.bench_function(format!("lanczos_steps{steps}"), |b| {
+    for params in ["", "vdos=false"] {
+        let solver = lanczos(params);
+        g.bench_function(format!("lanczos {params}"), |b| {
             b.iter(|| solver.solve(&problem).unwrap())
         });
     }

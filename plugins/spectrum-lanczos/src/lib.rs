@@ -1,5 +1,6 @@
-//! The `lanczos` spectrum solver (docs/theory.md Eqs. (32)–(33), large N): everything the
-//! response stage needs from D·v products alone, without eigenvectors.
+//! The `lanczos` spectrum solver (docs/theory.md Eqs. (32)–(33c), large N):
+//! everything the response stage needs from D·v products alone, without
+//! eigenvectors.
 //!
 //! **Block Gauss quadrature.** A block Krylov basis V of span{ξ, Dξ, D²ξ, …}
 //! (ξ = the six columns M^{-1/2}Ξ_a; full re-orthogonalization, dependent
@@ -10,15 +11,18 @@
 //! < 2·steps, so the resolvent sums Σ_p Ξ̂_{p,a}Ξ̂_{p,b}/(ω_p² − z) converge
 //! geometrically in the number of steps for z off the spectrum
 //! ([`nonaffine_core::Modes::resolvent_sum`] evaluates them), and the
-//! completeness sum Σ_j Ξ̂_{j,a}² = ‖ξ_a‖² holds exactly.
+//! completeness sum Σ_j Ξ̂_{j,a}² = ‖ξ_a‖² holds exactly. The run stops when
+//! the sums at z = 0, the slowest, change by less than `tolerance` over 10
+//! steps (Eq. (33a)).
 //!
 //! **Kernel polynomial VDOS.** Chebyshev moments μ_k = Tr T_k(D̃) (D̃ = D mapped
 //! to [−1, 1]) by a stochastic trace over Rademacher vectors, Jackson damping,
 //! reconstructed on a grid uniform in ω = sqrt(λ). The projected densities
 //! Σ_p Ξ̂_{p,a}² δ(λ − λ_p) use exact moments ξ_aᵀ T_k(D̃) ξ_a with the same
-//! kernel, so Γ_a = projected/density. Resolution: the Jackson kernel's width
-//! π·h/K in λ (h = half the spectral range, K = moments); statistical error of
-//! the density ≈ 1/sqrt(R·n) relative (R vectors, n = 3N).
+//! kernel (from the quadrature when K ≤ 2·steps, else from products), so
+//! Γ_a = projected/density. The moments K follow the requested resolution and
+//! the spectral width (Eq. (33b)), the random vectors R the requested error
+//! and 3N (Eq. (33c)); the error reached is reported.
 //!
 //! Memory: the Krylov basis, (6·steps)·3N doubles (N = 8192, 200 steps: 236 MB),
 //! and 60 vectors for the spectral bounds; the KPM needs 3 vectors per thread
@@ -29,46 +33,103 @@
 //! nonaffine-spectrum, example `million`).
 
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
+use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{
-    EigenvalueDensity, Modes, ModesKind, ParamError, ParamKind, ParamSpec, Params, PluginError,
-    PluginInfo, SolverError, SpectrumProblem, SpectrumResult, SpectrumSolver, SymmetricOperator,
+    EigenvalueDensity, Modes, ModesKind, NoProgress, ParamError, ParamKind, ParamSpec, Params,
+    PluginError, PluginInfo, Progress, SolverError, SpectrumProblem, SpectrumResult,
+    SpectrumSolver, SymmetricOperator,
 };
 
 /// Registry entry.
 pub const INFO: PluginInfo = PluginInfo {
     name: "lanczos",
-    version: "1",
+    version: "2",
     doc:
         "Matrix-free spectrum: block-Lanczos Gauss quadrature of the spectral measures of the six \
           Ξ̂ components (resolvent sums for the response without eigenvectors, exact for \
-          polynomials of degree < 2·steps) and a kernel-polynomial (Chebyshev, Jackson, \
-          stochastic trace) VDOS and Γ(ν). Memory ~ 6·steps·3N doubles; with the stage's \
-          `operator: matrix-free` D is never stored.",
+          polynomials of degree < 2·steps; stops when the sums at z = 0 have converged) and a \
+          kernel-polynomial (Chebyshev, Jackson, stochastic trace) VDOS and Γ(ν) whose moments \
+          follow from the requested resolution and random vectors from 3N and the requested \
+          error (docs/theory.md Eqs. (33a)–(33c)). Memory ~ 6·steps·3N doubles; with the \
+          stage's `operator: matrix-free` D is never stored.",
     params: PARAMS,
 };
+
+/// Default most block steps.
+const STEPS: u64 = 400;
+/// Default stopping tolerance of the quadrature.
+const TOLERANCE: f64 = 1e-9;
+/// Block steps between two convergence checks of the quadrature.
+const CHECK_EVERY: usize = 10;
+/// Default lowest resolved frequency of the KPM VDOS, THz.
+const RESOLUTION_THZ: f64 = 0.75;
+/// Default relative statistical error of the KPM density at its mean level.
+const VDOS_ERROR: f64 = 0.1;
+/// Lanczos steps of the spectral-bound estimate.
+const BOUND_STEPS: usize = 60;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "steps",
         kind: ParamKind::Integer,
         unit: "",
-        default: Some("150"),
-        doc: "block Lanczos steps (quadrature exact to polynomial degree 2·steps − 1)",
+        default: Some("400"),
+        doc: "most block Lanczos steps (quadrature exact to polynomial degree 2·steps − 1); \
+              fewer when `tolerance` is reached",
+    },
+    ParamSpec {
+        name: "tolerance",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("1e-9"),
+        doc: "stop the quadrature when the response sums R_ab(0) change by less than this \
+              (relative to the largest R_aa) over 10 block steps (docs/theory.md Eq. (33a)); \
+              0: always take `steps`",
+    },
+    ParamSpec {
+        name: "vdos",
+        kind: ParamKind::Bool,
+        unit: "",
+        default: Some("true"),
+        doc: "compute the KPM VDOS and Γ(ν); false: the quadrature alone (all the response \
+              stage needs), no density curves",
+    },
+    ParamSpec {
+        name: "resolution_thz",
+        kind: ParamKind::Number,
+        unit: "THz",
+        default: Some("0.75"),
+        doc: "lowest frequency the KPM VDOS resolves (Jackson width δν ≤ ν/2 above it): \
+              moments = ⌈π·half-range/δλ⌉ with δλ = (ν/15.633)² eV/(Å²·amu) \
+              (docs/theory.md Eq. (33b))",
+    },
+    ParamSpec {
+        name: "vdos_error",
+        kind: ParamKind::Number,
+        unit: "",
+        default: Some("0.1"),
+        doc: "relative statistical error of the KPM density at its mean level: random vectors \
+              = ⌈2·moments/(π^{3/2}·3N·error²)⌉ (docs/theory.md Eq. (33c)); the error reached \
+              is reported as `vdos_relative_error`",
     },
     ParamSpec {
         name: "moments",
         kind: ParamKind::Integer,
         unit: "",
-        default: Some("800"),
-        doc: "Chebyshev moments of the KPM density (resolution ~ π·half-range/moments)",
+        default: Some("(from resolution_thz)"),
+        doc: "Chebyshev moments of the KPM density (resolution ~ π·half-range/moments), \
+              overriding `resolution_thz`",
     },
     ParamSpec {
         name: "random_vectors",
         kind: ParamKind::Integer,
         unit: "",
-        default: Some("16"),
-        doc: "Rademacher vectors of the stochastic trace (error ~ 1/sqrt(vectors·3N))",
+        default: Some("(from vdos_error)"),
+        doc: "Rademacher vectors of the stochastic trace, overriding `vdos_error` (moment \
+              error ~ 1/sqrt(vectors·3N))",
     },
     ParamSpec {
         name: "grid",
@@ -88,18 +149,40 @@ const PARAMS: &[ParamSpec] = &[
 
 /// Builds the solver.
 pub fn build(params: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
-    let positive = |key: &str, default: u64| -> Result<usize, PluginError> {
-        let v = params.count_or(key, default)?;
+    let positive = |key: &str| -> Result<Option<usize>, PluginError> {
+        if !params.contains(key) {
+            return Ok(None);
+        }
+        let v = params.count_or(key, 1)?;
         if v == 0 {
             return Err(ParamError::new(params.path(key), "must be at least 1").into());
         }
-        Ok(v as usize)
+        Ok(Some(v as usize))
     };
+    let positive_number = |key: &str, default: f64| -> Result<f64, PluginError> {
+        let v = params.number_or(key, default)?;
+        if !(v > 0.0 && v.is_finite()) {
+            return Err(ParamError::new(params.path(key), "must be a positive number").into());
+        }
+        Ok(v)
+    };
+    let tolerance = params.number_or("tolerance", TOLERANCE)?;
+    if !(tolerance >= 0.0 && tolerance.is_finite()) {
+        return Err(ParamError::new(
+            params.path("tolerance"),
+            "must be ≥ 0 (0: always take `steps`)",
+        )
+        .into());
+    }
     Ok(Box::new(LanczosSolver {
-        steps: positive("steps", 150)?,
-        moments: positive("moments", 800)?.max(2),
-        random_vectors: positive("random_vectors", 16)?,
-        grid: positive("grid", 2000)?.max(2),
+        steps: positive("steps")?.unwrap_or(STEPS as usize),
+        tolerance,
+        vdos: params.bool_or("vdos", true)?,
+        resolution_thz: positive_number("resolution_thz", RESOLUTION_THZ)?,
+        vdos_error: positive_number("vdos_error", VDOS_ERROR)?,
+        moments: positive("moments")?.map(|k| k.max(2)),
+        random_vectors: positive("random_vectors")?,
+        grid: positive("grid")?.unwrap_or(2000).max(2),
         seed: params.count_or("seed", 1)?,
     }))
 }
@@ -107,16 +190,73 @@ pub fn build(params: &Params) -> Result<Box<dyn SpectrumSolver>, PluginError> {
 /// Block-Lanczos quadrature plus KPM density.
 #[derive(Clone, Debug)]
 pub struct LanczosSolver {
-    /// Block Lanczos steps.
+    /// Most block Lanczos steps.
     pub steps: usize,
-    /// Chebyshev moments.
-    pub moments: usize,
-    /// Rademacher vectors.
-    pub random_vectors: usize,
+    /// Relative change of R_ab(0) over [`CHECK_EVERY`] steps that stops the quadrature.
+    pub tolerance: f64,
+    /// Whether to compute the KPM density.
+    pub vdos: bool,
+    /// Lowest resolved frequency of the KPM VDOS, THz.
+    pub resolution_thz: f64,
+    /// Relative statistical error of the KPM density at its mean level.
+    pub vdos_error: f64,
+    /// Chebyshev moments (None: from `resolution_thz`).
+    pub moments: Option<usize>,
+    /// Rademacher vectors (None: from `vdos_error` and 3N).
+    pub random_vectors: Option<usize>,
     /// Density grid points.
     pub grid: usize,
     /// Random seed.
     pub seed: u64,
+}
+
+/// Chebyshev moments K that resolve λ to δλ = (ν/c)² (c = THz per ω unit) on
+/// a spectrum of half-width `half` (docs/theory.md Eq. (33b)): the Jackson
+/// width π·half/K equals δλ.
+pub fn moments_for_resolution(half: f64, resolution_thz: f64) -> usize {
+    let delta = (resolution_thz / THZ_PER_OMEGA_UNIT).powi(2);
+    ((std::f64::consts::PI * half / delta).ceil() as usize).max(16)
+}
+
+/// Relative standard deviation of the KPM density at its mean level, for K
+/// moments and R Rademacher vectors of order n (docs/theory.md Eq. (33c)):
+/// sqrt(2K / (π^{3/2} R n)).
+pub fn kpm_relative_error(moments: usize, vectors: usize, n: usize) -> f64 {
+    (2.0 * moments as f64 / (std::f64::consts::PI.powf(1.5) * vectors as f64 * n as f64)).sqrt()
+}
+
+/// Random vectors R for a relative error `error` of the KPM density at its
+/// mean level (inverse of [`kpm_relative_error`]), at least 1.
+pub fn vectors_for_error(moments: usize, n: usize, error: f64) -> usize {
+    let r = 2.0 * moments as f64 / (std::f64::consts::PI.powf(1.5) * n as f64 * error * error);
+    (r.ceil() as usize).max(1)
+}
+
+/// A [`Progress`] in D·v products, shared by the threads of a solve.
+struct Products<'a> {
+    sink: &'a dyn Progress,
+    done: AtomicU64,
+}
+
+impl<'a> Products<'a> {
+    fn new(sink: &'a dyn Progress, total: usize) -> Self {
+        sink.set_total(total as u64);
+        Self {
+            sink,
+            done: AtomicU64::new(0),
+        }
+    }
+    fn add(&self, products: usize) {
+        let done = self.done.fetch_add(products as u64, Ordering::Relaxed) + products as u64;
+        self.sink.set_position(done);
+    }
+    fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+    /// Replaces the estimate of what is left.
+    fn remaining(&self, products: usize) {
+        self.sink.set_total(self.done() + products as u64);
+    }
 }
 
 impl SpectrumSolver for LanczosSolver {
@@ -125,6 +265,14 @@ impl SpectrumSolver for LanczosSolver {
     }
 
     fn solve(&self, problem: &SpectrumProblem<'_>) -> Result<SpectrumResult, SolverError> {
+        self.solve_with_progress(problem, &NoProgress)
+    }
+
+    fn solve_with_progress(
+        &self,
+        problem: &SpectrumProblem<'_>,
+        progress: &dyn Progress,
+    ) -> Result<SpectrumResult, SolverError> {
         let op = problem.operator;
         let n = problem.order(INFO.name)?;
         let fail = |message: String| SolverError::Failed {
@@ -134,21 +282,98 @@ impl SpectrumSolver for LanczosSolver {
         let columns: Vec<Vec<f64>> = (0..6)
             .map(|a| problem.xi.iter().map(|r| r[a]).collect())
             .collect();
-        let quad = block_gauss_quadrature(op, &columns, self.steps).map_err(fail)?;
+        let count = Products::new(progress, BOUND_STEPS.min(n) + 6 * self.steps);
         // Spectral bounds from a random-start Lanczos run (extremes converge fast).
-        let (low, high) = extreme_eigenvalues(op, 60.min(n), self.seed);
+        progress.message("lanczos: spectral bounds");
+        let clock = Instant::now();
+        let (low, high) = extreme_eigenvalues(op, BOUND_STEPS.min(n), self.seed);
+        count.add(BOUND_STEPS.min(n));
+        let bounds_s = clock.elapsed().as_secs_f64();
+        // The KPM's size (Eqs. (33b), (33c)) from the bounds, before the
+        // quadrature: its projected moments need 2·steps ≥ K (Eq. (33a)), and
+        // steps beyond convergence cost 6 products against 6 per moment pair.
         let width = (high - low).max(f64::MIN_POSITIVE);
-        let lo = low.min(0.0) - 0.01 * width;
-        let hi = high + 0.01 * width;
-        let kpm = kpm_density(
+        let (lo, hi) = (low.min(0.0) - 0.01 * width, high + 0.01 * width);
+        let half = 0.5 * (hi - lo);
+        let kpm_size = self.vdos.then(|| {
+            let moments = self
+                .moments
+                .unwrap_or_else(|| moments_for_resolution(half, self.resolution_thz));
+            let vectors = self
+                .random_vectors
+                .unwrap_or_else(|| vectors_for_error(moments, n, self.vdos_error));
+            (moments, vectors)
+        });
+        let min_steps = match kpm_size {
+            Some((moments, _)) if moments.div_ceil(2) <= self.steps => moments.div_ceil(2),
+            _ => 0,
+        };
+        let clock = Instant::now();
+        let quad = block_quadrature(
             op,
             &columns,
-            (lo, hi),
-            self.moments,
-            self.random_vectors,
-            self.grid,
-            self.seed,
-        );
+            &Stop {
+                steps: self.steps,
+                min_steps,
+                tolerance: self.tolerance,
+            },
+            Some(&count),
+        )
+        .map_err(fail)?;
+        let quadrature_s = clock.elapsed().as_secs_f64();
+        let mut diagnostics = vec![
+            ("krylov_dimension".into(), quad.dimension as f64),
+            ("block_steps".into(), quad.steps as f64),
+            ("response_sum_change".into(), quad.change),
+            ("spectrum_low".into(), low),
+            ("spectrum_high".into(), high),
+            ("bounds_s".into(), bounds_s),
+            ("quadrature_s".into(), quadrature_s),
+        ];
+        let density = if let Some((moments, vectors)) = kpm_size {
+            // The projected moments come with the quadrature when it is exact to
+            // their degree (Eq. (33a)), or stopped short of `min_steps` because
+            // the Krylov space is invariant; otherwise from products.
+            let projected = (moments <= 2 * quad.steps || quad.steps < min_steps).then(|| {
+                (0..6)
+                    .map(|a| quad.chebyshev_moments(a, 0.5 * (lo + hi), half, moments))
+                    .collect::<Vec<_>>()
+            });
+            let products =
+                (vectors + if projected.is_some() { 0 } else { 6 }) * moments.div_ceil(2);
+            count.remaining(products);
+            progress.message(&format!(
+                "lanczos: KPM density, {moments} moments × {vectors} random vectors"
+            ));
+            let clock = Instant::now();
+            let kpm = kpm_density(
+                op,
+                &columns,
+                &Kpm {
+                    bounds: (lo, hi),
+                    moments,
+                    vectors,
+                    grid: self.grid,
+                    seed: self.seed,
+                    projected,
+                },
+                Some(&count),
+            );
+            diagnostics.extend([
+                ("kpm_s".into(), clock.elapsed().as_secs_f64()),
+                ("moments".into(), moments as f64),
+                ("random_vectors".into(), vectors as f64),
+                (
+                    "vdos_relative_error".into(),
+                    kpm_relative_error(moments, vectors, n),
+                ),
+            ]);
+            Some(kpm)
+        } else {
+            count.remaining(0);
+            None
+        };
+        diagnostics.push(("products".into(), count.done() as f64));
         Ok(SpectrumResult {
             modes: Modes {
                 eigenvalues: quad.nodes,
@@ -156,16 +381,9 @@ impl SpectrumSolver for LanczosSolver {
                 participation: Vec::new(),
                 kind: Some(ModesKind::Quadrature),
             },
-            density: Some(kpm),
+            density,
             lowest_eigenvalue: Some(low),
-            diagnostics: vec![
-                ("krylov_dimension".into(), quad.dimension as f64),
-                ("block_steps".into(), quad.steps as f64),
-                ("spectrum_low".into(), low),
-                ("spectrum_high".into(), high),
-                ("moments".into(), self.moments as f64),
-                ("random_vectors".into(), self.random_vectors as f64),
-            ],
+            diagnostics,
         })
     }
 }
@@ -181,6 +399,49 @@ pub struct Quadrature {
     pub dimension: usize,
     /// Block steps taken.
     pub steps: usize,
+    /// Largest change of R_ab(0) over the last [`CHECK_EVERY`] steps relative to
+    /// the largest R_aa (NaN when not checked): bounds the error of the
+    /// previous check, and of this rule when the convergence is geometric.
+    pub change: f64,
+}
+
+impl Quadrature {
+    /// Chebyshev moments Σ_j Ξ̂_{j,a}² T_k((θ_j − center)/half), k < `moments`:
+    /// the exact moments ξ_aᵀT_k(D̃)ξ_a for k < 2·steps (Eq. (33a)).
+    pub fn chebyshev_moments(&self, a: usize, center: f64, half: f64, moments: usize) -> Vec<f64> {
+        let mut mu = vec![0.0; moments];
+        for (theta, w) in self.nodes.iter().zip(&self.weights) {
+            let x = (theta - center) / half;
+            let weight = w[a] * w[a];
+            let (mut prev, mut cur) = (1.0, x);
+            for (k, m) in mu.iter_mut().enumerate() {
+                let t = match k {
+                    0 => 1.0,
+                    1 => x,
+                    _ => {
+                        let next = 2.0 * x * cur - prev;
+                        prev = cur;
+                        cur = next;
+                        next
+                    }
+                };
+                *m += weight * t;
+            }
+        }
+        mu
+    }
+}
+
+/// When the block quadrature stops.
+#[derive(Clone, Copy, Debug)]
+pub struct Stop {
+    /// Most block steps.
+    pub steps: usize,
+    /// Fewest block steps (the degree the KPM's projected moments need).
+    pub min_steps: usize,
+    /// Relative change of R_ab(0) over [`CHECK_EVERY`] steps below which it
+    /// stops (0: never checked).
+    pub tolerance: f64,
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -244,15 +505,101 @@ fn orthogonalize_block(candidates: &mut [Vec<f64>], basis: &[Vec<f64>]) {
     }
 }
 
-/// Block Lanczos with full re-orthogonalization from the six `columns`.
+/// Block Lanczos with full re-orthogonalization from the six `columns`,
+/// `steps` block steps.
 pub fn block_gauss_quadrature(
     op: &dyn SymmetricOperator,
     columns: &[Vec<f64>],
     steps: usize,
 ) -> Result<Quadrature, String> {
+    block_quadrature(
+        op,
+        columns,
+        &Stop {
+            steps,
+            min_steps: 0,
+            tolerance: 0.0,
+        },
+        None,
+    )
+}
+
+/// The projected matrix T (m×m, row-major) from its upper rows.
+fn projected_matrix(t_upper: &[Vec<f64>]) -> Vec<f64> {
+    let m = t_upper.len();
+    let mut t = vec![0.0; m * m];
+    for (k, row) in t_upper.iter().enumerate() {
+        for (i, v) in row.iter().enumerate() {
+            t[k * m + i] = *v;
+            t[i * m + k] = *v;
+        }
+    }
+    t
+}
+
+/// Nodes and weights of the rule of the projected matrix (Eq. (33)).
+fn gauss_rule(t_upper: &[Vec<f64>], e: &[[f64; 6]]) -> Result<(Vec<f64>, Vec<[f64; 6]>), String> {
+    let m = t_upper.len();
+    let mut t = projected_matrix(t_upper);
+    let nodes = nonaffine_lapack::symmetric_eigen_in_place(m, &mut t, true)
+        .map_err(|e| format!("eigenvalues of the {m}×{m} Krylov projection: {e}"))?;
+    // weights_j = s_jᵀ E with E = Vᵀ ξ (m×6).
+    let weights = (0..m)
+        .map(|j| {
+            let s = &t[j * m..(j + 1) * m];
+            let mut x = [0.0; 6];
+            for (si, ei) in s.iter().zip(e) {
+                for a in 0..6 {
+                    x[a] += si * ei[a];
+                }
+            }
+            x
+        })
+        .collect();
+    Ok((nodes, weights))
+}
+
+/// R_ab(0) = Σ_j Ξ̂_{j,a}Ξ̂_{j,b}/θ_j over the nodes above 1e-8 of the largest.
+fn static_sums(nodes: &[f64], weights: &[[f64; 6]]) -> [[f64; 6]; 6] {
+    let floor = 1e-8 * nodes.last().copied().unwrap_or(0.0).abs();
+    let mut r = [[0.0; 6]; 6];
+    for (theta, w) in nodes.iter().zip(weights) {
+        if *theta > floor {
+            for a in 0..6 {
+                for b in 0..6 {
+                    r[a][b] += w[a] * w[b] / theta;
+                }
+            }
+        }
+    }
+    r
+}
+
+/// Largest |a − b| entry relative to the largest diagonal |b|.
+fn relative_change(a: &[[f64; 6]; 6], b: &[[f64; 6]; 6]) -> f64 {
+    let scale = (0..6).map(|k| b[k][k].abs()).fold(0.0_f64, f64::max);
+    let diff = (0..36)
+        .map(|e| (a[e / 6][e % 6] - b[e / 6][e % 6]).abs())
+        .fold(0.0_f64, f64::max);
+    if scale > 0.0 {
+        diff / scale
+    } else {
+        f64::NAN
+    }
+}
+
+/// Block Lanczos with full re-orthogonalization from the six `columns`, until
+/// `stop`; reports its products to `count`.
+fn block_quadrature(
+    op: &dyn SymmetricOperator,
+    columns: &[Vec<f64>],
+    stop: &Stop,
+    count: Option<&Products<'_>>,
+) -> Result<Quadrature, String> {
     let n = op.dim();
     let mut basis: Vec<Vec<f64>> = Vec::new();
     let mut t_upper: Vec<Vec<f64>> = Vec::new(); // t_upper[k][i] = v_i·D v_k, i ≤ k
+    let mut e: Vec<[f64; 6]> = Vec::new(); // e[i][a] = v_i·ξ_a
     let scale = columns
         .iter()
         .map(|c| dot(c, c).sqrt())
@@ -271,7 +618,10 @@ pub fn block_gauss_quadrature(
         }
     }
     let mut taken = 0;
-    while taken < steps && !block.is_empty() && basis.len() < n {
+    let mut previous: Option<[[f64; 6]; 6]> = None;
+    let mut checked_at = 0;
+    let mut change = f64::NAN;
+    while taken < stop.steps && !block.is_empty() && basis.len() < n {
         taken += 1;
         block.truncate(n - basis.len());
         // D v for the whole block, then v_i·D v_k for every basis vector
@@ -284,6 +634,14 @@ pub fn block_gauss_quadrature(
                 w
             })
             .collect();
+        if let Some(c) = count {
+            c.add(products.len());
+        }
+        e.extend(
+            block
+                .iter()
+                .map(|v| -> [f64; 6] { std::array::from_fn(|a| dot(v, &columns[a])) }),
+        );
         let first = basis.len();
         basis.append(&mut block);
         let rows: Vec<Vec<f64>> = basis
@@ -311,39 +669,35 @@ pub fn block_gauss_quadrature(
             }
         }
         block = next;
-    }
-    let m = basis.len();
-    let mut t = vec![0.0; m * m];
-    for (k, row) in t_upper.iter().enumerate() {
-        for (i, v) in row.iter().enumerate() {
-            t[k * m + i] = *v;
-            t[i * m + k] = *v;
+        if stop.tolerance > 0.0 && taken % CHECK_EVERY == 0 && taken < stop.steps {
+            let (nodes, weights) = gauss_rule(&t_upper, &e)?;
+            let sums = static_sums(&nodes, &weights);
+            if let Some(p) = &previous {
+                change = relative_change(&sums, p);
+            }
+            previous = Some(sums);
+            checked_at = taken;
+            if let Some(c) = count {
+                c.sink.message(&format!(
+                    "lanczos: quadrature step {taken}, Krylov dimension {}, R(0) change {change:.1e}",
+                    basis.len()
+                ));
+            }
+            if change < stop.tolerance && taken >= stop.min_steps {
+                break;
+            }
         }
     }
-    let nodes = nonaffine_lapack::symmetric_eigen_in_place(m, &mut t, true)
-        .map_err(|e| format!("eigenvalues of the {m}×{m} Krylov projection: {e}"))?;
-    // E = Vᵀ ξ (m×6); weights_j = s_jᵀ E.
-    let e: Vec<[f64; 6]> = basis
-        .iter()
-        .map(|v| std::array::from_fn(|a| dot(v, &columns[a])))
-        .collect();
-    let weights = (0..m)
-        .map(|j| {
-            let s = &t[j * m..(j + 1) * m];
-            let mut x = [0.0; 6];
-            for (si, ei) in s.iter().zip(&e) {
-                for a in 0..6 {
-                    x[a] += si * ei[a];
-                }
-            }
-            x
-        })
-        .collect();
+    let (nodes, weights) = gauss_rule(&t_upper, &e)?;
+    if let Some(p) = previous.filter(|_| checked_at != taken) {
+        change = relative_change(&static_sums(&nodes, &weights), &p);
+    }
     Ok(Quadrature {
         nodes,
         weights,
-        dimension: m,
+        dimension: basis.len(),
         steps: taken,
+        change,
     })
 }
 
@@ -467,21 +821,43 @@ fn chebyshev_moments(
     mu
 }
 
+/// What the KPM density is made of.
+#[derive(Clone, Debug)]
+struct Kpm {
+    /// λ interval containing the spectrum, eV/(Å²·amu).
+    bounds: (f64, f64),
+    /// Chebyshev moments K.
+    moments: usize,
+    /// Rademacher vectors R.
+    vectors: usize,
+    /// Grid points.
+    grid: usize,
+    /// Seed of the random vectors.
+    seed: u64,
+    /// The six projected moment lists when known (from the quadrature);
+    /// None: computed from products.
+    projected: Option<Vec<Vec<f64>>>,
+}
+
 /// KPM eigenvalue density (normalised to n) and projected densities on
-/// λ ∈ `bounds` (which must contain the spectrum), on a grid uniform in sqrt(λ)
-/// from 0 to the upper bound.
-pub fn kpm_density(
+/// λ ∈ `kpm.bounds` (which must contain the spectrum), on a grid uniform in
+/// sqrt(λ) from 0 to the upper bound.
+fn kpm_density(
     op: &dyn SymmetricOperator,
     columns: &[Vec<f64>],
-    bounds: (f64, f64),
-    k_max: usize,
-    vectors: usize,
-    grid: usize,
-    seed: u64,
+    kpm: &Kpm,
+    count: Option<&Products<'_>>,
 ) -> EigenvalueDensity {
     let n = op.dim();
+    let (bounds, k_max, vectors, grid, seed) =
+        (kpm.bounds, kpm.moments, kpm.vectors, kpm.grid, kpm.seed);
     let center = 0.5 * (bounds.0 + bounds.1);
     let half = 0.5 * (bounds.1 - bounds.0);
+    let report = |_: ()| {
+        if let Some(c) = count {
+            c.add(k_max.div_ceil(2));
+        }
+    };
     // The vectors in parallel; vector v continues the SplitMix64 stream where
     // vector v − 1 stopped (the generator is a counter), and the moments are
     // summed in order, so the result does not depend on the threads.
@@ -490,7 +866,9 @@ pub fn kpm_density(
         .map(|v| {
             let mut state = seed.wrapping_add(SPLITMIX_STEP.wrapping_mul((v * n) as u64));
             let r = rademacher(n, &mut state);
-            chebyshev_moments(op, &r, center, half, k_max)
+            let mu = chebyshev_moments(op, &r, center, half, k_max);
+            report(());
+            mu
         })
         .collect();
     let mut mu = vec![0.0; k_max];
@@ -499,10 +877,17 @@ pub fn kpm_density(
             *m += x / vectors as f64;
         }
     }
-    let projected_mu: Vec<Vec<f64>> = columns
-        .par_iter()
-        .map(|c| chebyshev_moments(op, c, center, half, k_max))
-        .collect();
+    let projected_mu: Vec<Vec<f64>> = match &kpm.projected {
+        Some(p) => p.clone(),
+        None => columns
+            .par_iter()
+            .map(|c| {
+                let mu = chebyshev_moments(op, c, center, half, k_max);
+                report(());
+                mu
+            })
+            .collect(),
+    };
     let g = jackson(k_max);
     let x0 = (0.0 - center) / half;
     let zero_mu: Vec<f64> = (0..k_max)

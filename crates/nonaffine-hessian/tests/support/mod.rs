@@ -2,6 +2,7 @@
 //! matrices and the comparison statistics the criteria are stated in.
 #![allow(
     dead_code,
+    unused_imports,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::needless_range_loop
@@ -9,10 +10,7 @@
 
 use nalgebra::DMatrix;
 use nalgebra_sparse::CsrMatrix;
-use nonaffine_core::{EamForm, ParamValue, Params, Radial, Structure};
-use nonaffine_quench::QuenchProtocol;
-use potential_eam::{EamPotential, Flavor};
-use std::collections::BTreeMap;
+use nonaffine_core::{EamForm, Radial, Structure};
 
 // The lattice, generator and Cu–Zr file are the engine tests' own fixtures,
 // included as a file (see its doc comment for why not a crate).
@@ -20,30 +18,8 @@ use std::collections::BTreeMap;
 mod lattice;
 pub use lattice::{cuzr_file, Rng};
 
-/// The Cu–Zr eam/fs potential, types Cu, Zr.
-pub fn cuzr_potential() -> EamPotential {
-    EamPotential::from_file(&cuzr_file(), Flavor::Fs, &["Cu".into(), "Zr".into()]).unwrap()
-}
-
-/// The tests' Cu50Zr50 quench: `n_atoms` atoms from `seed`, melted 2 ps,
-/// cooled at 1000 K/ps, captured at 670 K and minimized to 5 bar.
-pub fn cuzr_quench_protocol(n_atoms: i64, seed: i64) -> QuenchProtocol {
-    let mut v = BTreeMap::new();
-    v.insert("n_atoms".into(), ParamValue::Integer(n_atoms));
-    let mut comp = BTreeMap::new();
-    comp.insert("Cu".to_string(), ParamValue::Number(0.5));
-    comp.insert("Zr".to_string(), ParamValue::Number(0.5));
-    v.insert("composition".into(), ParamValue::Map(comp));
-    v.insert("seed".into(), ParamValue::Integer(seed));
-    v.insert("stress_tolerance_bar".into(), ParamValue::Number(5.0));
-    v.insert("melt_time_ps".into(), ParamValue::Number(2.0));
-    v.insert("cooling_rate_k_per_ps".into(), ParamValue::Number(1000.0));
-    v.insert(
-        "capture_temperatures_k".into(),
-        ParamValue::List(vec![ParamValue::Number(670.0)]),
-    );
-    QuenchProtocol::from_params(&Params::new("protocol", v), &["Cu".into(), "Zr".into()]).unwrap()
-}
+// The Cu–Zr potential and the quench protocol of the benchmark glasses.
+pub use nonaffine_glasses::{cuzr_potential, cuzr_quench_protocol};
 
 /// A bcc lattice of `cells`³ cubic cells (edge `a` Å) with tilts (xy, xz, yz)
 /// in Å; each atom is of the second species with probability

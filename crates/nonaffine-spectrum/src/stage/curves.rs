@@ -94,6 +94,17 @@ pub(super) fn sample_curves(s: &Sample, grid: Grid, centers: &[f64], sigma: f64)
             gamma_smooth: gamma,
         };
     }
+    if s.report.modes_kind == ModesKind::Quadrature {
+        // Quadrature nodes without a density (e.g. lanczos `vdos: false`) are
+        // not eigenvalues: no curves.
+        let none = vec![f64::NAN; centers.len()];
+        return SampleCurves {
+            hist: none.clone(),
+            smooth: none,
+            gamma_shell: vec![[f64::NAN; 6]; centers.len()],
+            gamma_smooth: vec![[f64::NAN; 6]; centers.len()],
+        };
+    }
     SampleCurves {
         hist: histogram(&s.nu, grid, s.mode_count),
         smooth: gaussian_smooth(&s.nu, None, centers, sigma, s.mode_count),

@@ -60,6 +60,25 @@ use settings::{Settings, PARAMS};
 use solve::solve_sample;
 use std::time::Instant;
 
+/// The stage's progress handed to the solver of one sample: the solver's own
+/// units (e.g. D·v products) and status, prefixed with the sample.
+struct SampleProgress<'a> {
+    inner: &'a dyn nonaffine_core::Progress,
+    prefix: String,
+}
+
+impl nonaffine_core::Progress for SampleProgress<'_> {
+    fn set_total(&self, total: u64) {
+        self.inner.set_total(total);
+    }
+    fn set_position(&self, done: u64) {
+        self.inner.set_position(done);
+    }
+    fn message(&self, text: &str) {
+        self.inner.message(&format!("{}: {text}", self.prefix));
+    }
+}
+
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "spectrum",
@@ -108,6 +127,10 @@ impl Stage for SpectrumStage {
         for (k, (name, dir)) in dirs.iter().enumerate() {
             ctx.progress.message(&format!("{name}: {solver_name}"));
             let (products, built) = load_sample(dir, &set, &mut resource_notes)?;
+            let solver_progress = SampleProgress {
+                inner: ctx.progress,
+                prefix: format!("{name} ({}/{})", k + 1, dirs.len()),
+            };
             let sample = solve_sample(
                 name,
                 dir,
@@ -115,7 +138,9 @@ impl Stage for SpectrumStage {
                 built,
                 set.solver.as_ref(),
                 set.zero_tol,
+                &solver_progress,
             )?;
+            ctx.progress.set_total(dirs.len() as u64);
             if sample.report.census.negative > 0 && set.negative == "error" {
                 let c = &sample.report.census;
                 return Err(StageError::Failed(format!(

@@ -95,6 +95,7 @@ pub(super) fn solve_sample(
     built: Built,
     solver: &dyn nonaffine_core::SpectrumSolver,
     zero_tol: f64,
+    progress: &dyn nonaffine_core::Progress,
 ) -> Result<Sample, StageError> {
     let Built {
         operator: op,
@@ -128,7 +129,7 @@ pub(super) fn solve_sample(
     };
     let start = Instant::now();
     let result = solver
-        .solve(&problem)
+        .solve_with_progress(&problem, progress)
         .map_err(|e| StageError::Failed(format!("{}: {e}", dir.display())))?;
     let solve_s = start.elapsed().as_secs_f64();
     let clock = Instant::now();
@@ -155,6 +156,13 @@ pub(super) fn solve_sample(
             "{} zero modes (expected 3 translations of a periodic solid; largest |λ| among them {:.2e}, threshold {:.2e} eV/(Å²·amu))",
             census.zero, census.largest_zero_eigenvalue, census.threshold
         ));
+    }
+    if kind == ModesKind::Quadrature && result.density.is_none() {
+        warnings.push(
+            "quadrature nodes without a density (lanczos `vdos: false`): no VDOS, Γ or boson \
+             peak; modes.csv holds the full quadrature the response needs"
+                .into(),
+        );
     }
     if census.negative > 0 {
         warnings.push(format!(
