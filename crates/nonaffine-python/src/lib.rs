@@ -11,9 +11,14 @@
 //! call releases the GIL, and the potential and kernel objects are immutable,
 //! so calls from several Python threads are safe.
 
-use nonaffine_core::{Cell, MemoryKernel, ParamValue, Params, Potential, Species, Structure};
+use nonaffine_core::{
+    Cell, MemoryKernel, Modes, ModesKind, ParamValue, Params, Potential, Species, Structure,
+};
 use nonaffine_hessian::{HessianOptions, PcgOptions};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use nonaffine_response::Affine;
+use nonaffine_spectrum::analysis::frequency_thz;
+use num_complex::Complex64;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -473,6 +478,162 @@ impl PyKernel {
     }
 }
 
+/// A structure's spectrum as the response's predict mode needs it: the modes
+/// (eigenpairs or quadrature nodes with Ξ̂), Born moduli and volume, in the
+/// computing frame.
+#[pyclass(frozen, module = "nonaffine._core", name = "Spectrum")]
+struct PySpectrum {
+    modes: Arc<Modes>,
+    affine: Affine,
+}
+
+/// The `spectrum` stage's computation for one structure (as `nonaffine
+/// spectrum`, without files): `params` holds the stage's keys (`solver: {plugin:
+/// NAME, ...}`, `bins`, `nu_max_thz`, `smoothing_thz`, `zero_tolerance`,
+/// `negative_modes`). Returns the spectrum handle and a dict of arrays:
+/// `eigenvalues` (eV/(Å²·amu)), `frequencies_thz`, `projections` (M×6,
+/// eV/(Å·amu^½)), `participation`, `kind`, `nu_thz`, `vdos`, `vdos_histogram`
+/// (1/THz), `gamma`, `gamma_shell` (bins×6, eV²/(Å²·amu)), `density` (KPM
+/// or None), `lowest_eigenvalue`, `diagnostics`, `warnings`, `born_gpa`,
+/// `stress_gpa`, `volume_a3` and `report` (the sample.json text).
+#[pyfunction]
+fn spectrum<'py>(
+    py: Python<'py>,
+    potential: &PyPotential,
+    positions: PyReadonlyArray2<'py, f64>,
+    cell: PyReadonlyArray2<'py, f64>,
+    symbols: Vec<String>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<(PySpectrum, Bound<'py, PyDict>)> {
+    let pot = potential.inner.as_ref();
+    let s = structure(pot, &positions, &cell, symbols)?;
+    let params = Params::new("spectrum", params_map(params)?);
+    let (products, sp) = py
+        .detach(|| {
+            let run = nonaffine_hessian::compute(&s, pot, &HessianOptions::default())
+                .map_err(|e| chain(&e))?;
+            let sp = nonaffine_spectrum::stage::spectrum_of(
+                &run.products,
+                &params,
+                &nonaffine_registry::registry(),
+                std::path::Path::new("atoms"),
+            )
+            .map_err(|e| chain(&e))?;
+            Ok::<_, String>((run.products, sp))
+        })
+        .map_err(NonaffineError::new_err)?;
+    let modes = &sp.result.modes;
+    let out = PyDict::new(py);
+    let kind = match modes.kind.unwrap_or(ModesKind::Complete) {
+        ModesKind::Complete => "complete",
+        ModesKind::Lowest => "lowest",
+        ModesKind::Quadrature => "quadrature",
+        ModesKind::Model => "model",
+    };
+    out.set_item("kind", kind)?;
+    out.set_item("eigenvalues", modes.eigenvalues.clone().into_pyarray(py))?;
+    let nu: Vec<f64> = modes
+        .eigenvalues
+        .iter()
+        .map(|&l| frequency_thz(l))
+        .collect();
+    out.set_item("frequencies_thz", nu.into_pyarray(py))?;
+    out.set_item("projections", matrix(py, &modes.projections))?;
+    out.set_item(
+        "participation",
+        modes.participation.clone().into_pyarray(py),
+    )?;
+    out.set_item("nu_thz", sp.nu_thz.into_pyarray(py))?;
+    out.set_item("vdos", sp.vdos.into_pyarray(py))?;
+    out.set_item("vdos_histogram", sp.vdos_histogram.into_pyarray(py))?;
+    out.set_item("gamma", matrix(py, &sp.gamma))?;
+    out.set_item("gamma_shell", matrix(py, &sp.gamma_shell))?;
+    match &sp.result.density {
+        Some(d) => {
+            let density = PyDict::new(py);
+            density.set_item("lambda", d.lambda.clone().into_pyarray(py))?;
+            density.set_item("density", d.density.clone().into_pyarray(py))?;
+            density.set_item(
+                "zero_mode_density",
+                d.zero_mode_density.clone().into_pyarray(py),
+            )?;
+            density.set_item("projected", matrix(py, &d.projected))?;
+            density.set_item("resolution", d.resolution)?;
+            out.set_item("density", density)?;
+        }
+        None => out.set_item("density", py.None())?,
+    }
+    out.set_item("lowest_eigenvalue", sp.result.lowest_eigenvalue)?;
+    let diagnostics = PyDict::new(py);
+    for (k, v) in &sp.result.diagnostics {
+        diagnostics.set_item(k, v)?;
+    }
+    out.set_item("diagnostics", diagnostics)?;
+    out.set_item("warnings", sp.warnings.clone())?;
+    out.set_item("born_gpa", matrix(py, &products.born_gpa))?;
+    out.set_item("stress_gpa", products.stress_gpa.to_vec().into_pyarray(py))?;
+    out.set_item("volume_a3", products.volume_a3())?;
+    let report = serde_json::to_string(&sp.report)
+        .map_err(|e| NonaffineError::new_err(format!("the spectrum report: {e}")))?;
+    out.set_item("report", report)?;
+    let handle = PySpectrum {
+        affine: Affine {
+            born_gpa: products.born_gpa,
+            volume_a3: products.volume_a3(),
+        },
+        modes: Arc::new(sp.result.modes),
+    };
+    Ok((handle, out))
+}
+
+/// The response's predict mode (docs/theory.md Eq. (42)) at each ω (rad/ps)
+/// with `kernel` in ps: C*(ω) (n×6×6, GPa, complex; the η convention, in the
+/// computing frame) and its Voigt-averaged bulk, shear and Young's moduli.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn modulus<'py>(
+    py: Python<'py>,
+    spectrum: &PySpectrum,
+    kernel: &PyKernel,
+    omega: PyReadonlyArray1<'py, f64>,
+) -> PyResult<(
+    Bound<'py, PyArray3<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+)> {
+    let omega = omega.as_array().to_vec();
+    if let Some(w) = omega.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+        return Err(NonaffineError::new_err(format!(
+            "omega {w} rad/ps: frequencies must be finite and ≥ 0"
+        )));
+    }
+    let (modes, affine, k) = (&spectrum.modes, &spectrum.affine, &kernel.inner);
+    let moduli: Vec<[[Complex64; 6]; 6]> = py.detach(|| {
+        omega
+            .iter()
+            .map(|&w| {
+                nonaffine_response::predict::predicted_moduli(affine, modes.as_ref(), k.as_ref(), w)
+            })
+            .collect()
+    });
+    let n = moduli.len();
+    let c = numpy::ndarray::Array3::from_shape_fn((n, 6, 6), |(p, a, b)| moduli[p][a][b]);
+    let iso = |f: &dyn Fn(&nonaffine_response::Isotropic) -> Complex64| {
+        moduli
+            .iter()
+            .map(|m| f(&nonaffine_response::Isotropic::from_voigt(m)))
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    };
+    Ok((
+        c.into_pyarray(py),
+        iso(&|i| i.bulk),
+        iso(&|i| i.shear),
+        iso(&|i| i.young),
+    ))
+}
+
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -483,6 +644,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(hessian, m)?)?;
     m.add_function(wrap_pyfunction!(kww, m)?)?;
+    m.add_class::<PySpectrum>()?;
+    m.add_function(wrap_pyfunction!(spectrum, m)?)?;
+    m.add_function(wrap_pyfunction!(modulus, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

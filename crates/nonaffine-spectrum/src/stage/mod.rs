@@ -39,12 +39,14 @@
 //! | `figures` | the VDOS, boson-peak and Γ plots |
 
 mod curves;
+mod direct;
 mod figures;
 mod inputs;
 mod report;
 mod settings;
 mod solve;
 
+pub use direct::{spectrum_of, SampleSpectrum};
 pub use solve::{SampleReport, Timings};
 
 use crate::analysis::boson_peak;
@@ -57,7 +59,7 @@ use report::{
     TotalTimings,
 };
 use settings::{Settings, PARAMS};
-use solve::solve_sample;
+use solve::{solve_sample, Sample};
 use std::time::Instant;
 
 /// Registry entry of the stage.
@@ -84,7 +86,7 @@ impl Stage for SpectrumStage {
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let started = Instant::now();
-        let set = Settings::read(ctx)?;
+        let set = Settings::read(ctx.params, ctx.registry)?;
         let solver_name = &set.solver_name;
 
         let dirs = structure_dirs(ctx)?;
@@ -108,18 +110,7 @@ impl Stage for SpectrumStage {
                 set.solver.as_ref(),
                 set.zero_tol,
             )?;
-            if sample.report.census.negative > 0 && set.negative == "error" {
-                let c = &sample.report.census;
-                return Err(StageError::Failed(format!(
-                    "{}: {} negative eigenvalue(s) beyond round-off (most negative λ = {:.3e} eV/(Å²·amu), ν = {:.3}i THz): \
-                     the structure is not at a minimum; minimize it to a tighter force tolerance, \
-                     or set `negative_modes: exclude` to leave these modes out",
-                    dir.display(),
-                    c.negative,
-                    c.most_negative_eigenvalue.unwrap_or(0.0),
-                    c.most_negative_thz.unwrap_or(0.0)
-                )));
-            }
+            refuse_negative_modes(&sample, dir, &set)?;
             samples.push(sample);
             ctx.progress.set_position(k as u64 + 1);
         }
@@ -211,4 +202,26 @@ impl Stage for SpectrumStage {
             avg.debye_for_mean.as_ref(),
         ))
     }
+}
+
+/// With `negative_modes: error`, an error naming the sample's folder `dir`
+/// when it has negative eigenvalues beyond round-off.
+fn refuse_negative_modes(
+    sample: &Sample,
+    dir: &std::path::Path,
+    set: &Settings,
+) -> Result<(), StageError> {
+    let c = &sample.report.census;
+    if c.negative == 0 || set.negative != "error" {
+        return Ok(());
+    }
+    Err(StageError::Failed(format!(
+        "{}: {} negative eigenvalue(s) beyond round-off (most negative λ = {:.3e} eV/(Å²·amu), ν = {:.3}i THz): \
+         the structure is not at a minimum; minimize it to a tighter force tolerance, \
+         or set `negative_modes: exclude` to leave these modes out",
+        dir.display(),
+        c.negative,
+        c.most_negative_eigenvalue.unwrap_or(0.0),
+        c.most_negative_thz.unwrap_or(0.0)
+    )))
 }
