@@ -17,6 +17,11 @@ may run from several threads at once. Library errors are raised as
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -46,6 +51,8 @@ __all__ = [
     "spectrum",
     "Modulus",
     "modulus",
+    "run_workflow",
+    "lammps_worker",
 ]
 __version__ = _core.__version__
 
@@ -302,3 +309,49 @@ def modulus(spectrum: Spectrum, kernel: Kernel, omega) -> Modulus:
         young=young.reshape(shape),
         uniaxial=c[:, 0, 0].reshape(shape),
     )
+
+
+def lammps_worker() -> Optional[str]:
+    """The LAMMPS worker that :func:`run_workflow` starts: ``$NONAFFINE_LAMMPS_WORKER``,
+    else the ``nonaffine-lammps-worker`` script this package installs (in the
+    environment's scripts folder), else one on ``PATH``; None when there is none."""
+    env = os.environ.get("NONAFFINE_LAMMPS_WORKER")
+    if env:
+        return env
+    name = _core.LAMMPS_WORKER
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which(name)
+
+
+def run_workflow(path: Union[str, os.PathLike], out: Optional[Union[str, os.PathLike]] = None, jobs: Optional[int] = None) -> dict:
+    """Runs a workflow YAML file as ``nonaffine run PATH [--out OUT] [-j JOBS]``
+    does (every fresh stage from the cache or the store ``.store`` beside the
+    run folder) and returns the run report: ``workflow``, ``out_dir``,
+    ``report`` (report.md), ``manifest`` (manifest.json), ``seconds`` and
+    ``stages``, one dict per job with ``stage``, ``branch``, ``dir``,
+    ``status`` (``ran``, ``cached``, ``stored``), ``reason``, ``seconds``,
+    ``key``. LAMMPS stages run in the worker :func:`lammps_worker` finds; when
+    there is none they fail with a :class:`NonaffineError` saying so."""
+    worker = lammps_worker()
+    saved = os.environ.get("NONAFFINE_LAMMPS_WORKER")
+    if worker is not None:
+        os.environ["NONAFFINE_LAMMPS_WORKER"] = worker
+    try:
+        text = _core.run_workflow(os.fspath(path), None if out is None else os.fspath(out), jobs)
+    except NonaffineError as e:
+        if worker is None and "nonaffine-lammps-worker" in str(e):
+            raise NonaffineError(
+                f"{e}\nnonaffine's Python package installs the LAMMPS worker as the script "
+                f"`{_core.LAMMPS_WORKER}` in {sysconfig.get_path('scripts')}; it is not there nor on PATH: "
+                "reinstall the package (python -m pip install ./python) or set NONAFFINE_LAMMPS_WORKER"
+            ) from None
+        raise
+    finally:
+        if saved is None:
+            os.environ.pop("NONAFFINE_LAMMPS_WORKER", None)
+        else:
+            os.environ["NONAFFINE_LAMMPS_WORKER"] = saved
+    return json.loads(text)

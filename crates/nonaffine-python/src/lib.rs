@@ -634,6 +634,84 @@ fn modulus<'py>(
     ))
 }
 
+/// Runs the workflow file `path` into `out` (default `runs/<workflow name>`),
+/// reusing the store `.store` beside it, up to `jobs` jobs at once, as
+/// `nonaffine run` does; returns the run report as JSON text: `workflow`,
+/// `out_dir`, `report`, `manifest`, `seconds` and per job `stage`, `branch`,
+/// `dir`, `status` (ran, cached, stored), `reason`, `seconds`, `key`.
+#[pyfunction]
+#[pyo3(signature = (path, out=None, jobs=None))]
+fn run_workflow(
+    py: Python<'_>,
+    path: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> PyResult<String> {
+    use nonaffine_workflow::Status;
+    let registry = nonaffine_registry::registry();
+    let workflow = nonaffine_workflow::Workflow::load(&path, &registry)
+        .map_err(|e| NonaffineError::new_err(e.to_string()))?;
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("runs").join(&workflow.name));
+    let store = match out_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(".store"),
+        _ => PathBuf::from(".store"),
+    };
+    let options = nonaffine_workflow::RunOptions {
+        out_dir,
+        force: Vec::new(),
+        jobs: jobs.unwrap_or(1),
+        store: Some(store),
+    };
+    let report = py
+        .detach(|| {
+            nonaffine_workflow::run(&workflow, &registry, &options, &nonaffine_workflow::Quiet)
+        })
+        .map_err(|e| {
+            NonaffineError::new_err(format!(
+                "running workflow {}: {}",
+                path.display(),
+                chain(&e)
+            ))
+        })?;
+    let stages: Vec<serde_json::Value> = report
+        .outcomes
+        .iter()
+        .map(|o| {
+            let (status, reason) = match &o.status {
+                Status::Cached => ("cached", None),
+                Status::Stored => ("stored", None),
+                Status::Ran(r) => ("ran", Some(r.to_string())),
+            };
+            serde_json::json!({
+                "stage": o.stage,
+                "branch": o.branch,
+                "dir": report.out_dir.join(&o.dir),
+                "status": status,
+                "reason": reason,
+                "seconds": o.record.seconds,
+                "key": o.record.key,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "workflow": report.workflow,
+        "out_dir": report.out_dir,
+        "report": report.out_dir.join("report.md"),
+        "manifest": report.out_dir.join("manifest.json"),
+        "seconds": report.seconds,
+        "stages": stages,
+    });
+    Ok(value.to_string())
+}
+
+/// The LAMMPS worker's entry point (`nonaffine-lammps-worker --job FILE --log
+/// FILE`, reading the process' arguments), for the script the package installs:
+/// the worker runs in a process of its own, never in a caller's. Returns the exit code.
+#[pyfunction]
+fn lammps_worker(py: Python<'_>) -> i32 {
+    py.detach(nonaffine_lammps::worker::main)
+}
+
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -647,6 +725,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySpectrum>()?;
     m.add_function(wrap_pyfunction!(spectrum, m)?)?;
     m.add_function(wrap_pyfunction!(modulus, m)?)?;
+    m.add_function(wrap_pyfunction!(run_workflow, m)?)?;
+    m.add_function(wrap_pyfunction!(lammps_worker, m)?)?;
+    m.add("LAMMPS_WORKER", nonaffine_lammps::supervisor::WORKER_NAME)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
