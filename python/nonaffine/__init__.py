@@ -16,7 +16,14 @@ may run from several threads at once. Library errors are raised as
 
 from __future__ import annotations
 
-from typing import Any, Union
+import json
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -40,6 +47,12 @@ __all__ = [
     "get_relaxed_elastic_constants",
     "kww",
     "kernel",
+    "Spectrum",
+    "spectrum",
+    "Modulus",
+    "modulus",
+    "run_workflow",
+    "lammps_worker",
 ]
 __version__ = _core.__version__
 
@@ -156,3 +169,189 @@ class Kernel:
 def kernel(plugin: str, **params: Any) -> Kernel:
     """The memory kernel ``plugin`` with ``params``; see :class:`Kernel`."""
     return Kernel(plugin, **params)
+
+
+# The `spectrum` stage's own keys; every other keyword goes to the solver.
+_STAGE_KEYS = ("bins", "nu_max_thz", "smoothing_thz", "zero_tolerance", "negative_modes")
+
+
+def _voigt_vectors_back(f, v: np.ndarray) -> np.ndarray:
+    """(M, 6) Voigt-indexed rows (e.g. Ξ̂_p) in the computing frame → the caller's."""
+    if f.rotation is None or len(v) == 0:
+        return v
+    return tensor2_to_voigt(f.tensor2(voigt_to_tensor2(v)))
+
+
+class Spectrum:
+    """The spectrum of one structure (docs/theory.md §4), as the ``spectrum``
+    stage computes it for one sample.
+
+    Attributes (units: λ = ω² in eV/(Å²·amu), ν in THz):
+
+    - ``solver``, ``kind``: the solver plugin, and what the entries are:
+      ``"complete"`` (every eigenpair, ``dense``), ``"lowest"`` (``arpack``),
+      ``"quadrature"`` (``lanczos``: Gauss quadrature nodes and weights, not
+      eigenvalues), ``"model"`` (``debye``);
+    - ``eigenvalues`` (also ``nodes``), ``frequencies_thz`` (ν = sqrt(λ)·15.633,
+      negative for λ < 0), ``projections`` Ξ̂_{p,a} (M, 6) in eV/(Å·amu^½),
+      Voigt a in the caller's frame, ``weights`` Ξ̂_{p,a}Ξ̂_{p,b} (M, 6, 6),
+      ``participation`` (empty when the solver has no eigenvectors);
+    - ``nu_thz`` (grid centres), ``vdos`` (Gaussian-smoothed, or KPM, 1/THz,
+      normalised over the 3N − 3 non-zero modes), ``vdos_histogram`` (NaN for
+      KPM), ``gamma``, ``gamma_shell`` Γ_a(ν) (bins, 6) in eV²/(Å²·amu);
+    - ``density``: the KPM eigenvalue density (``lanczos``) as a dict
+      ``lambda``, ``density``, ``zero_mode_density``, ``projected``,
+      ``resolution``, or None;
+    - ``born_gpa``, ``stress_gpa``, ``volume_a3``, ``report`` (the stage's
+      per-sample report: mode census, Debye model, boson peak, relaxed moduli
+      from the modes, completeness, timings, warnings), ``warnings``,
+      ``diagnostics``.
+
+    Γ and the KPM projected densities are diagonal in a (Ξ̂_a²); for a cell
+    that is not in LAMMPS' orientation they refer to the axes of that
+    orientation (``rotation`` R maps the caller's vectors to it), while
+    ``projections``, ``weights``, ``born_gpa``, ``stress_gpa`` and
+    :func:`modulus` are in the caller's frame.
+    """
+
+    def __init__(self, solver: str, handle, data: dict, f) -> None:
+        self.solver = solver
+        self._handle = handle
+        self._frame = f
+        self.rotation: Optional[np.ndarray] = f.rotation
+        self.kind: str = data["kind"]
+        self.eigenvalues: np.ndarray = data["eigenvalues"]
+        self.frequencies_thz: np.ndarray = data["frequencies_thz"]
+        self.projections: np.ndarray = _voigt_vectors_back(f, data["projections"])
+        self.participation: np.ndarray = data["participation"]
+        self.nu_thz: np.ndarray = data["nu_thz"]
+        self.vdos: np.ndarray = data["vdos"]
+        self.vdos_histogram: np.ndarray = data["vdos_histogram"]
+        self.gamma: np.ndarray = data["gamma"]
+        self.gamma_shell: np.ndarray = data["gamma_shell"]
+        self.density: Optional[dict] = data["density"]
+        self.lowest_eigenvalue: Optional[float] = data["lowest_eigenvalue"]
+        self.diagnostics: dict = data["diagnostics"]
+        self.warnings: list = data["warnings"]
+        self.born_gpa: np.ndarray = _moduli_back(f, data["born_gpa"])
+        self.stress_gpa: np.ndarray = _voigt_vectors_back(f, data["stress_gpa"][None, :])[0]
+        self.volume_a3: float = data["volume_a3"]
+        self.report: dict = json.loads(data["report"])
+
+    @property
+    def nodes(self) -> np.ndarray:
+        """The quadrature nodes (``lanczos``) or eigenvalues, eV/(Å²·amu)."""
+        return self.eigenvalues
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Ξ̂_{p,a} Ξ̂_{p,b}, (M, 6, 6) in eV²/(Å²·amu): the quadrature weights
+        of the spectral measures (``lanczos``), or the products of the
+        projections of the eigenmodes."""
+        return self.projections[:, :, None] * self.projections[:, None, :]
+
+    def __repr__(self) -> str:
+        return f"Spectrum(solver={self.solver!r}, kind={self.kind!r}, entries={len(self.eigenvalues)})"
+
+
+def spectrum(atoms: Any, potential: Potential, solver: str = "dense", **params: Any) -> Spectrum:
+    """The spectrum of the mass-weighted Hessian of ``atoms`` with the solver
+    plugin ``solver`` (``dense``, ``arpack``, ``lanczos``, ``debye``), as
+    ``nonaffine spectrum --solver NAME -p ...`` computes it: ``bins``,
+    ``nu_max_thz``, ``smoothing_thz``, ``zero_tolerance`` and
+    ``negative_modes`` are the stage's parameters, every other keyword the
+    solver's (``nonaffine plugins``), e.g. ``spectrum(atoms, pot, "lanczos",
+    steps=60)``. See :class:`Spectrum`."""
+    f = _frame(atoms)
+    stage = {k: v for k, v in params.items() if k in _STAGE_KEYS}
+    stage["solver"] = {"plugin": solver, **{k: v for k, v in params.items() if k not in _STAGE_KEYS}}
+    handle, data = _core.spectrum(potential, f.positions, f.cell, f.symbols, stage)
+    return Spectrum(solver, handle, data, f)
+
+
+@dataclass(frozen=True)
+class Modulus:
+    """C*(ω) of one structure (the response's predict mode), GPa, complex:
+    storage = real part, loss = imaginary part.
+
+    ``omega_rad_per_ps`` as given; ``moduli`` C*_ab(ω) (..., 6, 6) Voigt in
+    the caller's frame (the η convention of docs/theory.md Eq. (42));
+    ``bulk``, ``shear`` (Voigt averages K*, G*), ``young`` 9K*G*/(3K* + G*)
+    and ``uniaxial`` C*_11, each shaped like ``omega``."""
+
+    omega_rad_per_ps: np.ndarray
+    moduli: np.ndarray
+    bulk: np.ndarray
+    shear: np.ndarray
+    young: np.ndarray
+    uniaxial: np.ndarray
+
+
+def modulus(spectrum: Spectrum, kernel: Kernel, omega) -> Modulus:
+    """C*_ab(ω) = C^B_ab − (1/V) Σ_p Ξ̂_{p,a}Ξ̂_{p,b} / (ω_p² − ω² + iων̃(ω))
+    (docs/theory.md Eq. (42)) at ω in rad/ps, with the memory kernel in ps
+    (its ν̃ in 1/ps; e.g. ``kernel("markovian", nu0=1/τ_d)`` is LAMMPS'
+    ``fix langevin`` with damping time τ_d ps): the parameter-free prediction
+    of the ``response`` stage's ``modes: [predict]``. ω → 0 gives the relaxed
+    moduli of the modes, ω → ∞ the Born moduli. A spectrum of the lowest
+    modes only (``arpack``) lacks the stiff modes' share."""
+    w = np.asarray(omega, dtype=np.float64)
+    c, bulk, shear, young = _core.modulus(spectrum._handle, kernel._k, np.ascontiguousarray(w.ravel()))
+    f = spectrum._frame
+    if f.rotation is not None:
+        c = tensor4_to_voigt(f.tensor4(voigt_to_tensor4(c)))
+    shape = w.shape
+    return Modulus(
+        omega_rad_per_ps=w,
+        moduli=c.reshape(shape + (6, 6)),
+        bulk=bulk.reshape(shape),
+        shear=shear.reshape(shape),
+        young=young.reshape(shape),
+        uniaxial=c[:, 0, 0].reshape(shape),
+    )
+
+
+def lammps_worker() -> Optional[str]:
+    """The LAMMPS worker that :func:`run_workflow` starts: ``$NONAFFINE_LAMMPS_WORKER``,
+    else the ``nonaffine-lammps-worker`` script this package installs (in the
+    environment's scripts folder), else one on ``PATH``; None when there is none."""
+    env = os.environ.get("NONAFFINE_LAMMPS_WORKER")
+    if env:
+        return env
+    name = _core.LAMMPS_WORKER
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which(name)
+
+
+def run_workflow(path: Union[str, os.PathLike], out: Optional[Union[str, os.PathLike]] = None, jobs: Optional[int] = None) -> dict:
+    """Runs a workflow YAML file as ``nonaffine run PATH [--out OUT] [-j JOBS]``
+    does (every fresh stage from the cache or the store ``.store`` beside the
+    run folder) and returns the run report: ``workflow``, ``out_dir``,
+    ``report`` (report.md), ``manifest`` (manifest.json), ``seconds`` and
+    ``stages``, one dict per job with ``stage``, ``branch``, ``dir``,
+    ``status`` (``ran``, ``cached``, ``stored``), ``reason``, ``seconds``,
+    ``key``. LAMMPS stages run in the worker :func:`lammps_worker` finds; when
+    there is none they fail with a :class:`NonaffineError` saying so."""
+    worker = lammps_worker()
+    saved = os.environ.get("NONAFFINE_LAMMPS_WORKER")
+    if worker is not None:
+        os.environ["NONAFFINE_LAMMPS_WORKER"] = worker
+    try:
+        text = _core.run_workflow(os.fspath(path), None if out is None else os.fspath(out), jobs)
+    except NonaffineError as e:
+        if worker is None and "nonaffine-lammps-worker" in str(e):
+            raise NonaffineError(
+                f"{e}\nnonaffine's Python package installs the LAMMPS worker as the script "
+                f"`{_core.LAMMPS_WORKER}` in {sysconfig.get_path('scripts')}; it is not there nor on PATH: "
+                "reinstall the package (python -m pip install ./python) or set NONAFFINE_LAMMPS_WORKER"
+            ) from None
+        raise
+    finally:
+        if saved is None:
+            os.environ.pop("NONAFFINE_LAMMPS_WORKER", None)
+        else:
+            os.environ["NONAFFINE_LAMMPS_WORKER"] = saved
+    return json.loads(text)

@@ -58,11 +58,11 @@ class Frame:
         return np.einsum("ai,bj,ck,...abc->...ijk", r, r, r, t)
 
     def tensor4(self, t: np.ndarray) -> np.ndarray:
-        """(3, 3, 3, 3) rank-4 tensors rotated back."""
+        """(..., 3, 3, 3, 3) rank-4 tensors rotated back."""
         if self.rotation is None:
             return t
         r = self.rotation
-        return np.einsum("ai,bj,ck,dl,abcd->ijkl", r, r, r, r, t)
+        return np.einsum("ai,bj,ck,dl,...abcd->...ijkl", r, r, r, r, t)
 
 
 def _float_array(x: Any, name: str, shape: tuple) -> np.ndarray:
@@ -138,17 +138,19 @@ def tensor2_to_voigt(t: np.ndarray) -> np.ndarray:
     return np.stack([t[..., i, j] for i, j in VOIGT], axis=-1)
 
 
+# Voigt index of each tensor index pair.
+_VOIGT_OF = np.array([[0, 5, 4], [5, 1, 3], [4, 3, 2]])
+_I = np.array([i for i, _ in VOIGT])
+_J = np.array([j for _, j in VOIGT])
+
+
 def voigt_to_tensor4(c: np.ndarray) -> np.ndarray:
-    """6×6 Voigt moduli → C_ijkl (3, 3, 3, 3) with its minor symmetries."""
-    t = np.empty((3, 3, 3, 3))
-    for a, (i, j) in enumerate(VOIGT):
-        for b, (k, l) in enumerate(VOIGT):
-            for p, q in ((i, j), (j, i)):
-                for r, s in ((k, l), (l, k)):
-                    t[p, q, r, s] = c[a, b]
-    return t
+    """(..., 6, 6) Voigt moduli (real or complex) → C_ijkl (..., 3, 3, 3, 3)
+    with its minor symmetries."""
+    c = np.asarray(c)
+    return c[..., _VOIGT_OF[:, :, None, None], _VOIGT_OF[None, None, :, :]]
 
 
 def tensor4_to_voigt(t: np.ndarray) -> np.ndarray:
-    """C_ijkl → 6×6 Voigt moduli."""
-    return np.array([[t[i, j, k, l] for (k, l) in VOIGT] for (i, j) in VOIGT])
+    """C_ijkl (..., 3, 3, 3, 3) → (..., 6, 6) Voigt moduli."""
+    return np.asarray(t)[..., _I[:, None], _J[:, None], _I[None, :], _J[None, :]]

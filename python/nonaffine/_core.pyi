@@ -63,3 +63,26 @@ def hessian(
 def kww(
     beta: float, omega: npt.NDArray[np.float64]
 ) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+LAMMPS_WORKER: str
+
+class Spectrum:
+    """A structure's modes, Born moduli and volume (the computing frame)."""
+
+def spectrum(
+    potential: Potential,
+    positions: npt.NDArray[np.float64],
+    cell: npt.NDArray[np.float64],
+    symbols: Sequence[str],
+    params: dict[str, Any],
+) -> Tuple[Spectrum, dict[str, Any]]: ...
+def modulus(
+    spectrum: Spectrum, kernel: Kernel, omega: npt.NDArray[np.float64]
+) -> Tuple[
+    npt.NDArray[np.complex128],
+    npt.NDArray[np.complex128],
+    npt.NDArray[np.complex128],
+    npt.NDArray[np.complex128],
+]: ...
+def run_workflow(path: str, out: Optional[str] = None, jobs: Optional[int] = None) -> str: ...
+def lammps_worker() -> int: ...

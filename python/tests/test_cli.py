@@ -33,10 +33,10 @@ def write_data(path: Path, s) -> None:
         f"{len(s['symbols'])} atoms",
         "2 atom types",
         "",
-        f"0 {c[0, 0]!r} xlo xhi",
-        f"0 {c[1, 1]!r} ylo yhi",
-        f"0 {c[2, 2]!r} zlo zhi",
-        f"{c[1, 0]!r} {c[2, 0]!r} {c[2, 1]!r} xy xz yz",
+        f"0 {float(c[0, 0])!r} xlo xhi",
+        f"0 {float(c[1, 1])!r} ylo yhi",
+        f"0 {float(c[2, 2])!r} zlo zhi",
+        f"{float(c[1, 0])!r} {float(c[2, 0])!r} {float(c[2, 1])!r} xy xz yz",
         "",
         "Masses",
         "",
@@ -47,7 +47,7 @@ def write_data(path: Path, s) -> None:
         "",
     ]
     for i, (e, p) in enumerate(zip(s["symbols"], s["positions"])):
-        lines.append(f"{i + 1} {1 if e == 'Cu' else 2} {p[0]!r} {p[1]!r} {p[2]!r}")
+        lines.append(f"{i + 1} {1 if e == 'Cu' else 2} {float(p[0])!r} {float(p[1])!r} {float(p[2])!r}")
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -11,9 +11,14 @@
 //! call releases the GIL, and the potential and kernel objects are immutable,
 //! so calls from several Python threads are safe.
 
-use nonaffine_core::{Cell, MemoryKernel, ParamValue, Params, Potential, Species, Structure};
+use nonaffine_core::{
+    Cell, MemoryKernel, Modes, ModesKind, ParamValue, Params, Potential, Species, Structure,
+};
 use nonaffine_hessian::{HessianOptions, PcgOptions};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use nonaffine_response::Affine;
+use nonaffine_spectrum::analysis::frequency_thz;
+use num_complex::Complex64;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -473,6 +478,240 @@ impl PyKernel {
     }
 }
 
+/// A structure's spectrum as the response's predict mode needs it: the modes
+/// (eigenpairs or quadrature nodes with Ξ̂), Born moduli and volume, in the
+/// computing frame.
+#[pyclass(frozen, module = "nonaffine._core", name = "Spectrum")]
+struct PySpectrum {
+    modes: Arc<Modes>,
+    affine: Affine,
+}
+
+/// The `spectrum` stage's computation for one structure (as `nonaffine
+/// spectrum`, without files): `params` holds the stage's keys (`solver: {plugin:
+/// NAME, ...}`, `bins`, `nu_max_thz`, `smoothing_thz`, `zero_tolerance`,
+/// `negative_modes`). Returns the spectrum handle and a dict of arrays:
+/// `eigenvalues` (eV/(Å²·amu)), `frequencies_thz`, `projections` (M×6,
+/// eV/(Å·amu^½)), `participation`, `kind`, `nu_thz`, `vdos`, `vdos_histogram`
+/// (1/THz), `gamma`, `gamma_shell` (bins×6, eV²/(Å²·amu)), `density` (KPM
+/// or None), `lowest_eigenvalue`, `diagnostics`, `warnings`, `born_gpa`,
+/// `stress_gpa`, `volume_a3` and `report` (the sample.json text).
+#[pyfunction]
+fn spectrum<'py>(
+    py: Python<'py>,
+    potential: &PyPotential,
+    positions: PyReadonlyArray2<'py, f64>,
+    cell: PyReadonlyArray2<'py, f64>,
+    symbols: Vec<String>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<(PySpectrum, Bound<'py, PyDict>)> {
+    let pot = potential.inner.as_ref();
+    let s = structure(pot, &positions, &cell, symbols)?;
+    let params = Params::new("spectrum", params_map(params)?);
+    let (products, sp) = py
+        .detach(|| {
+            let run = nonaffine_hessian::compute(&s, pot, &HessianOptions::default())
+                .map_err(|e| chain(&e))?;
+            let sp = nonaffine_spectrum::stage::spectrum_of(
+                &run.products,
+                &params,
+                &nonaffine_registry::registry(),
+                std::path::Path::new("atoms"),
+            )
+            .map_err(|e| chain(&e))?;
+            Ok::<_, String>((run.products, sp))
+        })
+        .map_err(NonaffineError::new_err)?;
+    let modes = &sp.result.modes;
+    let out = PyDict::new(py);
+    let kind = match modes.kind.unwrap_or(ModesKind::Complete) {
+        ModesKind::Complete => "complete",
+        ModesKind::Lowest => "lowest",
+        ModesKind::Quadrature => "quadrature",
+        ModesKind::Model => "model",
+    };
+    out.set_item("kind", kind)?;
+    out.set_item("eigenvalues", modes.eigenvalues.clone().into_pyarray(py))?;
+    let nu: Vec<f64> = modes
+        .eigenvalues
+        .iter()
+        .map(|&l| frequency_thz(l))
+        .collect();
+    out.set_item("frequencies_thz", nu.into_pyarray(py))?;
+    out.set_item("projections", matrix(py, &modes.projections))?;
+    out.set_item(
+        "participation",
+        modes.participation.clone().into_pyarray(py),
+    )?;
+    out.set_item("nu_thz", sp.nu_thz.into_pyarray(py))?;
+    out.set_item("vdos", sp.vdos.into_pyarray(py))?;
+    out.set_item("vdos_histogram", sp.vdos_histogram.into_pyarray(py))?;
+    out.set_item("gamma", matrix(py, &sp.gamma))?;
+    out.set_item("gamma_shell", matrix(py, &sp.gamma_shell))?;
+    match &sp.result.density {
+        Some(d) => {
+            let density = PyDict::new(py);
+            density.set_item("lambda", d.lambda.clone().into_pyarray(py))?;
+            density.set_item("density", d.density.clone().into_pyarray(py))?;
+            density.set_item(
+                "zero_mode_density",
+                d.zero_mode_density.clone().into_pyarray(py),
+            )?;
+            density.set_item("projected", matrix(py, &d.projected))?;
+            density.set_item("resolution", d.resolution)?;
+            out.set_item("density", density)?;
+        }
+        None => out.set_item("density", py.None())?,
+    }
+    out.set_item("lowest_eigenvalue", sp.result.lowest_eigenvalue)?;
+    let diagnostics = PyDict::new(py);
+    for (k, v) in &sp.result.diagnostics {
+        diagnostics.set_item(k, v)?;
+    }
+    out.set_item("diagnostics", diagnostics)?;
+    out.set_item("warnings", sp.warnings.clone())?;
+    out.set_item("born_gpa", matrix(py, &products.born_gpa))?;
+    out.set_item("stress_gpa", products.stress_gpa.to_vec().into_pyarray(py))?;
+    out.set_item("volume_a3", products.volume_a3())?;
+    let report = serde_json::to_string(&sp.report)
+        .map_err(|e| NonaffineError::new_err(format!("the spectrum report: {e}")))?;
+    out.set_item("report", report)?;
+    let handle = PySpectrum {
+        affine: Affine {
+            born_gpa: products.born_gpa,
+            volume_a3: products.volume_a3(),
+        },
+        modes: Arc::new(sp.result.modes),
+    };
+    Ok((handle, out))
+}
+
+/// The response's predict mode (docs/theory.md Eq. (42)) at each ω (rad/ps)
+/// with `kernel` in ps: C*(ω) (n×6×6, GPa, complex; the η convention, in the
+/// computing frame) and its Voigt-averaged bulk, shear and Young's moduli.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn modulus<'py>(
+    py: Python<'py>,
+    spectrum: &PySpectrum,
+    kernel: &PyKernel,
+    omega: PyReadonlyArray1<'py, f64>,
+) -> PyResult<(
+    Bound<'py, PyArray3<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+    Bound<'py, PyArray1<Complex64>>,
+)> {
+    let omega = omega.as_array().to_vec();
+    if let Some(w) = omega.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+        return Err(NonaffineError::new_err(format!(
+            "omega {w} rad/ps: frequencies must be finite and ≥ 0"
+        )));
+    }
+    let (modes, affine, k) = (&spectrum.modes, &spectrum.affine, &kernel.inner);
+    let moduli: Vec<[[Complex64; 6]; 6]> = py.detach(|| {
+        omega
+            .iter()
+            .map(|&w| {
+                nonaffine_response::predict::predicted_moduli(affine, modes.as_ref(), k.as_ref(), w)
+            })
+            .collect()
+    });
+    let n = moduli.len();
+    let c = numpy::ndarray::Array3::from_shape_fn((n, 6, 6), |(p, a, b)| moduli[p][a][b]);
+    let iso = |f: &dyn Fn(&nonaffine_response::Isotropic) -> Complex64| {
+        moduli
+            .iter()
+            .map(|m| f(&nonaffine_response::Isotropic::from_voigt(m)))
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    };
+    Ok((
+        c.into_pyarray(py),
+        iso(&|i| i.bulk),
+        iso(&|i| i.shear),
+        iso(&|i| i.young),
+    ))
+}
+
+/// Runs the workflow file `path` into `out` (default `runs/<workflow name>`),
+/// reusing the store `.store` beside it, up to `jobs` jobs at once, as
+/// `nonaffine run` does; returns the run report as JSON text: `workflow`,
+/// `out_dir`, `report`, `manifest`, `seconds` and per job `stage`, `branch`,
+/// `dir`, `status` (ran, cached, stored), `reason`, `seconds`, `key`.
+#[pyfunction]
+#[pyo3(signature = (path, out=None, jobs=None))]
+fn run_workflow(
+    py: Python<'_>,
+    path: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> PyResult<String> {
+    use nonaffine_workflow::Status;
+    let registry = nonaffine_registry::registry();
+    let workflow = nonaffine_workflow::Workflow::load(&path, &registry)
+        .map_err(|e| NonaffineError::new_err(e.to_string()))?;
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("runs").join(&workflow.name));
+    let store = match out_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(".store"),
+        _ => PathBuf::from(".store"),
+    };
+    let options = nonaffine_workflow::RunOptions {
+        out_dir,
+        force: Vec::new(),
+        jobs: jobs.unwrap_or(1),
+        store: Some(store),
+    };
+    let report = py
+        .detach(|| {
+            nonaffine_workflow::run(&workflow, &registry, &options, &nonaffine_workflow::Quiet)
+        })
+        .map_err(|e| {
+            NonaffineError::new_err(format!(
+                "running workflow {}: {}",
+                path.display(),
+                chain(&e)
+            ))
+        })?;
+    let stages: Vec<serde_json::Value> = report
+        .outcomes
+        .iter()
+        .map(|o| {
+            let (status, reason) = match &o.status {
+                Status::Cached => ("cached", None),
+                Status::Stored => ("stored", None),
+                Status::Ran(r) => ("ran", Some(r.to_string())),
+            };
+            serde_json::json!({
+                "stage": o.stage,
+                "branch": o.branch,
+                "dir": report.out_dir.join(&o.dir),
+                "status": status,
+                "reason": reason,
+                "seconds": o.record.seconds,
+                "key": o.record.key,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "workflow": report.workflow,
+        "out_dir": report.out_dir,
+        "report": report.out_dir.join("report.md"),
+        "manifest": report.out_dir.join("manifest.json"),
+        "seconds": report.seconds,
+        "stages": stages,
+    });
+    Ok(value.to_string())
+}
+
+/// The LAMMPS worker's entry point (`nonaffine-lammps-worker --job FILE --log
+/// FILE`, reading the process' arguments), for the script the package installs:
+/// the worker runs in a process of its own, never in a caller's. Returns the exit code.
+#[pyfunction]
+fn lammps_worker(py: Python<'_>) -> i32 {
+    py.detach(nonaffine_lammps::worker::main)
+}
+
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -483,6 +722,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(hessian, m)?)?;
     m.add_function(wrap_pyfunction!(kww, m)?)?;
+    m.add_class::<PySpectrum>()?;
+    m.add_function(wrap_pyfunction!(spectrum, m)?)?;
+    m.add_function(wrap_pyfunction!(modulus, m)?)?;
+    m.add_function(wrap_pyfunction!(run_workflow, m)?)?;
+    m.add_function(wrap_pyfunction!(lammps_worker, m)?)?;
+    m.add("LAMMPS_WORKER", nonaffine_lammps::supervisor::WORKER_NAME)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -101,9 +101,8 @@ pub(super) fn load_sample(
     set: &Settings,
     resource_notes: &mut Vec<String>,
 ) -> Result<(HessianProducts, Built), StageError> {
-    let (potential, elements, solver) = (&set.potential, &set.elements, &set.solver);
     let clock = Instant::now();
-    let read = if potential.is_some() {
+    let read = if set.potential.is_some() {
         HessianProducts::read_dir_without_matrix
     } else if products::matrix_file(dir)
         .map_err(|e| StageError::Failed(e.to_string()))?
@@ -117,8 +116,25 @@ pub(super) fn load_sample(
             dir.display()
         )));
     };
-    let products = read(dir, elements.as_deref()).map_err(|e| StageError::Failed(e.to_string()))?;
+    let products =
+        read(dir, set.elements.as_deref()).map_err(|e| StageError::Failed(e.to_string()))?;
     let load_s = clock.elapsed().as_secs_f64();
+    let built = build_operator(&products, set, dir, resource_notes, load_s)?;
+    Ok((products, built))
+}
+
+/// D of `products` as the solver will see it: the stored Hessian mass
+/// weighted, or (with the settings' `potential`, after the solver's size
+/// check, which adds to `resource_notes`) matrix-free. `dir` names the sample
+/// in errors; `load_s` is the time spent reading it.
+pub(super) fn build_operator(
+    products: &HessianProducts,
+    set: &Settings,
+    dir: &Path,
+    resource_notes: &mut Vec<String>,
+    load_s: f64,
+) -> Result<Built, StageError> {
+    let (potential, solver) = (&set.potential, &set.solver);
     let clock = Instant::now();
     if potential.is_some() {
         let n = 3 * products.structure.len();
@@ -141,15 +157,14 @@ pub(super) fn load_sample(
             (Box::new(op), "stored", scale)
         }
     };
-    let built = Built {
+    Ok(Built {
         operator,
         kind,
         scale,
         xi,
         load_s,
         operator_s: clock.elapsed().as_secs_f64(),
-    };
-    Ok((products, built))
+    })
 }
 
 /// D of one sample as the solver will see it.

@@ -39,25 +39,29 @@
 //! | `figures` | the VDOS, boson-peak and Γ plots |
 
 mod curves;
+mod direct;
 mod figures;
 mod inputs;
 mod report;
 mod settings;
 mod solve;
 
+pub use direct::{spectrum_of, SampleSpectrum};
 pub use solve::{SampleReport, Timings};
 
 use crate::analysis::boson_peak;
 use curves::{averages, common_grid, peak_window, sample_curves, Curves, SampleCurves};
 use figures::figures;
 use inputs::{load_sample, stored_size_notes, structure_dirs};
-use nonaffine_core::{InputSpec, PluginInfo, Stage, StageContext, StageError, Summary};
+use nonaffine_core::{
+    InputSpec, Params, PluginInfo, Registry, Stage, StageContext, StageError, Summary,
+};
 use report::{
     gamma_csv, summary, vdos_csv, write, write_json, write_sample_tables, SpectrumFile,
     TotalTimings,
 };
 use settings::{Settings, PARAMS};
-use solve::solve_sample;
+use solve::{solve_sample, Sample};
 use std::time::Instant;
 
 /// The stage's progress handed to the solver of one sample: the solver's own
@@ -109,9 +113,16 @@ impl Stage for SpectrumStage {
         }])
     }
 
+    /// The stage's and the solver's parameters (the solver plugin refuses
+    /// values outside its ranges), before any matrix is read.
+    fn check(&self, params: &Params, registry: &Registry) -> Result<(), StageError> {
+        Settings::read(params, registry)?;
+        Ok(())
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Summary, StageError> {
         let started = Instant::now();
-        let set = Settings::read(ctx)?;
+        let set = Settings::read(ctx.params, ctx.registry)?;
         let solver_name = &set.solver_name;
 
         let dirs = structure_dirs(ctx)?;
@@ -141,18 +152,7 @@ impl Stage for SpectrumStage {
                 &solver_progress,
             )?;
             ctx.progress.set_total(dirs.len() as u64);
-            if sample.report.census.negative > 0 && set.negative == "error" {
-                let c = &sample.report.census;
-                return Err(StageError::Failed(format!(
-                    "{}: {} negative eigenvalue(s) beyond round-off (most negative λ = {:.3e} eV/(Å²·amu), ν = {:.3}i THz): \
-                     the structure is not at a minimum; minimize it to a tighter force tolerance, \
-                     or set `negative_modes: exclude` to leave these modes out",
-                    dir.display(),
-                    c.negative,
-                    c.most_negative_eigenvalue.unwrap_or(0.0),
-                    c.most_negative_thz.unwrap_or(0.0)
-                )));
-            }
+            refuse_negative_modes(&sample, dir, &set)?;
             samples.push(sample);
             ctx.progress.set_position(k as u64 + 1);
         }
@@ -244,4 +244,26 @@ impl Stage for SpectrumStage {
             avg.debye_for_mean.as_ref(),
         ))
     }
+}
+
+/// With `negative_modes: error`, an error naming the sample's folder `dir`
+/// when it has negative eigenvalues beyond round-off.
+fn refuse_negative_modes(
+    sample: &Sample,
+    dir: &std::path::Path,
+    set: &Settings,
+) -> Result<(), StageError> {
+    let c = &sample.report.census;
+    if c.negative == 0 || set.negative != "error" {
+        return Ok(());
+    }
+    Err(StageError::Failed(format!(
+        "{}: {} negative eigenvalue(s) beyond round-off (most negative λ = {:.3e} eV/(Å²·amu), ν = {:.3}i THz): \
+         the structure is not at a minimum; minimize it to a tighter force tolerance, \
+         or set `negative_modes: exclude` to leave these modes out",
+        dir.display(),
+        c.negative,
+        c.most_negative_eigenvalue.unwrap_or(0.0),
+        c.most_negative_thz.unwrap_or(0.0)
+    )))
 }

@@ -3,7 +3,7 @@
 //! `stages.spectrum.params.<key>`).
 
 use nonaffine_core::{
-    ParamError, ParamKind, ParamSpec, PluginKind, Potential, SpectrumSolver, StageContext,
+    ParamError, ParamKind, ParamSpec, Params, PluginKind, Potential, Registry, SpectrumSolver,
     StageError,
 };
 
@@ -43,13 +43,12 @@ pub(super) struct Settings {
 }
 
 impl Settings {
-    /// Reads and checks the stage's parameters, building the solver and (when
-    /// matrix-free) the potential through the registry.
-    pub(super) fn read(ctx: &StageContext<'_>) -> Result<Self, StageError> {
-        let p = ctx.params;
+    /// Reads and checks the stage's parameters `p`, building the solver and
+    /// (when matrix-free) the potential through the registry.
+    pub(super) fn read(p: &Params, registry: &Registry) -> Result<Self, StageError> {
         p.check_known(PARAMS)?;
         let (solver_name, solver_params) = p.plugin_or("solver", "dense")?;
-        let solver = ctx.registry.spectrum_solver(&solver_name, &solver_params)?;
+        let solver = registry.spectrum_solver(&solver_name, &solver_params)?;
         let bins = p.count_or("bins", 100)? as usize;
         if bins < 4 {
             return Err(ParamError::new(p.path("bins"), "need at least 4 shells").into());
@@ -92,7 +91,7 @@ impl Settings {
                 .into());
             }
             let (plugin, pot_params) = p.plugin("potential")?;
-            Some(ctx.registry.potential(&plugin, &pot_params)?)
+            Some(registry.potential(&plugin, &pot_params)?)
         } else {
             None
         };
