@@ -109,6 +109,7 @@
 mod cache;
 pub mod diff;
 mod error;
+mod executor;
 mod node;
 mod plan;
 mod progress;
@@ -126,6 +127,7 @@ pub use error::{Diagnostic, RunError, WorkflowError};
 pub use plan::{Job, Plan};
 pub use progress::{Bars, Observer, Quiet};
 pub use report::{read_manifest, Manifest, ManifestStage, ManifestWorkflow};
-pub use run::{run, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION};
+pub use executor::{absolute, Executor, ExternalJob, InProcess};
+pub use run::{run, run_one, run_with, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION};
 pub use verify::{remove_own_temporaries, verify_run, VerifyReport};
-pub use workflow::{is_path_key, FileRef, Gather, StageDecl, Workflow};
+pub use workflow::{is_path_key, is_slurm_time, ExecutorSettings, FileRef, Gather, StageDecl, Workflow};
