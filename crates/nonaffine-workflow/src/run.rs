@@ -989,6 +989,8 @@ pub fn run_one(
     if work.exists() {
         std::fs::remove_dir_all(work).map_err(|e| RunError::io(work, e))?;
     }
+    let stage_dir = out_dir.join("stages").join(&p.name);
+    std::fs::create_dir_all(&stage_dir).map_err(|e| RunError::io(&stage_dir, e))?;
     let counter = AtomicUsize::new(0);
     execute(
         workflow, registry, job, p, &inputs, out_dir, work, observer, &counter, None,
