@@ -197,8 +197,8 @@ fn paths_with_hash_dollar_and_blanks_reach_lammps_intact() {
     let measured = |p: &Params, out: &std::path::Path| {
         std::fs::create_dir_all(out).unwrap();
         run(p, out).unwrap();
-        let rows = nonaffine_oscillate::table::read_oscillate_csv(&out.join("oscillate.csv"))
-            .unwrap();
+        let rows =
+            nonaffine_oscillate::table::read_oscillate_csv(&out.join("oscillate.csv")).unwrap();
         (rows[0].storage_gpa, rows[0].loss_gpa)
     };
     let plain = measured(&params(&point), &tmp.path().join("plain"));

@@ -74,12 +74,10 @@ impl SlurmOptions {
             account: settings.account.clone(),
             time_limits: settings.time_limits.clone(),
             sbatch_options: settings.sbatch_options.clone(),
-            local_stages: settings.local_stages.clone().unwrap_or_else(|| {
-                DEFAULT_LOCAL_STAGES
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect()
-            }),
+            local_stages: settings
+                .local_stages
+                .clone()
+                .unwrap_or_else(|| DEFAULT_LOCAL_STAGES.iter().map(|s| s.to_string()).collect()),
             poll: Duration::from_secs_f64(settings.poll_s.unwrap_or(DEFAULT_POLL_S)),
             binary,
             version: version.to_string(),
@@ -188,10 +186,9 @@ fn quote(text: &str) -> String {
 
 /// Runs a Slurm command; stdout, or an error naming the command and its stderr.
 fn slurm_command(program: &str, args: &[String]) -> Result<String, String> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run `{program}`: {e} (is Slurm's client installed and on PATH?)"))?;
+    let out = Command::new(program).args(args).output().map_err(|e| {
+        format!("cannot run `{program}`: {e} (is Slurm's client installed and on PATH?)")
+    })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -231,8 +228,22 @@ fn filesystem_type(path: &Path) -> Option<String> {
 fn is_shared_fs(kind: &str) -> bool {
     matches!(
         kind,
-        "nfs" | "nfs4" | "lustre" | "gpfs" | "beegfs" | "cephfs" | "ceph" | "cifs" | "smb3"
-            | "panfs" | "wekafs" | "fuse.glusterfs" | "glusterfs" | "fuse.sshfs" | "afs" | "9p"
+        "nfs"
+            | "nfs4"
+            | "lustre"
+            | "gpfs"
+            | "beegfs"
+            | "cephfs"
+            | "ceph"
+            | "cifs"
+            | "smb3"
+            | "panfs"
+            | "wekafs"
+            | "fuse.glusterfs"
+            | "glusterfs"
+            | "fuse.sshfs"
+            | "afs"
+            | "9p"
     ) || kind.starts_with("fuse.")
 }
 
@@ -394,7 +405,10 @@ impl Slurm {
             .unwrap_or_default()
             .to_string();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(err(format!("sbatch answered `{}`, not a job id", text.trim())));
+            return Err(err(format!(
+                "sbatch answered `{}`, not a job id",
+                text.trim()
+            )));
         }
         tracing::info!("{}: submitted as Slurm job {id}", job.label);
         Ok(JobRecord {
@@ -412,13 +426,22 @@ impl Slurm {
     }
 
     /// The error of a job that ended without its output.
-    fn failure(&self, job: &ExternalJob<'_>, dir: &Path, record: &JobRecord, fields: Option<&HashMap<String, String>>) -> RunError {
+    fn failure(
+        &self,
+        job: &ExternalJob<'_>,
+        dir: &Path,
+        record: &JobRecord,
+        fields: Option<&HashMap<String, String>>,
+    ) -> RunError {
         let state = record.state();
         let mut message = format!("Slurm job {} ended {state}", record.job_id);
         if let Some(code) = &record.exit_code {
             message.push_str(&format!(", exit code {code}"));
         }
-        if let Some(reason) = fields.and_then(|f| f.get("Reason")).filter(|r| *r != "None") {
+        if let Some(reason) = fields
+            .and_then(|f| f.get("Reason"))
+            .filter(|r| *r != "None")
+        {
             message.push_str(&format!(", reason {reason}"));
         }
         match state {
@@ -443,7 +466,11 @@ impl Slurm {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
         match &status {
-            Some(JobStatus { error: Some(e), host, .. }) => {
+            Some(JobStatus {
+                error: Some(e),
+                host,
+                ..
+            }) => {
                 message.push_str(&format!("\nits error (on {host}): {e}"));
             }
             Some(_) => {}
@@ -525,8 +552,15 @@ impl Executor for Slurm {
             job: "slurm".into(),
             message,
         };
-        let nodes = slurm_command("sinfo", &["-h".into(), "-N".into(), "-o".into(), "%N".into()])
-            .map_err(|e| err(format!("{e}; is this a Slurm login node with SLURM_CONF set?")))?;
+        let nodes = slurm_command(
+            "sinfo",
+            &["-h".into(), "-N".into(), "-o".into(), "%N".into()],
+        )
+        .map_err(|e| {
+            err(format!(
+                "{e}; is this a Slurm login node with SLURM_CONF set?"
+            ))
+        })?;
         let mut nodes: Vec<String> = nodes.lines().map(|l| l.trim().to_string()).collect();
         nodes.sort();
         nodes.dedup();
@@ -662,7 +696,9 @@ mod tests {
 
     #[test]
     fn scontrol_lines_split_into_fields() {
-        let f = scontrol_fields("JobId=7 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 TimeLimit=00:01:00");
+        let f = scontrol_fields(
+            "JobId=7 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 TimeLimit=00:01:00",
+        );
         assert_eq!(f["JobState"], "TIMEOUT");
         assert_eq!(f["ExitCode"], "0:15");
         assert_eq!(f["TimeLimit"], "00:01:00");

@@ -541,7 +541,16 @@ pub fn run_with(
                 output: &output,
                 workflow_file: &abs_workflow,
             };
-            run_external(workflow, job, p, &ext, executor, observer, &counter, store.as_ref())
+            run_external(
+                workflow,
+                job,
+                p,
+                &ext,
+                executor,
+                observer,
+                &counter,
+                store.as_ref(),
+            )
         } else {
             {
                 let Ok(mut free) = slots.lock() else { return };
@@ -977,7 +986,11 @@ pub fn run_one(
                 branch: r.branch.clone(),
                 dir,
             }),
-            _ => problems.push(format!("{}: no finished output in {}", q.label, dir.display())),
+            _ => problems.push(format!(
+                "{}: no finished output in {}",
+                q.label,
+                dir.display()
+            )),
         }
     }
     if !problems.is_empty() {

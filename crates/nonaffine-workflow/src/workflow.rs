@@ -464,7 +464,9 @@ impl Checker<'_> {
                             }
                             out.local_stages = Some(items);
                         }
-                        None => self.problem(at, format!("`executor.{key}` must be a list of text")),
+                        None => {
+                            self.problem(at, format!("`executor.{key}` must be a list of text"))
+                        }
                     }
                 }
                 "poll_s" => match value {

@@ -54,7 +54,11 @@ pub struct Args {
     #[arg(long = "time-limit", value_name = "[KIND=]LIMIT")]
     time_limit: Vec<String>,
     /// A further `sbatch` option, e.g. `--sbatch-option=--qos=long` (repeatable).
-    #[arg(long = "sbatch-option", value_name = "OPTION", allow_hyphen_values = true)]
+    #[arg(
+        long = "sbatch-option",
+        value_name = "OPTION",
+        allow_hyphen_values = true
+    )]
     sbatch_option: Vec<String>,
     /// Seconds between looks at waiting batch jobs [default: 2].
     #[arg(long)]
@@ -262,7 +266,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     on_interrupt(&options, observer.running.clone(), slurm.clone())?;
     let result = match &slurm {
-        Some(s) => nonaffine_workflow::run_with(&workflow, &registry, &options, &observer, s.as_ref()),
+        Some(s) => {
+            nonaffine_workflow::run_with(&workflow, &registry, &options, &observer, s.as_ref())
+        }
         None => nonaffine_workflow::run_with(&workflow, &registry, &options, &observer, &InProcess),
     };
     if INTERRUPTED.load(Ordering::SeqCst) {

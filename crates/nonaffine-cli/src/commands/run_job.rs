@@ -55,18 +55,14 @@ fn execute(args: &Args) -> anyhow::Result<()> {
         args.version
     );
     let registry = nonaffine_registry::registry();
-    let workflow =
-        Workflow::load(&args.workflow, &registry).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let workflow = Workflow::load(&args.workflow, &registry).map_err(|e| anyhow::anyhow!("{e}"))?;
     let record = nonaffine_workflow::run_one(
-        &workflow,
-        &registry,
-        &args.out,
-        args.job,
-        &args.key,
-        &args.work,
-        &Quiet,
+        &workflow, &registry, &args.out, args.job, &args.key, &args.work, &Quiet,
     )?;
-    eprintln!("{} [{}]: done in {:.2} s", record.stage, record.branch, record.seconds);
+    eprintln!(
+        "{} [{}]: done in {:.2} s",
+        record.stage, record.branch, record.seconds
+    );
     Ok(())
 }
 
