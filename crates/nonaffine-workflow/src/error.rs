@@ -111,6 +111,15 @@ pub enum RunError {
         /// One line per damaged file: which file, expected vs found.
         problems: Vec<String>,
     },
+    /// An executor could not run a job, or the job it ran failed (for a batch
+    /// job: the scheduler's state, exit code and the tail of its stderr).
+    #[error("`{job}`: {message}")]
+    Executor {
+        /// The job's label, `stage [branch]`.
+        job: String,
+        /// What happened, with what the executor knows of it.
+        message: String,
+    },
     /// Another live process is running in the same output folder.
     #[error("{} is in use by process {pid}; wait for it or choose another --out", path.display())]
     Locked {

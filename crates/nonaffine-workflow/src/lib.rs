@@ -109,6 +109,7 @@
 mod cache;
 pub mod diff;
 mod error;
+mod executor;
 mod node;
 mod plan;
 mod progress;
@@ -123,9 +124,14 @@ pub use cache::{
     verify_outputs, FileRecord, InputRecord, KeyParts, OutputFile, StageRecord, Verify,
 };
 pub use error::{Diagnostic, RunError, WorkflowError};
+pub use executor::{absolute, Executor, ExternalJob, InProcess};
 pub use plan::{Job, Plan};
 pub use progress::{Bars, Observer, Quiet};
 pub use report::{read_manifest, Manifest, ManifestStage, ManifestWorkflow};
-pub use run::{run, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION};
+pub use run::{
+    run, run_one, run_with, Reason, RunOptions, RunReport, StageOutcome, Status, NONAFFINE_VERSION,
+};
 pub use verify::{remove_own_temporaries, verify_run, VerifyReport};
-pub use workflow::{is_path_key, FileRef, Gather, StageDecl, Workflow};
+pub use workflow::{
+    is_path_key, is_slurm_time, ExecutorSettings, FileRef, Gather, StageDecl, Workflow,
+};

@@ -15,6 +15,7 @@
 
 use crate::cache::{self, verify_outputs, FileRecord, InputRecord, KeyParts, StageRecord, Verify};
 use crate::error::RunError;
+use crate::executor::{absolute, Executor, ExternalJob, InProcess};
 use crate::plan::{Job, Plan};
 use crate::progress::Observer;
 use crate::store::Store;
@@ -304,7 +305,8 @@ struct Board {
     error: Option<RunError>,
 }
 
-/// Runs `workflow` into `options.out_dir`, reporting to `observer`.
+/// Runs `workflow` into `options.out_dir`, reporting to `observer`, every
+/// job in this process.
 ///
 /// Keys are computed for every job first (a key depends on upstream keys,
 /// not outputs); jobs whose folder holds the same key are reused, the others
@@ -314,6 +316,19 @@ pub fn run(
     registry: &Registry,
     options: &RunOptions,
     observer: &dyn Observer,
+) -> Result<RunReport, RunError> {
+    run_with(workflow, registry, options, observer, &InProcess)
+}
+
+/// [`run()`], with the jobs of the stage kinds `executor` takes handed to it
+/// as soon as their inputs are finished (all at once: each waits in a thread
+/// of its own); the other jobs run here, up to `options.jobs` at a time.
+pub fn run_with(
+    workflow: &Workflow,
+    registry: &Registry,
+    options: &RunOptions,
+    observer: &dyn Observer,
+    executor: &dyn Executor,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let out = &options.out_dir;
@@ -426,6 +441,22 @@ pub fn run(
         .iter()
         .filter(|p| matches!(p.decision, Decision::Run(_)))
         .count();
+    let external: Vec<bool> = prepared
+        .iter()
+        .map(|p| matches!(p.decision, Decision::Run(_)) && executor.takes(&p.parts.kind))
+        .collect();
+    let to_run_external = external.iter().filter(|e| **e).count();
+    let (abs_out, abs_workflow) = if to_run_external > 0 {
+        let abs_out = absolute(out)?;
+        executor.check(&abs_out)?;
+        (abs_out, absolute(&workflow.file)?)
+    } else {
+        (out.clone(), workflow.file.clone())
+    };
+    // In-process jobs at once: at most `options.jobs`, whatever the number of
+    // threads waiting for external jobs.
+    let slots = Mutex::new(options.jobs.max(1));
+    let freed = Condvar::new();
     let wake = Condvar::new();
     let worker = || loop {
         let j = {
@@ -487,23 +518,72 @@ pub fn run(
                 )
                 .collect()
         };
-        let result = if damaged.is_empty() {
-            execute(
+        let result = if !damaged.is_empty() {
+            Err(RunError::DamagedInput {
+                job: prepared[j].label.clone(),
+                problems: damaged,
+            })
+        } else if external[j] {
+            let p = &prepared[j];
+            let job = &plan.jobs[j];
+            let output = abs_out.join(&p.rel_dir);
+            let ext = ExternalJob {
+                index: j,
+                label: &p.label,
+                stage: &p.name,
+                kind: &p.parts.kind,
+                dir_name: &job.dir_name,
+                key: &p.key,
+                params: &p.params,
+                out_dir: &abs_out,
+                output: &output,
+                workflow_file: &abs_workflow,
+            };
+            run_external(
+                workflow,
+                job,
+                p,
+                &ext,
+                executor,
+                observer,
+                &counter,
+                store.as_ref(),
+            )
+        } else {
+            {
+                let Ok(mut free) = slots.lock() else { return };
+                while *free == 0 {
+                    free = match freed.wait(free) {
+                        Ok(g) => g,
+                        Err(_) => return,
+                    };
+                }
+                *free -= 1;
+            }
+            let dir = out.join(&prepared[j].rel_dir);
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let tmp = dir.with_file_name(format!(
+                "{}.tmp-{}-{n}",
+                plan.jobs[j].dir_name,
+                std::process::id()
+            ));
+            let result = execute(
                 workflow,
                 registry,
                 &plan.jobs[j],
                 &prepared[j],
                 &inputs,
                 out,
+                &tmp,
                 observer,
                 &counter,
                 store.as_ref(),
-            )
-        } else {
-            Err(RunError::DamagedInput {
-                job: prepared[j].label.clone(),
-                problems: damaged,
-            })
+            );
+            if let Ok(mut free) = slots.lock() {
+                *free += 1;
+            }
+            freed.notify_one();
+            result
         };
         let Ok(mut b) = board.lock() else { return };
         match result {
@@ -516,7 +596,11 @@ pub fn run(
         }
         wake.notify_all();
     };
-    let workers = options.jobs.max(1).min(to_run);
+    let workers = if to_run_external > 0 {
+        to_run
+    } else {
+        options.jobs.max(1).min(to_run)
+    };
     if workers > 0 {
         std::thread::scope(|scope| {
             for _ in 1..workers {
@@ -676,7 +760,7 @@ fn prepare<'w>(
     })
 }
 
-/// Runs one job into a temporary folder and moves it into place.
+/// Runs one job into the new folder `tmp` and moves it into place.
 #[allow(clippy::too_many_arguments)]
 fn execute(
     workflow: &Workflow,
@@ -685,6 +769,7 @@ fn execute(
     p: &Prepared<'_>,
     inputs: &[StageInput],
     out: &Path,
+    tmp: &Path,
     observer: &dyn Observer,
     counter: &AtomicUsize,
     store: Option<&Store>,
@@ -696,16 +781,14 @@ fn execute(
     };
     tracing::info!("{}: running ({reason})", p.label);
     let dir = out.join(&p.rel_dir);
-    let n = counter.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.with_file_name(format!("{}.tmp-{}-{n}", job.dir_name, std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(|e| RunError::io(&tmp, e))?;
+    std::fs::create_dir_all(tmp).map_err(|e| RunError::io(tmp, e))?;
     let t0 = Instant::now();
     let result = {
         let progress = observer.started(&p.label);
         let ctx = StageContext {
             params: &p.params,
             inputs,
-            out_dir: &tmp,
+            out_dir: tmp,
             registry,
             progress: progress.as_ref(),
         };
@@ -714,7 +797,7 @@ fn execute(
     let summary = match result {
         Ok(s) => s,
         Err(source) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            let _ = std::fs::remove_dir_all(tmp);
             tracing::error!("{}: failed: {source}", p.label);
             return Err(RunError::Stage {
                 stage: decl.name.clone(),
@@ -755,13 +838,13 @@ fn execute(
     })?;
     write(&tmp.join("summary.yaml"), summary_text.as_bytes())?;
     let mut record = record;
-    record.outputs = Some(cache::record_outputs(&tmp).map_err(|e| RunError::io(&tmp, e))?);
+    record.outputs = Some(cache::record_outputs(tmp).map_err(|e| RunError::io(tmp, e))?);
     let record_text = serde_json::to_string_pretty(&record).map_err(|e| RunError::Corrupt {
         path: tmp.join("stage.json"),
         message: e.to_string(),
     })?;
     write(&tmp.join("stage.json"), record_text.as_bytes())?;
-    replace_dir(&tmp, &dir, counter)?;
+    replace_dir(tmp, &dir, counter)?;
     if let Some(store) = store {
         store.put(&p.key, &dir, counter)?;
     }
@@ -774,6 +857,155 @@ fn execute(
         record.clone(),
     ));
     Ok(record)
+}
+
+/// Hands one job to `executor`, then takes its record from the output
+/// folder the external job wrote (and adds it to the store).
+#[allow(clippy::too_many_arguments)]
+fn run_external(
+    workflow: &Workflow,
+    job: &Job,
+    p: &Prepared<'_>,
+    ext: &ExternalJob<'_>,
+    executor: &dyn Executor,
+    observer: &dyn Observer,
+    counter: &AtomicUsize,
+    store: Option<&Store>,
+) -> Result<StageRecord, RunError> {
+    let reason = match &p.decision {
+        Decision::Run(r) => r.clone(),
+        Decision::Fresh(_) | Decision::Stored(_) => Reason::NoPrevious,
+    };
+    tracing::info!("{}: handed to the executor ({reason})", p.label);
+    {
+        let progress = observer.started(&p.label);
+        executor.run(ext, progress.as_ref())?;
+    }
+    let missing = |what: String| RunError::Executor {
+        job: p.label.clone(),
+        message: what,
+    };
+    let record = match read_record(ext.output) {
+        Some(Ok(r)) if r.key == p.key => r,
+        Some(Ok(r)) => {
+            return Err(missing(format!(
+                "the job ended, but {} holds key {} instead of the planned {}",
+                ext.output.join("stage.json").display(),
+                &r.key[..12.min(r.key.len())],
+                &p.key[..12]
+            )))
+        }
+        Some(Err(e)) => {
+            return Err(RunError::Corrupt {
+                path: ext.output.join("stage.json"),
+                message: e,
+            })
+        }
+        None => {
+            return Err(missing(format!(
+                "the job ended without writing {}",
+                ext.output.join("stage.json").display()
+            )))
+        }
+    };
+    if let Some(store) = store {
+        store.put(&p.key, ext.output, counter)?;
+    }
+    tracing::info!("{}: done in {:.2} s", p.label, record.seconds);
+    observer.finished(&outcome(
+        workflow,
+        job,
+        p,
+        Status::Ran(reason),
+        record.clone(),
+    ));
+    Ok(record)
+}
+
+/// Executes exactly job `index` of `workflow`'s plan in `out_dir`: what an
+/// external job (`nonaffine run-job`) runs. The stage writes into `work` (a
+/// fresh folder; what a killed earlier attempt left there is removed) and
+/// the result is moved into place as in [`run()`]. `key` is the key the
+/// runner planned: a different key now (the workflow or a file it names
+/// changed since) is an error, and a job whose output with that key is
+/// already in place returns it without recomputing (a requeued job is
+/// idempotent). Takes no lock: the runner that submitted it holds the run
+/// folder's.
+pub fn run_one(
+    workflow: &Workflow,
+    registry: &Registry,
+    out_dir: &Path,
+    index: usize,
+    key: &str,
+    work: &Path,
+    observer: &dyn Observer,
+) -> Result<StageRecord, RunError> {
+    let plan = Plan::new(workflow);
+    let Some(job) = plan.jobs.get(index) else {
+        return Err(RunError::Executor {
+            job: format!("job {index}"),
+            message: format!(
+                "the plan of {} has {} jobs; was the workflow changed since the run was planned?",
+                workflow.file.display(),
+                plan.jobs.len()
+            ),
+        });
+    };
+    let mut prepared: Vec<Prepared<'_>> = Vec::new();
+    for j in &plan.jobs[..=index] {
+        let p = prepare(workflow, registry, j, &prepared, &[], out_dir, None)?;
+        prepared.push(p);
+    }
+    let p = &prepared[index];
+    if p.key != key {
+        return Err(RunError::Executor {
+            job: p.label.clone(),
+            message: format!(
+                "the run was planned with key {}, the workflow now gives {}: {} or a file it names changed since; run `nonaffine run` again",
+                &key[..12.min(key.len())],
+                &p.key[..12],
+                workflow.file.display()
+            ),
+        });
+    }
+    if let Decision::Fresh(record) = &p.decision {
+        tracing::info!("{}: already in place, nothing to do", p.label);
+        return Ok(record.as_ref().clone());
+    }
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for &u in job.inputs.iter().flatten() {
+        let q = &prepared[u];
+        let dir = out_dir.join(&q.rel_dir);
+        match &q.decision {
+            Decision::Fresh(r) => inputs.push(StageInput {
+                stage: r.stage.clone(),
+                kind: r.parts.kind.clone(),
+                branch: r.branch.clone(),
+                dir,
+            }),
+            _ => problems.push(format!(
+                "{}: no finished output in {}",
+                q.label,
+                dir.display()
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(RunError::DamagedInput {
+            job: p.label.clone(),
+            problems,
+        });
+    }
+    if work.exists() {
+        std::fs::remove_dir_all(work).map_err(|e| RunError::io(work, e))?;
+    }
+    let stage_dir = out_dir.join("stages").join(&p.name);
+    std::fs::create_dir_all(&stage_dir).map_err(|e| RunError::io(&stage_dir, e))?;
+    let counter = AtomicUsize::new(0);
+    execute(
+        workflow, registry, job, p, &inputs, out_dir, work, observer, &counter, None,
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), RunError> {

@@ -33,6 +33,58 @@ pub struct Workflow {
     /// What validated but should change (deprecated forms), with where it is;
     /// `validate` and `run` print them and the run report records them.
     pub warnings: Vec<Diagnostic>,
+    /// Where jobs run (the top-level `executor:` map); never in a cache key.
+    pub executor: ExecutorSettings,
+}
+
+/// The top-level `executor:` map: where the jobs run and what a batch
+/// scheduler is asked for. Command-line options override it. None of it
+/// enters a cache key: the same job gives the same output wherever it runs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecutorSettings {
+    /// `local` (every job in the runner's process) or `slurm`; None: not set.
+    pub kind: Option<String>,
+    /// Slurm partition (`sbatch --partition`).
+    pub partition: Option<String>,
+    /// Slurm account (`sbatch --account`).
+    pub account: Option<String>,
+    /// Time limit per stage kind in Slurm's format (`2-00:00:00`, `90`
+    /// minutes); the key `default` for every other kind.
+    pub time_limits: BTreeMap<String, String>,
+    /// Further `sbatch` options, each one argument (`--qos=long`).
+    pub sbatch_options: Vec<String>,
+    /// Stage kinds run in the runner's process even with a scheduler
+    /// (None: the executor's default, the quick `kernel` and `reference`).
+    pub local_stages: Option<Vec<String>>,
+    /// How often a waiting job's state is looked at, in s.
+    pub poll_s: Option<f64>,
+}
+
+/// Keys of the `executor:` map.
+const EXECUTOR_KEYS: &[&str] = &[
+    "kind",
+    "partition",
+    "account",
+    "time_limit",
+    "sbatch_options",
+    "local_stages",
+    "poll_s",
+];
+
+/// Whether `text` reads as a Slurm time limit: `MM`, `MM:SS`, `HH:MM:SS`,
+/// `D-HH`, `D-HH:MM`, `D-HH:MM:SS` (digits, at most one `-` first, up to
+/// three `:`-separated fields), or `UNLIMITED`/`INFINITE`.
+pub fn is_slurm_time(text: &str) -> bool {
+    if text.eq_ignore_ascii_case("unlimited") || text.eq_ignore_ascii_case("infinite") {
+        return true;
+    }
+    let (days, rest) = match text.split_once('-') {
+        Some((d, r)) => (Some(d), r),
+        None => (None, text),
+    };
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    let fields: Vec<&str> = rest.split(':').collect();
+    days.map_or(true, digits) && fields.len() <= 3 && fields.iter().all(|f| digits(f))
 }
 
 /// One stage of a workflow.
@@ -83,7 +135,7 @@ pub fn is_path_key(key: &str) -> bool {
     key == "file" || key.ends_with("_file") || key.ends_with("_path")
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "stages"];
+const TOP_KEYS: &[&str] = &["name", "description", "stages", "executor"];
 const STAGE_KEYS: &[&str] = &["stage", "params", "sweep", "inputs", "gather"];
 
 /// Word pieces of unit suffixes, to tell a wrong unit from a typo.
@@ -234,7 +286,7 @@ impl Checker<'_> {
                 self.problem(
                     root.key(key),
                     format!(
-                        "unknown key `{key}`{}; a workflow has `name`, `description` and `stages`",
+                        "unknown key `{key}`{}; a workflow has `name`, `description`, `stages` and `executor`",
                         hint(key, TOP_KEYS)
                     ),
                 );
@@ -302,9 +354,14 @@ impl Checker<'_> {
                 Vec::new()
             }
         };
+        let executor = match node.get("executor") {
+            None | Some(Node::Null) => ExecutorSettings::default(),
+            Some(n) => self.executor(n),
+        };
         let mut hasher = Sha256::new();
         hasher.update(text.as_bytes());
         Some(Workflow {
+            executor,
             name: name?,
             description,
             file: file.to_path_buf(),
@@ -312,6 +369,124 @@ impl Checker<'_> {
             stages,
             warnings: Vec::new(),
         })
+    }
+
+    /// Reads the `executor:` map.
+    fn executor(&mut self, node: &Node) -> ExecutorSettings {
+        let root = KeyPath::default().key("executor");
+        let mut out = ExecutorSettings::default();
+        let Node::Map(entries) = node else {
+            self.problem(
+                root,
+                format!(
+                    "`executor` must be a map (e.g. `executor: {{ kind: slurm, partition: cpu }}`), found {}",
+                    node.kind_name()
+                ),
+            );
+            return out;
+        };
+        let kind_names = self.stage_kinds();
+        let kinds: Vec<&str> = kind_names.iter().map(String::as_str).collect();
+        let text = |n: &Node| match n {
+            Node::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        for (key, value) in entries {
+            let at = root.key(key);
+            match key.as_str() {
+                "kind" => match text(value).as_deref() {
+                    Some(k @ ("local" | "slurm")) => out.kind = Some(k.to_string()),
+                    _ => self.problem(at, "`executor.kind` must be `local` or `slurm`"),
+                },
+                "partition" | "account" => match text(value) {
+                    Some(t) if !t.is_empty() => {
+                        if key == "partition" {
+                            out.partition = Some(t);
+                        } else {
+                            out.account = Some(t);
+                        }
+                    }
+                    _ => self.problem(at, format!("`executor.{key}` must be a name (text)")),
+                },
+                "time_limit" => {
+                    let pairs: Vec<(String, &Node)> = match value {
+                        Node::Map(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                        other => vec![("default".to_string(), other)],
+                    };
+                    for (kind, v) in pairs {
+                        let at = if matches!(value, Node::Map(_)) {
+                            at.key(&kind)
+                        } else {
+                            at.clone()
+                        };
+                        if kind != "default" && !kinds.contains(&kind.as_str()) {
+                            let mut known = kinds.clone();
+                            known.push("default");
+                            self.problem(
+                                at.clone(),
+                                format!(
+                                    "`{kind}` is no stage kind{}; time limits are per kind ({}) or `default`",
+                                    hint(&kind, &known),
+                                    kinds.join(", ")
+                                ),
+                            );
+                            continue;
+                        }
+                        let limit = match v {
+                            Node::Int(m) if *m > 0 => Some(m.to_string()),
+                            Node::Text(t) if is_slurm_time(t) => Some(t.clone()),
+                            _ => None,
+                        };
+                        match limit {
+                            Some(l) => {
+                                out.time_limits.insert(kind, l);
+                            }
+                            None => self.problem(
+                                at,
+                                "a time limit is minutes or Slurm's `[D-]HH:MM:SS` as text, e.g. `\"2-00:00:00\"`",
+                            ),
+                        }
+                    }
+                }
+                "sbatch_options" | "local_stages" => {
+                    let items: Option<Vec<String>> = match value {
+                        Node::List(items) => items.iter().map(text).collect(),
+                        _ => None,
+                    };
+                    match items {
+                        Some(items) if key == "sbatch_options" => out.sbatch_options = items,
+                        Some(items) => {
+                            for (i, k) in items.iter().enumerate() {
+                                if !kinds.contains(&k.as_str()) {
+                                    self.problem(
+                                        at.index(i),
+                                        format!("`{k}` is no stage kind{}", hint(k, &kinds)),
+                                    );
+                                }
+                            }
+                            out.local_stages = Some(items);
+                        }
+                        None => {
+                            self.problem(at, format!("`executor.{key}` must be a list of text"))
+                        }
+                    }
+                }
+                "poll_s" => match value {
+                    Node::Int(i) if *i > 0 => out.poll_s = Some(*i as f64),
+                    Node::Float(x) if *x > 0.0 => out.poll_s = Some(*x),
+                    _ => self.problem(at, "`executor.poll_s` must be a positive number of seconds"),
+                },
+                _ => self.problem(
+                    at,
+                    format!(
+                        "unknown key `{key}`{}; `executor` has {}",
+                        hint(key, EXECUTOR_KEYS),
+                        EXECUTOR_KEYS.join(", ")
+                    ),
+                ),
+            }
+        }
+        out
     }
 
     fn stages(&mut self, entries: &[(String, Node)]) -> Vec<StageDecl> {

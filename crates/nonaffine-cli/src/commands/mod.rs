@@ -14,6 +14,7 @@ mod plugins;
 mod potential_args;
 mod quench;
 pub(crate) mod run;
+mod run_job;
 mod snapshot;
 mod spectrum;
 mod validate;
@@ -36,6 +37,9 @@ pub enum Command {
     Spectrum(spectrum::Args),
     /// Run a workflow; stages whose inputs did not change come from the cache.
     Run(run::Args),
+    /// Execute exactly one job of a run's plan (what batch jobs run).
+    #[command(hide = true)]
+    RunJob(run_job::Args),
     /// Check a workflow (keys, units, files, inputs) and list the jobs it would run.
     Validate(validate::Args),
     /// Hash every output of a run folder and its store against the SHA-256 recorded when it was written; exit code 1 naming every damaged file.
@@ -62,6 +66,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Hessian(a) => hessian::run(a),
         Command::Spectrum(a) => spectrum::run(a),
         Command::Run(a) => run::run(a),
+        Command::RunJob(a) => run_job::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),

@@ -3,7 +3,10 @@
 use anyhow::Context;
 use indicatif::MultiProgress;
 use nonaffine_core::Progress;
-use nonaffine_workflow::{Bars, Observer, RunOptions, StageOutcome, Workflow};
+use nonaffine_slurm::{Slurm, SlurmOptions};
+use nonaffine_workflow::{
+    is_slurm_time, Bars, ExecutorSettings, InProcess, Observer, RunOptions, StageOutcome, Workflow,
+};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -32,9 +35,65 @@ pub struct Args {
     /// Reuse outputs only from this run folder.
     #[arg(long)]
     no_store: bool,
-    /// Run up to N independent jobs (sweep branches) at once.
+    /// Run up to N independent jobs (sweep branches) at once in this process.
     #[arg(long, short = 'j', default_value_t = 1)]
     jobs: usize,
+    /// Where jobs run: `local` (this process) or `slurm` (one batch job per
+    /// job, but for the quick kernel and reference stages) [default: the
+    /// workflow's `executor.kind`, else local].
+    #[arg(long, value_parser = ["local", "slurm"])]
+    executor: Option<String>,
+    /// Slurm partition of the batch jobs.
+    #[arg(long)]
+    partition: Option<String>,
+    /// Slurm account the batch jobs are charged to.
+    #[arg(long)]
+    account: Option<String>,
+    /// Time limit of batch jobs, `KIND=LIMIT` for one stage kind
+    /// (`quench=2-00:00:00`) or `LIMIT` for the others; Slurm's format (repeatable).
+    #[arg(long = "time-limit", value_name = "[KIND=]LIMIT")]
+    time_limit: Vec<String>,
+    /// A further `sbatch` option, e.g. `--sbatch-option=--qos=long` (repeatable).
+    #[arg(
+        long = "sbatch-option",
+        value_name = "OPTION",
+        allow_hyphen_values = true
+    )]
+    sbatch_option: Vec<String>,
+    /// Seconds between looks at waiting batch jobs [default: 2].
+    #[arg(long)]
+    poll_s: Option<f64>,
+}
+
+/// The workflow's `executor:` map with the command line's options over it.
+fn executor_settings(args: &Args, workflow: &Workflow) -> anyhow::Result<ExecutorSettings> {
+    let mut s = workflow.executor.clone();
+    if let Some(k) = &args.executor {
+        s.kind = Some(k.clone());
+    }
+    if args.partition.is_some() {
+        s.partition.clone_from(&args.partition);
+    }
+    if args.account.is_some() {
+        s.account.clone_from(&args.account);
+    }
+    for t in &args.time_limit {
+        let (kind, limit) = match t.split_once('=') {
+            Some((k, l)) => (k.to_string(), l.to_string()),
+            None => ("default".to_string(), t.clone()),
+        };
+        anyhow::ensure!(
+            is_slurm_time(&limit),
+            "--time-limit {t}: `{limit}` is no Slurm time limit (minutes, or [D-]HH:MM:SS)"
+        );
+        s.time_limits.insert(kind, limit);
+    }
+    s.sbatch_options.extend(args.sbatch_option.iter().cloned());
+    if let Some(p) = args.poll_s {
+        anyhow::ensure!(p > 0.0, "--poll-s must be positive");
+        s.poll_s = Some(p);
+    }
+    Ok(s)
 }
 
 /// Writes log lines above the progress bars instead of through them.
@@ -111,7 +170,11 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// mpirun), removes this run's temporary folders and lock, says which jobs
 /// were interrupted and how to resume, and exits with 128 + the signal
 /// (130, 143). Finished jobs stay in the run folder and the store.
-fn on_interrupt(options: &RunOptions, running: Arc<Mutex<BTreeSet<String>>>) -> anyhow::Result<()> {
+fn on_interrupt(
+    options: &RunOptions,
+    running: Arc<Mutex<BTreeSet<String>>>,
+    slurm: Option<Arc<Slurm>>,
+) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .context("cannot install the SIGINT/SIGTERM handler")?;
@@ -123,6 +186,7 @@ fn on_interrupt(options: &RunOptions, running: Arc<Mutex<BTreeSet<String>>>) -> 
             return;
         };
         INTERRUPTED.store(true, Ordering::SeqCst);
+        let cancelled = slurm.map(|s| s.cancel_all()).unwrap_or_default();
         let stopped = nonaffine_lammps::stop_workers(Duration::from_secs(3));
         nonaffine_workflow::remove_own_temporaries(&out_dir, store.as_deref());
         let jobs: Vec<String> = running
@@ -134,6 +198,17 @@ fn on_interrupt(options: &RunOptions, running: Arc<Mutex<BTreeSet<String>>>) -> 
         } else {
             "SIGTERM"
         };
+        if !cancelled.is_empty() {
+            eprintln!(
+                "\ncancelled {} Slurm job(s) with scancel: {}",
+                cancelled.len(),
+                cancelled
+                    .iter()
+                    .map(|(id, label)| format!("{id} ({label})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         eprintln!(
             "\ninterrupted by {name}: {}; {stopped} LAMMPS worker(s) stopped, temporary folders removed, finished jobs kept in {}.\nResume with the same command: {}",
             if jobs.is_empty() {
@@ -153,8 +228,10 @@ fn on_interrupt(options: &RunOptions, running: Arc<Mutex<BTreeSet<String>>>) -> 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let registry = nonaffine_registry::registry();
     let workflow = Workflow::load(&args.workflow, &registry).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = executor_settings(&args, &workflow)?;
     let out_dir = args
         .out
+        .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(&workflow.name));
     let bars = Bars::new();
     init_logging(&bars);
@@ -165,16 +242,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let options = RunOptions {
         out_dir,
-        force: args.force,
+        force: args.force.clone(),
         jobs: args.jobs,
         store,
+    };
+    let slurm = match settings.kind.as_deref() {
+        Some("slurm") => {
+            // The jobs run this very binary, so queued work does not change
+            // when `nonaffine` is upgraded.
+            let binary = std::env::current_exe()
+                .context("cannot find the path of this nonaffine binary for the batch jobs")?;
+            Some(Arc::new(Slurm::new(SlurmOptions::from_settings(
+                &settings,
+                binary,
+                nonaffine_workflow::NONAFFINE_VERSION,
+            ))))
+        }
+        _ => None,
     };
     let observer = Tracking {
         inner: &bars,
         running: Arc::new(Mutex::new(BTreeSet::new())),
     };
-    on_interrupt(&options, observer.running.clone())?;
-    let result = nonaffine_workflow::run(&workflow, &registry, &options, &observer);
+    on_interrupt(&options, observer.running.clone(), slurm.clone())?;
+    let result = match &slurm {
+        Some(s) => {
+            nonaffine_workflow::run_with(&workflow, &registry, &options, &observer, s.as_ref())
+        }
+        None => nonaffine_workflow::run_with(&workflow, &registry, &options, &observer, &InProcess),
+    };
     if INTERRUPTED.load(Ordering::SeqCst) {
         // The signal thread reports and exits; do not race it with an error.
         loop {

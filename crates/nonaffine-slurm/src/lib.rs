@@ -1,0 +1,745 @@
+//! The Slurm executor: each job of a run that is worth a node becomes one
+//! batch job (`sbatch`) whose script runs `nonaffine run-job` on exactly that
+//! job of the plan, with the binary that planned the run.
+//!
+//! Layout, per job, beside the run's `stages/`:
+//! ```text
+//! <out>/slurm/<stage>/<branch>/job.sh       the batch script
+//!                              job.json     Slurm job id, key, binary, version,
+//!                                           the states seen, exit code
+//!                              stdout, stderr   the job's own output
+//!                              status.json  written by the job: running/done/failed
+//!                              work/        the stage's folder while it runs
+//! ```
+//! A job is submitted when its inputs are finished. The runner waits for it
+//! by looking at its output folder and its `status.json` and, at most every
+//! `poll` seconds for all jobs at once, `squeue --me -t all` (no `sacct`:
+//! many sites and the test cluster have no accounting database); the final
+//! state and exit code come from `scontrol show job`. A failed job's error
+//! gives Slurm's state (TIMEOUT says the time limit killed it), the exit code,
+//! the job's own error and the tail of its stderr. A rerun after the runner
+//! died adopts a recorded job that is still pending or running instead of
+//! submitting it again. [`Slurm::cancel_all`] runs `scancel` on every job the
+//! runner submitted or adopted and has not seen end.
+
+use nonaffine_core::Progress;
+use nonaffine_workflow::{Executor, ExecutorSettings, ExternalJob, RunError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Stage kinds that run in the runner's process unless told otherwise:
+/// seconds of work, not worth a queue.
+pub const DEFAULT_LOCAL_STAGES: &[&str] = &["kernel", "reference"];
+
+/// Default interval between looks at a waiting job, in s.
+pub const DEFAULT_POLL_S: f64 = 2.0;
+
+/// Lines of a failed job's stderr quoted in the run's error.
+const STDERR_TAIL_LINES: usize = 15;
+
+/// Consecutive failed `squeue` calls after which the run stops.
+const MAX_QUERY_FAILURES: u32 = 10;
+
+/// What the batch jobs ask Slurm for and run.
+#[derive(Clone, Debug)]
+pub struct SlurmOptions {
+    /// `--partition`.
+    pub partition: Option<String>,
+    /// `--account`.
+    pub account: Option<String>,
+    /// `--time` per stage kind; `default` for the others; none: the partition's.
+    pub time_limits: BTreeMap<String, String>,
+    /// Further `sbatch` arguments, passed as given.
+    pub sbatch_options: Vec<String>,
+    /// Stage kinds run in the runner's process.
+    pub local_stages: Vec<String>,
+    /// Interval between looks at waiting jobs.
+    pub poll: Duration,
+    /// Absolute path of the `nonaffine` binary the jobs run (the one that
+    /// planned the run, so an upgrade does not change queued work).
+    pub binary: PathBuf,
+    /// Its version; a job run by another version refuses to start.
+    pub version: String,
+}
+
+impl SlurmOptions {
+    /// Options from a workflow's `executor:` map (defaults where unset).
+    pub fn from_settings(settings: &ExecutorSettings, binary: PathBuf, version: &str) -> Self {
+        Self {
+            partition: settings.partition.clone(),
+            account: settings.account.clone(),
+            time_limits: settings.time_limits.clone(),
+            sbatch_options: settings.sbatch_options.clone(),
+            local_stages: settings
+                .local_stages
+                .clone()
+                .unwrap_or_else(|| DEFAULT_LOCAL_STAGES.iter().map(|s| s.to_string()).collect()),
+            poll: Duration::from_secs_f64(settings.poll_s.unwrap_or(DEFAULT_POLL_S)),
+            binary,
+            version: version.to_string(),
+        }
+    }
+
+    /// The time limit for jobs of `kind`, if any.
+    pub fn time_limit(&self, kind: &str) -> Option<&str> {
+        self.time_limits
+            .get(kind)
+            .or_else(|| self.time_limits.get("default"))
+            .map(String::as_str)
+    }
+}
+
+/// One state change of a batch job as the runner saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    /// Slurm's job state (`PENDING`, `RUNNING`, `COMPLETED`, `TIMEOUT`, ...).
+    pub state: String,
+    /// When, in s since the Unix epoch.
+    pub at_s: f64,
+}
+
+/// `job.json`: a job's batch job as recorded in the run folder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Slurm job id.
+    pub job_id: String,
+    /// `stage [branch]`.
+    pub label: String,
+    /// Cache key the job produces.
+    pub key: String,
+    /// The `nonaffine` binary the job runs.
+    pub binary: PathBuf,
+    /// Its version.
+    pub nonaffine_version: String,
+    /// Every state the runner saw, first to last.
+    pub states: Vec<Seen>,
+    /// Slurm's `ExitCode` (`code:signal`) once the job ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<String>,
+}
+
+impl JobRecord {
+    /// The last state seen.
+    pub fn state(&self) -> &str {
+        self.states.last().map_or("", |s| s.state.as_str())
+    }
+}
+
+/// `status.json`, written by the job itself (`nonaffine run-job --status`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobStatus {
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// Host the job ran on.
+    pub host: String,
+    /// The job's error when failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Whether Slurm may still run (or is running) a job in this state.
+fn is_active(state: &str) -> bool {
+    matches!(
+        state,
+        "PENDING"
+            | "CONFIGURING"
+            | "RUNNING"
+            | "COMPLETING"
+            | "SUSPENDED"
+            | "REQUEUED"
+            | "REQUEUE_FED"
+            | "REQUEUE_HOLD"
+            | "RESIZING"
+            | "SIGNALING"
+            | "STAGE_OUT"
+            | "STOPPED"
+            | "RESV_DEL_HOLD"
+    )
+}
+
+fn now_s() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// The last `n` lines of a text file, or why it cannot be read.
+fn tail(path: &Path, n: usize) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        }
+        Err(e) => format!("({}: {e})", path.display()),
+    }
+}
+
+/// `'text'` for a POSIX shell.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Runs a Slurm command; stdout, or an error naming the command and its stderr.
+fn slurm_command(program: &str, args: &[String]) -> Result<String, String> {
+    let out = Command::new(program).args(args).output().map_err(|e| {
+        format!("cannot run `{program}`: {e} (is Slurm's client installed and on PATH?)")
+    })?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{program} {}` failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// `Key=Value` fields of one `scontrol show job -o` line.
+fn scontrol_fields(line: &str) -> HashMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|f| f.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The file system type of the mount holding `path` (from /proc/mounts).
+fn filesystem_type(path: &Path) -> Option<String> {
+    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
+    let path = path.canonicalize().ok()?;
+    mounts
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 3).then(|| (f[1].replace("\\040", " "), f[2].to_string()))
+        })
+        .filter(|(mount, _)| path.starts_with(mount))
+        .max_by_key(|(mount, _)| mount.len())
+        .map(|(_, kind)| kind)
+}
+
+/// File systems that other machines can mount.
+fn is_shared_fs(kind: &str) -> bool {
+    matches!(
+        kind,
+        "nfs"
+            | "nfs4"
+            | "lustre"
+            | "gpfs"
+            | "beegfs"
+            | "cephfs"
+            | "ceph"
+            | "cifs"
+            | "smb3"
+            | "panfs"
+            | "wekafs"
+            | "fuse.glusterfs"
+            | "glusterfs"
+            | "fuse.sshfs"
+            | "afs"
+            | "9p"
+    ) || kind.starts_with("fuse.")
+}
+
+/// Latest `squeue` answer, shared by every waiting job.
+#[derive(Default)]
+struct Queue {
+    at: Option<Instant>,
+    states: HashMap<String, String>,
+    failures: u32,
+}
+
+/// The Slurm executor (see the crate docs).
+pub struct Slurm {
+    options: SlurmOptions,
+    /// Job id → label of the jobs submitted or adopted and not seen to end.
+    active: Mutex<BTreeMap<String, String>>,
+    queue: Mutex<Queue>,
+}
+
+impl Slurm {
+    /// An executor with these options.
+    pub fn new(options: SlurmOptions) -> Self {
+        Self {
+            options,
+            active: Mutex::new(BTreeMap::new()),
+            queue: Mutex::new(Queue::default()),
+        }
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &SlurmOptions {
+        &self.options
+    }
+
+    /// `scancel`s every job submitted or adopted by this runner that it has
+    /// not seen end; returns (job id, label) of each. Errors are logged.
+    pub fn cancel_all(&self) -> Vec<(String, String)> {
+        let jobs: Vec<(String, String)> = match self.active.lock() {
+            Ok(mut a) => std::mem::take(&mut *a).into_iter().collect(),
+            Err(_) => Vec::new(),
+        };
+        if !jobs.is_empty() {
+            let ids: Vec<String> = jobs.iter().map(|(id, _)| id.clone()).collect();
+            if let Err(e) = slurm_command("scancel", &ids) {
+                tracing::error!("{e}");
+            }
+        }
+        jobs
+    }
+
+    fn set_active(&self, id: &str, label: Option<&str>) {
+        if let Ok(mut a) = self.active.lock() {
+            match label {
+                Some(l) => {
+                    a.insert(id.to_string(), l.to_string());
+                }
+                None => {
+                    a.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Slurm's state of job `id` from `squeue` (refreshed when older than
+    /// the poll interval, or `fresh`); None when squeue no longer lists it.
+    fn queue_state(&self, id: &str, fresh: bool) -> Result<Option<String>, String> {
+        let Ok(mut q) = self.queue.lock() else {
+            return Err("squeue cache poisoned".into());
+        };
+        let stale = q.at.is_none_or_elapsed(self.options.poll.mul_f64(0.9)) || fresh;
+        if stale {
+            let args: Vec<String> = ["-h", "--me", "-t", "all", "-o", "%i|%T"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            match slurm_command("squeue", &args) {
+                Ok(text) => {
+                    q.states = text
+                        .lines()
+                        .filter_map(|l| l.split_once('|'))
+                        .map(|(i, s)| (i.trim().to_string(), s.trim().to_string()))
+                        .collect();
+                    q.at = Some(Instant::now());
+                    q.failures = 0;
+                }
+                Err(e) => {
+                    q.failures += 1;
+                    if q.failures >= MAX_QUERY_FAILURES {
+                        return Err(e);
+                    }
+                    tracing::warn!("{e} (retrying)");
+                }
+            }
+        }
+        Ok(q.states.get(id).cloned())
+    }
+
+    /// `JobState`, `ExitCode` and `Reason` from `scontrol show job`, or None
+    /// when Slurm forgot the job (ended more than MinJobAge ago).
+    fn final_state(&self, id: &str) -> Option<HashMap<String, String>> {
+        let args = vec!["show".to_string(), "job".into(), "-o".into(), id.into()];
+        let text = slurm_command("scontrol", &args).ok()?;
+        let fields = scontrol_fields(text.lines().next()?);
+        fields.contains_key("JobState").then_some(fields)
+    }
+
+    fn submit(&self, job: &ExternalJob<'_>, dir: &Path) -> Result<JobRecord, RunError> {
+        let err = |message: String| RunError::Executor {
+            job: job.label.to_string(),
+            message,
+        };
+        let ranks = job.params.count_or("mpi_ranks", 1).unwrap_or(1).max(1);
+        let script = format!(
+            "#!/bin/sh\n# `{label}` of the nonaffine run in {out}\n# (written by nonaffine {version}; runs exactly this job of the plan)\nexec {bin} run-job {wf} --out {out_q} --job {index} --key {key} --version {version_q} --work {work} --status {status}\n",
+            label = job.label,
+            out = job.out_dir.display(),
+            version = self.options.version,
+            bin = quote(&self.options.binary.to_string_lossy()),
+            wf = quote(&job.workflow_file.to_string_lossy()),
+            out_q = quote(&job.out_dir.to_string_lossy()),
+            index = job.index,
+            key = job.key,
+            version_q = quote(&self.options.version),
+            work = quote(&dir.join("work").to_string_lossy()),
+            status = quote(&dir.join("status.json").to_string_lossy()),
+        );
+        let script_path = dir.join("job.sh");
+        std::fs::write(&script_path, script).map_err(|e| RunError::Io {
+            path: script_path.clone(),
+            error: e,
+        })?;
+        for stale in ["status.json", "stdout", "stderr"] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        let mut args: Vec<String> = vec![
+            "--parsable".into(),
+            format!("--job-name=nonaffine:{}", job.label.replace(' ', "")),
+            format!("--output={}", dir.join("stdout").display()),
+            format!("--error={}", dir.join("stderr").display()),
+            format!("--chdir={}", job.out_dir.display()),
+            format!("--ntasks={ranks}"),
+        ];
+        if let Some(t) = self.options.time_limit(job.kind) {
+            args.push(format!("--time={t}"));
+        }
+        if let Some(p) = &self.options.partition {
+            args.push(format!("--partition={p}"));
+        }
+        if let Some(a) = &self.options.account {
+            args.push(format!("--account={a}"));
+        }
+        args.extend(self.options.sbatch_options.iter().cloned());
+        args.push(script_path.to_string_lossy().into_owned());
+        let text = slurm_command("sbatch", &args).map_err(err)?;
+        let id = text
+            .trim()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(err(format!(
+                "sbatch answered `{}`, not a job id",
+                text.trim()
+            )));
+        }
+        tracing::info!("{}: submitted as Slurm job {id}", job.label);
+        Ok(JobRecord {
+            job_id: id,
+            label: job.label.to_string(),
+            key: job.key.to_string(),
+            binary: self.options.binary.clone(),
+            nonaffine_version: self.options.version.clone(),
+            states: vec![Seen {
+                state: "SUBMITTED".into(),
+                at_s: now_s(),
+            }],
+            exit_code: None,
+        })
+    }
+
+    /// The error of a job that ended without its output.
+    fn failure(
+        &self,
+        job: &ExternalJob<'_>,
+        dir: &Path,
+        record: &JobRecord,
+        fields: Option<&HashMap<String, String>>,
+    ) -> RunError {
+        let state = record.state();
+        let mut message = format!("Slurm job {} ended {state}", record.job_id);
+        if let Some(code) = &record.exit_code {
+            message.push_str(&format!(", exit code {code}"));
+        }
+        if let Some(reason) = fields
+            .and_then(|f| f.get("Reason"))
+            .filter(|r| *r != "None")
+        {
+            message.push_str(&format!(", reason {reason}"));
+        }
+        match state {
+            "TIMEOUT" => message.push_str(&format!(
+                ": killed at its time limit ({}); give `{}` jobs more time with `--time-limit {}=...` or `executor: {{ time_limit: {{ {}: ... }} }}`",
+                fields
+                    .and_then(|f| f.get("TimeLimit"))
+                    .map_or("the partition's", String::as_str),
+                job.kind,
+                job.kind,
+                job.kind
+            )),
+            "CANCELLED" => message.push_str(": cancelled (scancel, or by an administrator)"),
+            "OUT_OF_MEMORY" => message.push_str(": out of memory; ask for more with `--sbatch-option=--mem=...`"),
+            "NODE_FAIL" => message.push_str(": its node failed; run again to resubmit it"),
+            _ => {}
+        }
+        if fields.is_none() {
+            message.push_str(" (Slurm no longer knows the job)");
+        }
+        let status: Option<JobStatus> = std::fs::read_to_string(dir.join("status.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        match &status {
+            Some(JobStatus {
+                error: Some(e),
+                host,
+                ..
+            }) => {
+                message.push_str(&format!("\nits error (on {host}): {e}"));
+            }
+            Some(_) => {}
+            None if !dir.join("stdout").exists() && !dir.join("stderr").exists() => {
+                message.push_str(&format!(
+                    "\nthe job wrote nothing into {}: is the run folder on a file system its node sees?",
+                    dir.display()
+                ));
+            }
+            None => {}
+        }
+        message.push_str(&format!(
+            "\nlast lines of {}:\n{}",
+            dir.join("stderr").display(),
+            tail(&dir.join("stderr"), STDERR_TAIL_LINES)
+        ));
+        RunError::Executor {
+            job: job.label.to_string(),
+            message,
+        }
+    }
+}
+
+/// `Option<Instant>` older than a duration (or unset).
+trait Elapsed {
+    fn is_none_or_elapsed(&self, d: Duration) -> bool;
+}
+
+impl Elapsed for Option<Instant> {
+    fn is_none_or_elapsed(&self, d: Duration) -> bool {
+        self.map_or(true, |t| t.elapsed() >= d)
+    }
+}
+
+/// The job's folder under `<out>/slurm/`.
+pub fn job_dir(out_dir: &Path, stage: &str, dir_name: &str) -> PathBuf {
+    out_dir.join("slurm").join(stage).join(dir_name)
+}
+
+/// Reads `job.json`, if there is one.
+pub fn read_job_record(dir: &Path) -> Option<JobRecord> {
+    let text = std::fs::read_to_string(dir.join("job.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write_job_record(dir: &Path, record: &JobRecord) -> Result<(), RunError> {
+    let path = dir.join("job.json");
+    let tmp = dir.join(".job.json.tmp");
+    let text = serde_json::to_string_pretty(record).map_err(|e| RunError::Corrupt {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(&tmp, text).map_err(|e| RunError::Io {
+        path: tmp.clone(),
+        error: e,
+    })?;
+    std::fs::rename(&tmp, &path).map_err(|e| RunError::Io { path, error: e })
+}
+
+/// Whether the job's output folder holds a `stage.json` with `key`.
+fn output_in_place(output: &Path, key: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Key {
+        key: String,
+    }
+    std::fs::read_to_string(output.join("stage.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Key>(&t).ok())
+        .is_some_and(|k| k.key == key)
+}
+
+impl Executor for Slurm {
+    fn takes(&self, kind: &str) -> bool {
+        !self.options.local_stages.iter().any(|k| k == kind)
+    }
+
+    fn check(&self, out_dir: &Path) -> Result<(), RunError> {
+        let err = |message: String| RunError::Executor {
+            job: "slurm".into(),
+            message,
+        };
+        let nodes = slurm_command(
+            "sinfo",
+            &["-h".into(), "-N".into(), "-o".into(), "%N".into()],
+        )
+        .map_err(|e| {
+            err(format!(
+                "{e}; is this a Slurm login node with SLURM_CONF set?"
+            ))
+        })?;
+        let mut nodes: Vec<String> = nodes.lines().map(|l| l.trim().to_string()).collect();
+        nodes.sort();
+        nodes.dedup();
+        let host = slurm_command("hostname", &["-s".into()]).unwrap_or_default();
+        let host = host.trim();
+        let others: Vec<&String> = nodes.iter().filter(|n| n.as_str() != host).collect();
+        match filesystem_type(out_dir) {
+            Some(kind) if is_shared_fs(&kind) => tracing::info!(
+                "run folder {} is on {kind}, a network file system: the nodes must mount it at the same path",
+                out_dir.display()
+            ),
+            Some(kind) if others.is_empty() => tracing::info!(
+                "run folder {} is on a local {kind} file system; fine here, the only Slurm node is this host ({host})",
+                out_dir.display()
+            ),
+            Some(kind) => tracing::warn!(
+                "run folder {} is on a local {kind} file system of {host}; Slurm nodes {} cannot see it unless it is exported to them at the same path: put --out (and --store) on the cluster's shared file system",
+                out_dir.display(),
+                others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            None => tracing::warn!(
+                "cannot tell the file system of {}: make sure every Slurm node sees it at the same path",
+                out_dir.display()
+            ),
+        }
+        Ok(())
+    }
+
+    fn run(&self, job: &ExternalJob<'_>, progress: &dyn Progress) -> Result<(), RunError> {
+        let dir = job_dir(job.out_dir, job.stage, job.dir_name);
+        std::fs::create_dir_all(&dir).map_err(|e| RunError::Io {
+            path: dir.clone(),
+            error: e,
+        })?;
+        let previous = read_job_record(&dir).filter(|r| r.key == job.key);
+        let adopted = match previous {
+            Some(r) => match self.queue_state(&r.job_id, true) {
+                Ok(Some(state)) if is_active(&state) => {
+                    tracing::info!(
+                        "{}: already submitted as Slurm job {} ({state}): waiting for it, not resubmitted",
+                        job.label,
+                        r.job_id
+                    );
+                    Some(r)
+                }
+                Ok(state) => {
+                    tracing::info!(
+                        "{}: Slurm job {} ended {} without its output: submitted again",
+                        job.label,
+                        r.job_id,
+                        state.unwrap_or_else(|| "(no longer known)".into())
+                    );
+                    None
+                }
+                Err(e) => {
+                    return Err(RunError::Executor {
+                        job: job.label.to_string(),
+                        message: e,
+                    })
+                }
+            },
+            None => None,
+        };
+        let mut record = match adopted {
+            Some(r) => r,
+            None => {
+                let r = self.submit(job, &dir)?;
+                write_job_record(&dir, &r)?;
+                r
+            }
+        };
+        self.set_active(&record.job_id, Some(job.label));
+        progress.message(&format!("Slurm job {} {}", record.job_id, record.state()));
+        loop {
+            std::thread::sleep(self.options.poll);
+            let done = output_in_place(job.output, job.key);
+            let state = match self.queue_state(&record.job_id, false) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.set_active(&record.job_id, None);
+                    return Err(RunError::Executor {
+                        job: job.label.to_string(),
+                        message: format!("lost track of Slurm job {}: {e}", record.job_id),
+                    });
+                }
+            };
+            if let Some(s) = &state {
+                if s != record.state() {
+                    record.states.push(Seen {
+                        state: s.clone(),
+                        at_s: now_s(),
+                    });
+                    write_job_record(&dir, &record)?;
+                    progress.message(&format!("Slurm job {} {s}", record.job_id));
+                }
+            }
+            let ended = !state.as_deref().is_some_and(is_active);
+            if !(done || ended) {
+                continue;
+            }
+            // Ended (or its output is in place): the final word is scontrol's.
+            let fields = self.final_state(&record.job_id);
+            if let Some(f) = &fields {
+                let s = f.get("JobState").cloned().unwrap_or_default();
+                if done && is_active(&s) {
+                    // Output renamed into place, process still exiting: fine.
+                    record.states.push(Seen {
+                        state: "OUTPUT_IN_PLACE".into(),
+                        at_s: now_s(),
+                    });
+                } else if s != record.state() {
+                    record.states.push(Seen {
+                        state: s,
+                        at_s: now_s(),
+                    });
+                }
+                record.exit_code = f.get("ExitCode").cloned();
+            }
+            write_job_record(&dir, &record)?;
+            self.set_active(&record.job_id, None);
+            if done || output_in_place(job.output, job.key) {
+                return Ok(());
+            }
+            return Err(self.failure(job, &dir, &record, fields.as_ref()));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scontrol_lines_split_into_fields() {
+        let f = scontrol_fields(
+            "JobId=7 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 TimeLimit=00:01:00",
+        );
+        assert_eq!(f["JobState"], "TIMEOUT");
+        assert_eq!(f["ExitCode"], "0:15");
+        assert_eq!(f["TimeLimit"], "00:01:00");
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes_and_spaces() {
+        let q = quote("/a b/it's");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {q}"))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "/a b/it's");
+    }
+
+    #[test]
+    fn time_limits_fall_back_to_default() {
+        let mut s = ExecutorSettings::default();
+        s.time_limits.insert("quench".into(), "2-00:00:00".into());
+        s.time_limits.insert("default".into(), "30".into());
+        let o = SlurmOptions::from_settings(&s, PathBuf::from("/bin/true"), "0");
+        assert_eq!(o.time_limit("quench"), Some("2-00:00:00"));
+        assert_eq!(o.time_limit("hessian"), Some("30"));
+        assert!(!Slurm::new(o.clone()).takes("kernel"));
+        assert!(Slurm::new(o).takes("quench"));
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("err");
+        std::fs::write(&p, "a\nb\nc\nd\n").unwrap();
+        assert_eq!(tail(&p, 2), "c\nd");
+        assert!(tail(&dir.path().join("none"), 2).contains("none"));
+    }
+
+    #[test]
+    fn the_run_folder_file_system_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(filesystem_type(dir.path()).is_some());
+        assert!(is_shared_fs("nfs4") && !is_shared_fs("ext4"));
+    }
+}
