@@ -69,8 +69,8 @@ fn seconds_of(json: &str) -> Option<f64> {
 fn bench(c: &mut Criterion) {
     let pot = support::cuzr_potential();
     let form = pot.form().unwrap();
-    let g250 = base_glass(250, &pot);
-    let g256 = base_glass(256, &pot);
+    let g250 = base_glass(250);
+    let g256 = base_glass(256);
     let cases: Vec<(usize, Structure)> = vec![
         (500, replicate(&g250, [2, 1, 1])),
         (1000, replicate(&g250, [2, 2, 1])),

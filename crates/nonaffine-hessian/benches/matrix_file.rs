@@ -29,7 +29,7 @@ fn median3(mut f: impl FnMut() -> f64) -> f64 {
 fn main() {
     let pot = support::cuzr_potential();
     let form = pot.form().unwrap();
-    let base = base_glass(250, &pot);
+    let base = base_glass(250);
     let mut rows = Vec::new();
     for copies in [[2, 2, 2], [2, 2, 4]] {
         let s = replicate(&base, copies);

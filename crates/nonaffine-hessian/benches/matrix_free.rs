@@ -49,7 +49,7 @@ fn sizes() -> Vec<[usize; 3]> {
 fn bench(c: &mut Criterion) {
     let pot = support::cuzr_potential();
     let form = pot.form().unwrap();
-    let base = base_glass(256, &pot);
+    let base = base_glass(256);
     let mut table = Vec::new();
     for copies in sizes() {
         let s = replicate(&base, copies);
