@@ -15,7 +15,7 @@
 use crate::error::PluginError;
 use crate::params::Params;
 use num_complex::Complex64;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A real symmetric linear operator y = A·x on ℝⁿ.
@@ -97,7 +97,7 @@ impl SpectrumProblem<'_> {
 }
 
 /// How the entries of [`Modes`] relate to the true eigenpairs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModesKind {
     /// Every eigenpair of D (dense diagonalization).

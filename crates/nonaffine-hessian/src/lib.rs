@@ -49,6 +49,7 @@ mod compute;
 pub mod matrix_free;
 pub mod model;
 pub mod npz;
+pub mod outputs;
 pub mod products;
 pub mod relaxed;
 pub mod stage;

@@ -5,13 +5,16 @@
 //! Each structure gets a subfolder of the stage folder (`T670K_s0/`, or the
 //! file's stem), holding the files of [`crate::HessianProducts::write_dir`] plus
 //! `report.json` (sizes, sum rules, largest force, conjugate-gradient
-//! iterations and residuals, timings; see [`HessianReport`]). With
+//! iterations and residuals, timings; see [`HessianReport`]) and
+//! `structure.json` (its source and capture temperature, read downstream as
+//! [`StructureOutput`]). With
 //! `matrix_format: npz` H is `hessian.npz` instead of `hessian.mtx`; with
 //! `matrix: false` the folder has neither: everything comes from the
 //! pair list ([`crate::compute_matrix_free`]; `nnz` and `blocks` are then 0), and the
 //! spectrum stage reads it with `operator: matrix-free`. With more than
 //! one upstream quench stage, subfolder names start with the branch label.
 
+use crate::outputs::{StructureOutput, FORMAT};
 use crate::{
     compute_matrix_free_reporting, compute_reporting, HessianError, HessianOptions, HessianReport,
     HessianRun, MatrixFormat, PcgOptions,
@@ -20,8 +23,10 @@ use nonaffine_core::{
     InputSpec, InputsError, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Potential,
     Progress, Stage, StageContext, StageError, Structure, Summary,
 };
-use nonaffine_quench::outputs::{check_structure_inputs, named_structures, STRUCTURE_INPUTS};
-use std::path::{Path, PathBuf};
+use nonaffine_quench::outputs::{
+    check_structure_inputs, named_structures, NamedStructure, STRUCTURE_INPUTS,
+};
+use std::path::Path;
 
 /// Parameters of the `hessian` stage.
 pub const PARAMS: &[ParamSpec] = &[
@@ -72,12 +77,12 @@ pub const PARAMS: &[ParamSpec] = &[
 /// Stage description.
 pub const INFO: PluginInfo = PluginInfo {
     name: "hessian",
-    version: "1",
+    version: "2",
     doc: "Analytic Hessian H = ∂²U/∂x∂x (sparse, all embedding terms), nonaffine force fields \
           Ξ = ∂f/∂η, Born moduli C^B = (1/V)∂²U/∂η², residual stress and, optionally, the relaxed \
           moduli C^B − (1/V)ΞᵀH⁺Ξ of every upstream quench structure (docs/theory.md §3, paper Appendix C). \
           Writes hessian.mtx or hessian.npz (`matrix_format`; neither with `matrix: false`), xi.csv, born.json, relaxed.json, \
-          report.json per structure.",
+          report.json, structure.json per structure.",
     params: PARAMS,
 };
 
@@ -86,18 +91,14 @@ pub struct HessianStage;
 
 /// `(subfolder name, structure file)` of every input structure (the naming
 /// rule of [`nonaffine_quench::outputs::named_structures`]).
-fn structure_files(ctx: &StageContext<'_>) -> Result<Vec<(String, PathBuf)>, StageError> {
+fn structure_files(ctx: &StageContext<'_>) -> Result<Vec<NamedStructure>, StageError> {
     let file = if ctx.params.contains("structure_file") {
         Some(ctx.params.path_value("structure_file")?)
     } else {
         None
     };
     let quenches: Vec<_> = ctx.inputs_of_kind("quench").collect();
-    Ok(named_structures(file.as_deref(), &quenches)
-        .map_err(|e| StageError::Failed(e.to_string()))?
-        .into_iter()
-        .map(|s| (s.name, s.path))
-        .collect())
+    named_structures(file.as_deref(), &quenches).map_err(|e| StageError::Failed(e.to_string()))
 }
 
 /// The summary entries of one structure: sizes, checks and a few rounded moduli.
@@ -138,16 +139,24 @@ fn failed(name: &str, e: HessianError) -> StageError {
 /// `matrix` (the stored H's format), matrix-free ([`crate::compute_matrix_free`], no
 /// stored H).
 fn one(
-    name: &str,
-    path: &Path,
+    structure: &NamedStructure,
     potential: &dyn Potential,
     elements_key: &str,
     options: &HessianOptions,
     matrix: Option<MatrixFormat>,
     ctx: &StageContext<'_>,
 ) -> Result<HessianRun, StageError> {
-    let structure: Structure = nonaffine_io::read_structure_for(path, potential, elements_key)
-        .map_err(|e| StageError::Failed(e.to_string()))?;
+    let name = structure.name.as_str();
+    let structure_out = StructureOutput {
+        format: FORMAT,
+        name: name.to_string(),
+        source: structure.path.clone(),
+        temperature_k: structure.capture.as_ref().map(|c| c.temperature_k),
+        sample: structure.capture.as_ref().map(|c| c.sample),
+    };
+    let structure: Structure =
+        nonaffine_io::read_structure_for(&structure.path, potential, elements_key)
+            .map_err(|e| StageError::Failed(e.to_string()))?;
     let dir = ctx.out_dir.join(name);
     let progress = &Phases {
         inner: ctx.progress,
@@ -170,6 +179,7 @@ fn one(
         run
     };
     write_report(&dir.join("report.json"), &run.report)?;
+    structure_out.write(&dir)?;
     Ok(run)
 }
 
@@ -233,18 +243,17 @@ impl Stage for HessianStage {
         summary
             .int("structures", files.len() as i64)
             .text("potential", potential.name());
-        for (k, (name, path)) in files.iter().enumerate() {
-            ctx.progress.message(name);
+        for (k, structure) in files.iter().enumerate() {
+            ctx.progress.message(&structure.name);
             let run = one(
-                name,
-                path,
+                structure,
                 potential.as_ref(),
                 &elements_key,
                 &options,
                 matrix,
                 ctx,
             )?;
-            summary.nested(name, structure_summary(&run));
+            summary.nested(&structure.name, structure_summary(&run));
             ctx.progress.set_position(k as u64 + 1);
         }
         Ok(summary)

@@ -13,6 +13,7 @@
 use nonaffine_core::{Modes, ModesKind, NoProgress, Params, StageContext, StageInput};
 use nonaffine_reference::outputs::{ReferenceOutput, FORMAT};
 use nonaffine_response::{paper_moduli, PaperHeights};
+use nonaffine_spectrum::outputs::SampleOutput;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -62,10 +63,18 @@ fn write_inputs(root: &Path, modes: &Modes) {
     .unwrap();
     let mut born = [[0.0; 6]; 6];
     born[0][0] = 150.0;
-    let json = serde_json::json!({
-        "volume_a3": 30000.0, "born_gpa": born, "modes_kind": "complete",
-    });
-    std::fs::write(sample.join("sample.json"), json.to_string()).unwrap();
+    SampleOutput {
+        format: nonaffine_spectrum::outputs::FORMAT,
+        name: format!("glass_T{T}K_s0"),
+        temperature_k: Some(T),
+        volume_a3: 30000.0,
+        modes_kind: ModesKind::Complete,
+        born_gpa: born,
+        stress_gpa: [0.0; 6],
+        debye: None,
+    }
+    .write(&sample)
+    .unwrap();
 
     // The reference: E', E'' of the generating kernel, heights so that
     // E'(ω → 0) = 0 and E'(∞) = 1 (as a normalised relaxation gives).

@@ -110,7 +110,7 @@ pub(crate) fn run(ctx: &StageContext<'_>) -> Result<Summary, StageError> {
     let plots = p.bool_or("plots", true)?;
     let samples = read_samples(ctx)?;
     let mut warnings = Vec::new();
-    let stresses = stresses(&samples, &mut warnings);
+    let stresses: Vec<[f64; 6]> = samples.iter().map(|s| s.stress_gpa).collect();
     let kernels = families::from_inputs(ctx)?;
     let kernel = match kernels.as_slice() {
         [] => {
@@ -253,25 +253,6 @@ fn frequencies(p: &Params) -> Result<Vec<f64>, StageError> {
         .into());
     }
     Ok(f)
-}
-
-/// The residual stress of each sample; zero, with a warning, for a
-/// sample.json written before it was recorded.
-fn stresses(samples: &[Sample], warnings: &mut Vec<String>) -> Vec<[f64; 6]> {
-    samples
-        .iter()
-        .map(|s| {
-            s.stress_gpa.unwrap_or_else(|| {
-                warnings.push(format!(
-                    "sample `{}`: its sample.json has no `stress_gpa` (a spectrum stage before \
-                     version 2); the pre-stress terms are taken as zero — rerun the spectrum \
-                     stage to include them",
-                    s.name
-                ));
-                [0.0; 6]
-            })
-        })
-        .collect()
 }
 
 /// The Markovian kernel ν̃ = `nu_per_ps` (1/ps) through the registry: the

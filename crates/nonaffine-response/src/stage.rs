@@ -4,10 +4,12 @@
 //! `<sample>/sample.json` with C^B, V, the modes kind and the elastic Debye
 //! frequency `debye.frequency_thz`) and one `reference` folder
 //! (`reference.csv`; its time unit in seconds from `reference.json`,
-//! [`ReferenceOutput`]). A sample belongs to the reference temperature written in
-//! its name (`glass_T670K_s0` → 670 K); samples at one temperature are averaged
-//! (their mode sums weighted by 1/(n V), i.e. the sample mean of C*). Samples
-//! without a temperature in their name serve every temperature.
+//! [`ReferenceOutput`]). Each sample is read as the spectrum stage's typed
+//! [`SampleOutput`]; it belongs to the reference temperature it records (its
+//! structure's capture temperature, within 0.5 K); samples at one temperature
+//! are averaged (their mode sums weighted by 1/(n V), i.e. the sample mean of
+//! C*). Samples without a temperature (a structure file) serve every
+//! temperature.
 //!
 //! Kernels: each upstream `kernel` stage is one fitted family; the kernel
 //! declares its fit parameters and the kernel stage's values are the start
@@ -43,9 +45,10 @@ use nonaffine_numerics::log_grid;
 use nonaffine_plot::{Figure, Scale, Series, Style};
 use nonaffine_reference::outputs::ReferenceOutput;
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
+use nonaffine_spectrum::outputs::{sample_dirs, SampleOutput};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Registry entry of the stage.
@@ -101,15 +104,14 @@ pub(crate) struct Sample {
     pub stage: String,
     pub temperature_k: Option<f64>,
     pub modes: Modes,
-    /// `modes_kind` of its sample.json (absent in hand-made folders).
-    pub kind: Option<ModesKind>,
+    /// What its modes are.
+    pub kind: ModesKind,
     /// Elastic Debye ω_D of its sample.json (`debye.frequency_thz` / 15.633),
     /// sqrt(eV/(Å²·amu)).
     debye_omega: Option<f64>,
     pub affine: Affine,
-    /// Residual stress of its sample.json (`stress_gpa`), GPa, Voigt; absent
-    /// in spectrum folders written before it was recorded.
-    pub stress_gpa: Option<[f64; 6]>,
+    /// Residual stress of its sample.json (`stress_gpa`), GPa, Voigt.
+    pub stress_gpa: [f64; 6],
 }
 
 /// The ω_D the `debye` control used at one temperature, as written to `fit.json`.
@@ -603,24 +605,6 @@ fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRe
     }
 }
 
-/// Temperature written in a sample name: `glass_T670K_s0` → 670.
-fn temperature_in_name(name: &str) -> Option<f64> {
-    let bytes = name.as_bytes();
-    for (i, _) in name.match_indices('T') {
-        let rest = &name[i + 1..];
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if boundary && digits > 0 && rest[digits..].starts_with('K') {
-            if let Ok(t) = rest[..digits].parse() {
-                return Some(t);
-            }
-        }
-    }
-    None
-}
-
 /// Every `<sample>/modes.csv` + `sample.json` of the upstream spectrum folders.
 pub(crate) fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
     let inputs: Vec<_> = ctx.inputs_of_kind("spectrum").collect();
@@ -629,14 +613,7 @@ pub(crate) fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageE
     }
     let mut out = Vec::new();
     for input in inputs {
-        let entries = std::fs::read_dir(&input.dir).map_err(|e| StageError::io(&input.dir, e))?;
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|d| d.join("modes.csv").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
+        for dir in sample_dirs(&input.dir)? {
             let leaf = dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -648,55 +625,20 @@ pub(crate) fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageE
             };
             let rows = read_modes_csv(&dir.join("modes.csv"))
                 .map_err(|e| StageError::Failed(e.to_string()))?;
-            let json_path = dir.join("sample.json");
-            let text =
-                std::fs::read_to_string(&json_path).map_err(|e| StageError::io(&json_path, e))?;
-            let bad = |what: &str| {
-                StageError::Failed(format!(
-                    "{}: {what}; is this a `spectrum` stage's sample.json?",
-                    json_path.display()
-                ))
-            };
-            let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-            let volume_a3 = value["volume_a3"]
-                .as_f64()
-                .filter(|v| *v > 0.0)
-                .ok_or_else(|| bad("no positive `volume_a3`"))?;
-            let born: [[f64; 6]; 6] = serde_json::from_value(value["born_gpa"].clone())
-                .map_err(|e| bad(&format!("`born_gpa`: {e}")))?;
-            let kind = match value["modes_kind"].as_str() {
-                None => None,
-                Some("complete") => Some(ModesKind::Complete),
-                Some("lowest") => Some(ModesKind::Lowest),
-                Some("quadrature") => Some(ModesKind::Quadrature),
-                Some("model") => Some(ModesKind::Model),
-                Some(other) => return Err(bad(&format!("unknown `modes_kind` `{other}`"))),
-            };
-            let debye_omega = value["debye"]["frequency_thz"]
-                .as_f64()
-                .filter(|v| *v > 0.0)
-                .map(|nu| nu / THZ_PER_OMEGA_UNIT);
-            let stress_gpa = match value.get("stress_gpa") {
-                None => None,
-                Some(v) => Some(
-                    serde_json::from_value(v.clone())
-                        .map_err(|e| bad(&format!("`stress_gpa`: {e}")))?,
-                ),
-            };
+            let sample = SampleOutput::read(&dir)?;
             out.push(Sample {
-                temperature_k: temperature_in_name(&leaf),
+                temperature_k: sample.temperature_k,
                 name,
                 branch: input.branch.clone(),
                 structure: leaf,
-                stress_gpa,
+                stress_gpa: sample.stress_gpa,
                 stage: input.stage.clone(),
-                kind,
-                debye_omega,
+                kind: sample.modes_kind,
+                debye_omega: sample.debye.map(|d| d.frequency_thz / THZ_PER_OMEGA_UNIT),
                 modes: response_modes(&rows),
                 affine: Affine {
-                    born_gpa: born,
-                    volume_a3,
+                    born_gpa: sample.born_gpa,
+                    volume_a3: sample.volume_a3,
                 },
             });
         }
@@ -782,13 +724,20 @@ fn choose<'a>(
         .filter(|s| s.temperature_k.is_none())
         .collect();
     if chosen.is_empty() {
+        let mut have: Vec<f64> = samples.iter().filter_map(|s| s.temperature_k).collect();
+        have.sort_by(f64::total_cmp);
+        have.dedup();
+        let have: Vec<String> = have.iter().map(|x| format!("{x} K")).collect();
         return Err(StageError::Failed(format!(
-            "no spectrum sample at T = {t} K (sample names carry `_T<temperature>K`); \
-             capture a glass at {t} K or drop it from the reference"
+            "no spectrum sample at T = {t} K (the samples were captured at {}); capture a \
+             glass at {t} K (the quench stage's `capture_temperatures_k`) or drop it from the \
+             reference",
+            have.join(", ")
         )));
     }
     warnings.push(format!(
-        "T = {t} K: no sample named for this temperature; using the {} sample(s) without one",
+        "T = {t} K: no sample was captured at this temperature; using the {} sample(s) without \
+         a capture temperature (structure files)",
         chosen.len()
     ));
     Ok(chosen)
@@ -829,8 +778,8 @@ fn average(chosen: &[&Sample]) -> (Modes, Affine) {
 fn refuse_incomplete(chosen: &[&Sample]) -> Result<(), StageError> {
     for s in chosen {
         let what = match s.kind {
-            Some(ModesKind::Lowest) => "only the lowest modes (solver `arpack`)",
-            Some(ModesKind::Quadrature) => "Lanczos quadrature nodes (solver `lanczos`)",
+            ModesKind::Lowest => "only the lowest modes (solver `arpack`)",
+            ModesKind::Quadrature => "Lanczos quadrature nodes (solver `lanczos`)",
             _ => continue,
         };
         return Err(StageError::Failed(format!(
@@ -1257,17 +1206,4 @@ fn summary(
 
 fn write(path: &Path, text: &str) -> Result<(), StageError> {
     std::fs::write(path, text).map_err(|e| StageError::io(path, e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::temperature_in_name;
-
-    #[test]
-    fn temperature_is_read_from_sample_names() {
-        assert_eq!(temperature_in_name("glass_T670K_s0"), Some(670.0));
-        assert_eq!(temperature_in_name("seed=1-glass_T603.5K_s1"), Some(603.5));
-        assert_eq!(temperature_in_name("sample"), None);
-        assert_eq!(temperature_in_name("TKX_T12"), None);
-    }
 }

@@ -14,6 +14,7 @@ use nonaffine_memory::KernelStage;
 use nonaffine_reference::outputs::{ReferenceOutput, FORMAT};
 use nonaffine_reference::ReferenceStage;
 use nonaffine_response::{paper_moduli, PaperHeights, ResponseStage};
+use nonaffine_spectrum::outputs::{DebyeFrequency, SampleOutput};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -47,26 +48,33 @@ fn write_spectrum(dir: &Path) {
 }
 
 /// One sample folder per `(T in K, suffix, debye.frequency_thz, modes_kind)`,
-/// each with the modes of `common::boson_peak_modes(150)`.
+/// each with the modes of `common::boson_peak_modes(150)`. The folders are
+/// named `sample{k}_{suffix}`: the temperature is only in sample.json.
 fn write_samples(dir: &Path, samples: &[(f64, &str, Option<f64>, &str)]) {
     let modes = common::boson_peak_modes(150);
     let mut born = [[0.0; 6]; 6];
     born[0][0] = 150.0;
-    for (t, suffix, nu_d, kind) in samples {
-        let sample = dir.join(format!("glass_T{t}K_{suffix}"));
+    for (k, (t, suffix, nu_d, kind)) in samples.iter().enumerate() {
+        let name = format!("sample{k}_{suffix}");
+        let sample = dir.join(&name);
         std::fs::create_dir_all(&sample).unwrap();
         std::fs::write(
             sample.join("modes.csv"),
             nonaffine_spectrum::modes_file::modes_csv(&modes, &|_| "mode"),
         )
         .unwrap();
-        let mut json = serde_json::json!({
-            "volume_a3": 30000.0, "born_gpa": born, "modes_kind": kind,
-        });
-        if let Some(nu) = nu_d {
-            json["debye"] = serde_json::json!({ "frequency_thz": nu });
+        SampleOutput {
+            format: nonaffine_spectrum::outputs::FORMAT,
+            name,
+            temperature_k: Some(*t),
+            volume_a3: 30000.0,
+            modes_kind: serde_json::from_value(serde_json::json!(kind)).unwrap(),
+            born_gpa: born,
+            stress_gpa: [0.0; 6],
+            debye: nu_d.map(|frequency_thz| DebyeFrequency { frequency_thz }),
         }
-        std::fs::write(sample.join("sample.json"), json.to_string()).unwrap();
+        .write(&sample)
+        .unwrap();
     }
 }
 
@@ -454,6 +462,48 @@ fn debye_frequency_comes_from_the_spectrum_stage() {
     assert_eq!(chi2(&a, "boson_peak"), chi2(&softer, "boson_peak"));
 }
 
+/// Samples belong to the temperature their sample.json records, not to their
+/// folder names: samples captured at 700 K serve no reference temperature (an
+/// error naming both), and a sample without a capture temperature (a
+/// structure file) serves every temperature, with a warning.
+#[test]
+fn samples_belong_to_their_recorded_temperature() {
+    let root = tempfile::tempdir().unwrap();
+    let (plugin, pairs) = KERNELS[2];
+    kernel_stage(root.path(), plugin, &format!("plugin={plugin},{pairs}"));
+    write_reference(&root.path().join("reference"));
+    let params = Params::from_pairs("test", "plots=false,starts=1,debye_control=false").unwrap();
+    write_samples(
+        &root.path().join("spectrum"),
+        &[(700.0, "s0", Some(DEBYE_THZ), "complete")],
+    );
+    let out = root.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let e = run_with(&out, root.path(), &params, &[plugin])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no spectrum sample at T = 600 K") && e.contains("captured at 700 K"),
+        "{e}"
+    );
+
+    let sample = root.path().join("spectrum/sample0_s0");
+    let mut typed = SampleOutput::read(&sample).unwrap();
+    typed.temperature_k = None;
+    typed.write(&sample).unwrap();
+    run_with(&out, root.path(), &params, &[plugin]).unwrap();
+    let fit = read_fit(&out);
+    let warnings = fit["warnings"].to_string();
+    for t in TRUTH.map(|(t, _)| t) {
+        assert!(
+            warnings.contains(&format!(
+                "T = {t} K: no sample was captured at this temperature"
+            )),
+            "{warnings}"
+        );
+    }
+}
+
 /// With the debye control on, spectra that are not every mode (ARPACK's
 /// lowest modes, Lanczos quadrature nodes) are refused before any fit, with
 /// an error naming the spectrum stage, the sample and what to change.
@@ -479,7 +529,7 @@ fn debye_control_refuses_incomplete_spectra() {
             .to_string();
         for part in [
             "`spectrum`",
-            "glass_T600K_s1",
+            "sample1_s1",
             solver,
             "solver: dense",
             "solver: debye",

@@ -18,6 +18,7 @@
 pub mod analysis;
 pub mod modes_file;
 pub mod operator;
+pub mod outputs;
 pub mod stage;
 
 pub use operator::CsrOperator;

@@ -3,11 +3,13 @@
 
 use nalgebra_sparse::{CooMatrix, CsrMatrix};
 use nonaffine_core::{
-    Cell, NoProgress, ParamValue, Params, Registry, Species, Stage, StageContext, StageError,
-    StageInput, Structure, Summary,
+    Cell, ModesKind, NoProgress, ParamValue, Params, Registry, Species, Stage, StageContext,
+    StageError, StageInput, Structure, Summary,
 };
+use nonaffine_hessian::outputs::StructureOutput;
 use nonaffine_hessian::{compute, compute_matrix_free, HessianOptions, HessianProducts};
 use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
+use nonaffine_spectrum::outputs::{sample_dirs, SampleOutput};
 use nonaffine_spectrum::SpectrumStage;
 use nonaffine_springs::SpringNetwork;
 use std::collections::BTreeMap;
@@ -145,6 +147,54 @@ fn two_samples_give_files_averages_and_a_stable_summary() {
         json["samples"][0]["debye"]["moduli_source"],
         "relaxed (from modes)"
     );
+}
+
+/// The capture temperature flows from the hessian stage's `structure.json`
+/// into `sample.json`, and the stage's sample.json reads back as the typed
+/// [`SampleOutput`] with the values of the full report; a structure with no
+/// structure.json (products written outside a workflow) has no temperature.
+#[test]
+fn sample_output_carries_the_capture_temperature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = network(3);
+    for (name, temperature) in [("T670K_s0", Some(670.0)), ("plain", None)] {
+        let dir = tmp.path().join("h").join(name);
+        p.write_dir(&dir).unwrap();
+        if let Some(t) = temperature {
+            StructureOutput {
+                format: nonaffine_hessian::outputs::FORMAT,
+                name: name.into(),
+                source: "glass_T670K_s0.data".into(),
+                temperature_k: Some(t),
+                sample: Some(0),
+            }
+            .write(&dir)
+            .unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    run(&[&tmp.path().join("h")], "plots=false", &out).unwrap();
+    assert_eq!(
+        sample_dirs(&out).unwrap(),
+        [out.join("T670K_s0"), out.join("plain")]
+    );
+    for (name, temperature) in [("T670K_s0", Some(670.0)), ("plain", None)] {
+        let typed = SampleOutput::read(&out.join(name)).unwrap();
+        let full: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(name).join("sample.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(typed.temperature_k, temperature, "{name}");
+        assert_eq!(typed.name, name);
+        assert_eq!(typed.modes_kind, ModesKind::Complete);
+        assert_eq!(typed.volume_a3, full["volume_a3"].as_f64().unwrap());
+        assert_eq!(typed.born_gpa, p.born_gpa);
+        assert_eq!(
+            typed.debye.map(|d| d.frequency_thz),
+            full["debye"]["frequency_thz"].as_f64()
+        );
+    }
 }
 
 /// C^relaxed = C^B − (1/V) Σ Ξ̂Ξ̂/ω² from the modes equals C^B − (1/V) ξᵀ D⁺ ξ

@@ -50,3 +50,23 @@ fn kernel_comparison_reuses_quick_physics_stages() {
         .count();
     assert!(kernels >= 5, "kernel-comparison swaps in several kernels");
 }
+
+/// `cuzr-paper.yaml` is the paper's scale from the quench to the calibrated
+/// response (Figs. 2-4), not the quench alone.
+#[test]
+fn cuzr_paper_runs_the_whole_chain() {
+    let wf = load("cuzr-paper.yaml");
+    let kinds: Vec<&str> = wf.stages.iter().map(|s| s.kind.as_str()).collect();
+    for kind in [
+        "quench",
+        "hessian",
+        "spectrum",
+        "kernel",
+        "reference",
+        "response",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} stage in {kinds:?}");
+    }
+    let response = wf.stages.iter().find(|s| s.kind == "response").unwrap();
+    assert!(response.inputs.iter().any(|i| i == "spectrum"));
+}

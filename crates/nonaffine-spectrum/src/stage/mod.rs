@@ -14,7 +14,7 @@
 //! | `gamma.csv` | `nu_thz`, Γ_a(ν) shell means and smoothed (eV²/(Å²·amu)), averaged over samples |
 //! | `vdos.{png,svg}`, `boson_peak.{png,svg}`, `gamma.{png,svg}` | plots of the averages |
 //! | `<sample>/modes.csv` | ω_p² and Ξ̂_{p,a} per mode for the response stage (see [`crate::modes_file`]) |
-//! | `<sample>/sample.json`, `<sample>/vdos.csv`, `<sample>/gamma.csv` | the same per sample |
+//! | `<sample>/sample.json`, `<sample>/vdos.csv`, `<sample>/gamma.csv` | the same per sample; sample.json carries the capture temperature from the hessian stage's `structure.json`, and downstream stages read it as [`crate::outputs::SampleOutput`] |
 //!
 //! D reaches the solver as the stored sparse matrix (`operator: stored`, the
 //! default: `hessian.mtx` or `hessian.npz`) or matrix-free (`operator: matrix-free` with the
@@ -56,6 +56,7 @@ use inputs::{load_sample, stored_size_notes, structure_dirs};
 use nonaffine_core::{
     InputSpec, Params, PluginInfo, Registry, Stage, StageContext, StageError, Summary,
 };
+use nonaffine_hessian::outputs::StructureOutput;
 use report::{
     gamma_csv, summary, vdos_csv, write, write_json, write_sample_tables, SpectrumFile,
     TotalTimings,
@@ -86,7 +87,7 @@ impl nonaffine_core::Progress for SampleProgress<'_> {
 /// Registry entry of the stage.
 pub const INFO: PluginInfo = PluginInfo {
     name: "spectrum",
-    version: "2",
+    version: "3",
     doc:
         "Eigenvalues ω_p² of the mass-weighted Hessian of every upstream `hessian` structure \
           with a named solver (dense, arpack, lanczos, debye), projections Ξ̂_p for the response \
@@ -142,7 +143,7 @@ impl Stage for SpectrumStage {
                 inner: ctx.progress,
                 prefix: format!("{name} ({}/{})", k + 1, dirs.len()),
             };
-            let sample = solve_sample(
+            let mut sample = solve_sample(
                 name,
                 dir,
                 &products,
@@ -151,6 +152,7 @@ impl Stage for SpectrumStage {
                 set.zero_tol,
                 &solver_progress,
             )?;
+            sample.report.temperature_k = StructureOutput::read(dir)?.and_then(|s| s.temperature_k);
             ctx.progress.set_total(dirs.len() as u64);
             refuse_negative_modes(&sample, dir, &set)?;
             samples.push(sample);

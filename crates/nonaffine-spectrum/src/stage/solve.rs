@@ -17,8 +17,14 @@ use std::time::Instant;
 /// Results of one structure.
 #[derive(Clone, Debug, Serialize)]
 pub struct SampleReport {
+    /// Version of the description downstream stages read
+    /// ([`crate::outputs::FORMAT`]).
+    pub format: u32,
     /// Sample (folder) name.
     pub name: String,
+    /// Capture temperature of its structure (the hessian stage's
+    /// `structure.json`), K; none for a structure file.
+    pub temperature_k: Option<f64>,
     /// Where its Hessian came from.
     pub hessian_dir: PathBuf,
     /// Atoms N.
@@ -227,7 +233,9 @@ pub(super) fn solve_sample(
     let mode_count = (3 * atoms).saturating_sub(census.zero.max(3) + census.negative) as f64;
     Ok(Sample {
         report: SampleReport {
+            format: crate::outputs::FORMAT,
             name: name.to_string(),
+            temperature_k: None,
             hessian_dir: dir.to_path_buf(),
             atoms,
             volume_a3: volume,
