@@ -4,8 +4,8 @@
 //! `<sample>/sample.json` with C^B, V, the modes kind and the elastic Debye
 //! frequency `debye.frequency_thz`) and one `reference` folder
 //! (`reference.csv`; its time unit in seconds from `reference.json`,
-//! [`ReferenceOutput`]). Each sample is read as the spectrum stage's typed
-//! [`SampleOutput`]; it belongs to the reference temperature it records (its
+//! [`nonaffine_reference::outputs::ReferenceOutput`]). Each sample is read as
+//! the spectrum stage's typed [`nonaffine_spectrum::outputs::SampleOutput`]; it belongs to the reference temperature it records (its
 //! structure's capture temperature, within 0.5 K); samples at one temperature
 //! are averaged (their mode sums weighted by 1/(n V), i.e. the sample mean of
 //! C*). Samples without a temperature (a structure file) serve every
@@ -30,22 +30,37 @@
 //! | `response.csv` | `temperature_k,model,spectrum,mode,omega,storage,loss,tan_delta`: fitted theory on the reference ω grid |
 //! | `fig3_storage.{png,svg}`, `fig4_loss.{png,svg}`, `tan_delta.{png,svg}` | reference (lines) and the stretched-exp fit (symbols) at every temperature, log-log axes, ω in rad/s, moduli in the reference's unit σ0/ε0 |
 //! | `kernel_time.{png,svg}`, `kernel_freq.{png,svg}` | ν(t)/ν(0) of the fitted kernels against t in s; ν1, ν2 of the fitted stretched-exp kernels in 1/s against ω in rad/s |
+//!
+//! The code, in the order the stage runs:
+//!
+//! | module | concern |
+//! |---|---|
+//! | this one | parameters, inputs contract, the fit jobs per temperature × kernel × spectrum × mode, `fit.json`, `response.csv`, the summary |
+//! | `samples` | the spectrum samples, reference curves and time unit; samples per temperature averaged into one mode sum; the debye control's ω_D |
+//! | `claims` | the paper's claims tested on the fits |
+//! | `figures` | Fig. 3/4 analogues, the loss tangent, the fitted kernels |
+//! | `predict_stage` (beside this module) | `modes: [predict]`: the parameter-free prediction and its MD comparison |
+
+mod claims;
+mod figures;
+mod samples;
+
+pub(crate) use samples::{read_samples, Sample};
 
 use crate::families::{self, Family};
 use crate::{
-    calibrate_from, debye_control, second_moment_debye_omega, Affine, Calibration, Estimate,
-    FitMode, KernelModel, Target,
+    calibrate_from, debye_control, Affine, Calibration, Estimate, FitMode, KernelModel, Target,
 };
-use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
+use claims::{claims, Claim};
+use figures::figures;
 use nonaffine_core::{
-    check_input_kinds, InputSpec, InputsError, Modes, ModesKind, ParamError, ParamKind, ParamSpec,
-    Params, PluginInfo, Registry, Stage, StageContext, StageError, Summary,
+    check_input_kinds, InputSpec, InputsError, Modes, ParamError, ParamKind, ParamSpec, Params,
+    PluginInfo, Registry, Stage, StageContext, StageError, Summary,
 };
-use nonaffine_numerics::log_grid;
-use nonaffine_plot::{Figure, Scale, Series, Style};
-use nonaffine_reference::outputs::ReferenceOutput;
-use nonaffine_spectrum::modes_file::{read_modes_csv, response_modes};
-use nonaffine_spectrum::outputs::{sample_dirs, SampleOutput};
+use samples::{
+    average, choose, debye_frequency, read_reference, reference_time_unit, refuse_incomplete,
+    DebyeFrequency,
+};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -92,44 +107,6 @@ pub const AIC_MARGIN: f64 = 10.0;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ResponseStage;
 
-/// One sample: its modes and affine part.
-pub(crate) struct Sample {
-    /// `<branch>/<structure>`, or the structure alone when not swept.
-    pub name: String,
-    /// The structure (the sample folder's name, the hessian stage's subfolder).
-    pub structure: String,
-    /// The sweep point label of its spectrum stage (`seed=1`), empty if none.
-    pub branch: String,
-    /// The upstream spectrum stage it came from.
-    pub stage: String,
-    pub temperature_k: Option<f64>,
-    pub modes: Modes,
-    /// What its modes are.
-    pub kind: ModesKind,
-    /// Elastic Debye ω_D of its sample.json (`debye.frequency_thz` / 15.633),
-    /// sqrt(eV/(Å²·amu)).
-    debye_omega: Option<f64>,
-    pub affine: Affine,
-    /// Residual stress of its sample.json (`stress_gpa`), GPa, Voigt.
-    pub stress_gpa: [f64; 6],
-}
-
-/// The ω_D the `debye` control used at one temperature, as written to `fit.json`.
-#[derive(Clone, Debug, Serialize)]
-struct DebyeFrequency {
-    temperature_k: f64,
-    /// `spectrum stage (elastic)`: the mean of the samples' `debye.frequency_thz`,
-    /// the ω_D of the spectrum stage's boson-peak Debye level; or the fallback
-    /// `5<ω²>/3 of the modes`.
-    source: &'static str,
-    /// ν_D = ω_D/2π, THz.
-    frequency_thz: f64,
-    /// ω_D, sqrt(eV/(Å²·amu)).
-    omega_sqrt_ev_per_a2_amu: f64,
-    /// Samples whose elastic ω_D went into the mean.
-    samples: usize,
-}
-
 /// One fit as written to `fit.json`.
 #[derive(Serialize)]
 struct FitRecord {
@@ -166,15 +143,6 @@ impl FitRecord {
     }
 }
 
-/// One claim of the paper, tested.
-#[derive(Clone, Debug, Serialize)]
-struct Claim {
-    temperature_k: Option<f64>,
-    claim: String,
-    holds: bool,
-    numbers: Vec<(String, f64)>,
-}
-
 #[derive(Serialize)]
 struct FitFile<'a> {
     samples: Vec<(String, Option<f64>)>,
@@ -188,14 +156,6 @@ struct FitFile<'a> {
     debye_control: Vec<DebyeFrequency>,
     paper: serde_json::Value,
     warnings: Vec<String>,
-}
-
-/// Reference curves of one temperature.
-struct Reference {
-    temperature_k: f64,
-    omega: Vec<f64>,
-    storage: Vec<f64>,
-    loss: Vec<f64>,
 }
 
 /// The upstream kinds the stage reads.
@@ -603,562 +563,6 @@ fn record(t: f64, fam: &Family, spectrum: &'static str, c: Calibration) -> FitRe
         regime: c.regime,
         curve: c.curve,
     }
-}
-
-/// Every `<sample>/modes.csv` + `sample.json` of the upstream spectrum folders.
-pub(crate) fn read_samples(ctx: &StageContext<'_>) -> Result<Vec<Sample>, StageError> {
-    let inputs: Vec<_> = ctx.inputs_of_kind("spectrum").collect();
-    if inputs.is_empty() {
-        return Err(StageError::MissingInput("spectrum".into()));
-    }
-    let mut out = Vec::new();
-    for input in inputs {
-        for dir in sample_dirs(&input.dir)? {
-            let leaf = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let name = if input.branch.is_empty() {
-                leaf.clone()
-            } else {
-                format!("{}/{leaf}", input.branch)
-            };
-            let rows = read_modes_csv(&dir.join("modes.csv"))
-                .map_err(|e| StageError::Failed(e.to_string()))?;
-            let sample = SampleOutput::read(&dir)?;
-            out.push(Sample {
-                temperature_k: sample.temperature_k,
-                name,
-                branch: input.branch.clone(),
-                structure: leaf,
-                stress_gpa: sample.stress_gpa,
-                stage: input.stage.clone(),
-                kind: sample.modes_kind,
-                debye_omega: sample.debye.map(|d| d.frequency_thz / THZ_PER_OMEGA_UNIT),
-                modes: response_modes(&rows),
-                affine: Affine {
-                    born_gpa: sample.born_gpa,
-                    volume_a3: sample.volume_a3,
-                },
-            });
-        }
-    }
-    if out.is_empty() {
-        return Err(StageError::Failed(
-            "no <sample>/modes.csv in the upstream spectrum folders".into(),
-        ));
-    }
-    Ok(out)
-}
-
-/// The reference table's time unit (name, seconds) from the reference
-/// stage's [`ReferenceOutput`]; `time_unit_s`, when given, must agree with it.
-fn reference_time_unit(ctx: &StageContext<'_>, p: &Params) -> Result<(String, f64), StageError> {
-    let input = ctx
-        .inputs_of_kind("reference")
-        .next()
-        .ok_or_else(|| StageError::MissingInput("reference".into()))?;
-    let out = ReferenceOutput::read(&input.dir)?;
-    if p.contains("time_unit_s") {
-        let given = p.positive("time_unit_s")?;
-        if (given / out.time_unit_s - 1.0).abs() > 1e-9 {
-            return Err(ParamError::new(
-                p.path("time_unit_s"),
-                format!(
-                    "{given} s disagrees with the reference stage's time unit `{}` = {} s; \
-                     remove the key (the unit comes from the reference stage)",
-                    out.time_unit, out.time_unit_s
-                ),
-            )
-            .into());
-        }
-    }
-    Ok((out.time_unit, out.time_unit_s))
-}
-
-/// `reference.csv` of the upstream reference stage, grouped by temperature.
-fn read_reference(ctx: &StageContext<'_>) -> Result<Vec<Reference>, StageError> {
-    let input = ctx
-        .inputs_of_kind("reference")
-        .next()
-        .ok_or_else(|| StageError::MissingInput("reference".into()))?;
-    let path = input.dir.join("reference.csv");
-    let mut out: Vec<Reference> = Vec::new();
-    for (_, f) in crate::rows::numeric_rows::<4>(&path, "temperature_k, omega, storage, loss")? {
-        match out.iter_mut().find(|r| r.temperature_k == f[0]) {
-            Some(r) => {
-                r.omega.push(f[1]);
-                r.storage.push(f[2]);
-                r.loss.push(f[3]);
-            }
-            None => out.push(Reference {
-                temperature_k: f[0],
-                omega: vec![f[1]],
-                storage: vec![f[2]],
-                loss: vec![f[3]],
-            }),
-        }
-    }
-    if out.is_empty() {
-        return Err(StageError::Failed(format!("{}: no rows", path.display())));
-    }
-    Ok(out)
-}
-
-/// The samples of temperature `t`: those named for it, else (with a warning)
-/// those named for no temperature.
-fn choose<'a>(
-    samples: &'a [Sample],
-    t: f64,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<&'a Sample>, StageError> {
-    let chosen: Vec<&Sample> = samples
-        .iter()
-        .filter(|s| s.temperature_k.is_some_and(|x| (x - t).abs() < 0.5))
-        .collect();
-    if !chosen.is_empty() {
-        return Ok(chosen);
-    }
-    let chosen: Vec<&Sample> = samples
-        .iter()
-        .filter(|s| s.temperature_k.is_none())
-        .collect();
-    if chosen.is_empty() {
-        let mut have: Vec<f64> = samples.iter().filter_map(|s| s.temperature_k).collect();
-        have.sort_by(f64::total_cmp);
-        have.dedup();
-        let have: Vec<String> = have.iter().map(|x| format!("{x} K")).collect();
-        return Err(StageError::Failed(format!(
-            "no spectrum sample at T = {t} K (the samples were captured at {}); capture a \
-             glass at {t} K (the quench stage's `capture_temperatures_k`) or drop it from the \
-             reference",
-            have.join(", ")
-        )));
-    }
-    warnings.push(format!(
-        "T = {t} K: no sample was captured at this temperature; using the {} sample(s) without \
-         a capture temperature (structure files)",
-        chosen.len()
-    ));
-    Ok(chosen)
-}
-
-/// The sample mean of C* over `chosen` (not empty) as one mode sum:
-/// projections of sample i scaled by sqrt(V̄/(n V_i)), so
-/// (1/V̄) R = (1/n) Σ_i R_i/V_i, and C^B and V averaged.
-fn average(chosen: &[&Sample]) -> (Modes, Affine) {
-    let n = chosen.len() as f64;
-    let volume = chosen.iter().map(|s| s.affine.volume_a3).sum::<f64>() / n;
-    let mut born = [[0.0; 6]; 6];
-    let mut modes = Modes::default();
-    for s in chosen {
-        for (row, src) in born.iter_mut().zip(&s.affine.born_gpa) {
-            for (c, v) in row.iter_mut().zip(src) {
-                *c += v / n;
-            }
-        }
-        let w = (volume / (n * s.affine.volume_a3)).sqrt();
-        modes.eigenvalues.extend(&s.modes.eigenvalues);
-        modes
-            .projections
-            .extend(s.modes.projections.iter().map(|x| x.map(|v| v * w)));
-    }
-    (
-        modes,
-        Affine {
-            born_gpa: born,
-            volume_a3: volume,
-        },
-    )
-}
-
-/// The debye control keeps the glass's Γ(ω) and changes only D(ω), so it
-/// needs every mode: ARPACK's lowest modes or Lanczos quadrature nodes give
-/// neither the true Γ(ω) nor the mode count. Refused with what to change.
-fn refuse_incomplete(chosen: &[&Sample]) -> Result<(), StageError> {
-    for s in chosen {
-        let what = match s.kind {
-            ModesKind::Lowest => "only the lowest modes (solver `arpack`)",
-            ModesKind::Quadrature => "Lanczos quadrature nodes (solver `lanczos`)",
-            _ => continue,
-        };
-        return Err(StageError::Failed(format!(
-            "`debye_control` needs every mode of the glass, but the upstream spectrum stage \
-             `{}` gave {what} for sample `{}`; give that stage `solver: dense`, or add a \
-             second spectrum stage with `solver: debye` for the control, or set \
-             `debye_control: false`",
-            s.stage, s.name
-        )));
-    }
-    Ok(())
-}
-
-/// ω_D of the debye control at temperature `t`: the mean over `chosen` of the
-/// elastic Debye frequency the spectrum stage wrote (`debye.frequency_thz` of
-/// sample.json, the ω_D of its boson-peak Debye level), so the control is the
-/// paper's "Debye model with the same Debye frequency". Without one, 5⟨ω²⟩/3
-/// of `modes` with a warning; `None` when `modes` has no non-zero mode either.
-fn debye_frequency(
-    t: f64,
-    chosen: &[&Sample],
-    modes: &Modes,
-    warnings: &mut Vec<String>,
-) -> Option<DebyeFrequency> {
-    let elastic: Vec<f64> = chosen.iter().filter_map(|s| s.debye_omega).collect();
-    let missing: Vec<&str> = chosen
-        .iter()
-        .filter(|s| s.debye_omega.is_none())
-        .map(|s| s.name.as_str())
-        .collect();
-    let (source, omega) = if elastic.is_empty() {
-        let omega = second_moment_debye_omega(modes)?;
-        warnings.push(format!(
-            "T = {t} K: no sample.json gives `debye.frequency_thz` (samples {}); the debye \
-             control uses ω_D from 5<ω²>/3 of the modes ({:.4} THz), not the elastic Debye \
-             frequency of the spectrum stage",
-            missing.join(", "),
-            omega * THZ_PER_OMEGA_UNIT
-        ));
-        ("5<ω²>/3 of the modes", omega)
-    } else {
-        if !missing.is_empty() {
-            warnings.push(format!(
-                "T = {t} K: samples {} give no `debye.frequency_thz`; the debye control's ω_D \
-                 is the mean of the other {}",
-                missing.join(", "),
-                elastic.len()
-            ));
-        }
-        (
-            "spectrum stage (elastic)",
-            elastic.iter().sum::<f64>() / elastic.len() as f64,
-        )
-    };
-    Some(DebyeFrequency {
-        temperature_k: t,
-        source,
-        frequency_thz: omega * THZ_PER_OMEGA_UNIT,
-        omega_sqrt_ev_per_a2_amu: omega,
-        samples: elastic.len(),
-    })
-}
-
-fn find<'a>(
-    fits: &'a [FitRecord],
-    t: f64,
-    kernel: &str,
-    spectrum: &str,
-    mode: FitMode,
-) -> Option<&'a FitRecord> {
-    fits.iter().find(|f| {
-        f.temperature_k == t && f.kernel == kernel && f.spectrum == spectrum && f.mode == mode
-    })
-}
-
-/// The paper's claims, each tested on the fits of `mode`.
-fn claims(references: &[Reference], fits: &[FitRecord], mode: FitMode) -> Vec<Claim> {
-    let mut out = Vec::new();
-    for r in references {
-        let t = r.temperature_k;
-        let Some(st) = find(fits, t, "stretched-exp", "boson_peak", mode) else {
-            continue;
-        };
-        let others: Vec<(&str, &str, &str)> = vec![
-            (
-                "markovian",
-                "boson_peak",
-                "the Markovian kernel does not fit",
-            ),
-            (
-                "exponential",
-                "boson_peak",
-                "the exponential kernel does not fit",
-            ),
-            (
-                "stretched-exp",
-                "debye",
-                "the stretched kernel with the debye spectrum does not fit",
-            ),
-        ];
-        let mut best = true;
-        let mut numbers = vec![("aic_stretched".to_string(), st.aic)];
-        let mut worse = Vec::new();
-        for (kernel, spectrum, text) in others {
-            if let Some(o) = find(fits, t, kernel, spectrum, mode) {
-                let delta = o.aic - st.aic;
-                best &= delta > 0.0;
-                numbers.push((format!("aic_{kernel}_{spectrum}"), o.aic));
-                worse.push(Claim {
-                    temperature_k: Some(t),
-                    claim: format!("{text} (ΔAIC > {AIC_MARGIN} against stretched-exp)"),
-                    holds: delta > AIC_MARGIN,
-                    numbers: vec![
-                        ("delta_aic".into(), delta),
-                        ("r_squared".into(), o.r_squared),
-                        ("r_squared_stretched".into(), st.r_squared),
-                    ],
-                });
-            }
-        }
-        out.push(Claim {
-            temperature_k: Some(t),
-            claim: "the stretched-exp kernel with the boson-peak spectrum fits best by AIC".into(),
-            holds: best,
-            numbers,
-        });
-        out.extend(worse);
-    }
-    // b against T, hottest first.
-    let mut bs: Vec<(f64, f64, f64)> = references
-        .iter()
-        .filter_map(|r| {
-            let f = find(fits, r.temperature_k, "stretched-exp", "boson_peak", mode)?;
-            let b = f.value("b")?;
-            Some((r.temperature_k, b.value, b.std_error))
-        })
-        .collect();
-    bs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    if bs.len() >= 2 {
-        let non_increasing = bs.windows(2).all(|w| {
-            let tol = if w[0].2.is_finite() && w[1].2.is_finite() {
-                w[0].2.hypot(w[1].2)
-            } else {
-                0.0
-            };
-            w[1].1 <= w[0].1 + tol
-        });
-        let first = bs[0];
-        let last = bs[bs.len() - 1];
-        let mut numbers = Vec::new();
-        for (t, b, e) in &bs {
-            numbers.push((format!("b_{t}K"), *b));
-            numbers.push((format!("b_{t}K_std_error"), *e));
-        }
-        out.push(Claim {
-            temperature_k: None,
-            claim: "the fitted b falls as T falls (non-increasing within errors, lowest T below highest T)"
-                .into(),
-            holds: non_increasing && last.1 < first.1,
-            numbers,
-        });
-    }
-    out
-}
-
-/// Colours of the temperatures (hottest first), distinguishable in print.
-const COLORS: [(u8, u8, u8); 4] = [
-    (214, 39, 40),
-    (31, 119, 180),
-    (44, 160, 44),
-    (148, 103, 189),
-];
-
-/// The figures: Fig. 3/4 analogues and the loss tangent (reference lines,
-/// theory symbols, log-log), and ν(t), ν̃(ω) of the fitted kernels. ω is
-/// converted to rad/s with the reference's time unit; moduli stay in the
-/// reference's unit (σ0/ε0 of its Kohlrausch fit: normalised).
-fn figures(
-    references: &[Reference],
-    fits: &[FitRecord],
-    mode: FitMode,
-    families: &[&Family],
-    time_unit_s: f64,
-) -> Vec<(&'static str, Figure, Scale)> {
-    let log_log = Scale {
-        log_x: true,
-        log_y: true,
-        legend_lower: false,
-    };
-    let per_s = 1.0 / time_unit_s;
-    let mut x_range = (f64::INFINITY, 0.0f64);
-    for r in references {
-        for w in r.omega.iter().filter(|w| **w > 0.0) {
-            x_range.0 = x_range.0.min(w * per_s);
-            x_range.1 = x_range.1.max(w * per_s);
-        }
-    }
-    let panels: [(&'static str, &str, &str, usize); 3] = [
-        (
-            "fig3_storage",
-            "Storage modulus E'(ω), Fig. 3 analogue",
-            "E' / (σ0/ε0)  (normalised by the Kohlrausch amplitude)",
-            1,
-        ),
-        (
-            "fig4_loss",
-            "Loss modulus E''(ω), Fig. 4 analogue",
-            "E'' / (σ0/ε0)  (normalised by the Kohlrausch amplitude)",
-            2,
-        ),
-        ("tan_delta", "Loss tangent tan δ = E''/E'", "tan δ", 3),
-    ];
-    let mut out: Vec<(&'static str, Figure, Scale)> = panels
-        .iter()
-        .map(|(stem, title, y_label, col)| {
-            let pick = |e1: f64, e2: f64| match col {
-                1 => e1,
-                2 => e2,
-                _ => e2 / e1,
-            };
-            let mut series = Vec::new();
-            for (k, r) in references.iter().enumerate() {
-                let color = COLORS[k % COLORS.len()];
-                series.push(Series {
-                    label: format!("{} K reference (Kohlrausch)", r.temperature_k),
-                    points: r
-                        .omega
-                        .iter()
-                        .zip(r.storage.iter().zip(&r.loss))
-                        .map(|(w, (e1, e2))| (w * per_s, pick(*e1, *e2)))
-                        .collect(),
-                    color,
-                    style: Style::Line,
-                    band: Vec::new(),
-                });
-                if let Some(f) = find(fits, r.temperature_k, "stretched-exp", "boson_peak", mode) {
-                    let b = f.value("b").map_or(f64::NAN, |e| e.value);
-                    series.push(Series {
-                        label: format!("{} K theory, stretched-exp b = {b:.2}", r.temperature_k),
-                        points: f
-                            .curve
-                            .iter()
-                            .step_by(2)
-                            .map(|(w, e1, e2)| (w * per_s, pick(*e1, *e2)))
-                            .collect(),
-                        color,
-                        style: Style::Markers,
-                        band: Vec::new(),
-                    });
-                }
-            }
-            (
-                *stem,
-                Figure {
-                    title: (*title).into(),
-                    x_label: "ω (rad/s)".into(),
-                    y_label: (*y_label).into(),
-                    x_range,
-                    series,
-                    marker: None,
-                },
-                // E', E'' rise to the right: the lower right corner is free.
-                Scale {
-                    legend_lower: *col < 3,
-                    ..log_log
-                },
-            )
-        })
-        .collect();
-
-    // The fitted kernels in physical time: t_s = t · (model time unit in s),
-    // ν̃ in 1/s = ν̃ / (model time unit in s).
-    let mut time_series = Vec::new();
-    let mut freq_series = Vec::new();
-    let (mut t_range, mut w_range) = ((f64::INFINITY, 0.0f64), x_range);
-    for (k, r) in references.iter().enumerate() {
-        let color = COLORS[k % COLORS.len()];
-        for f in fits.iter().filter(|f| {
-            f.temperature_k == r.temperature_k && f.spectrum == "boson_peak" && f.mode == mode
-        }) {
-            let Some(family) = families.iter().find(|x| x.label == f.kernel_stage) else {
-                continue;
-            };
-            let Some(kernel) = family.build(&f.free_values) else {
-                continue;
-            };
-            let unit = f.model_time_unit_s;
-            let style = match f.kernel.as_str() {
-                "stretched-exp" => Style::Line,
-                "exponential" => Style::Dashed,
-                _ => Style::Markers,
-            };
-            let label = format!("{} K {}", r.temperature_k, f.kernel);
-            // ν(t)/ν(0+) over 8 decades around the memory time (or 1e-3..1e5
-            // model units from the loss peak).
-            let centre = kernel
-                .memory_time()
-                .unwrap_or(1.0 / (f.loss_peak_omega * time_unit_s.recip() * unit).max(1e-300));
-            if f.kernel != "markovian" {
-                let t = log_grid(centre * 1e-4, centre * 1e4, 81);
-                // ν at the earliest time it is known (a table starts late).
-                let nu0 = t
-                    .iter()
-                    .map(|t| kernel.nu_time(*t))
-                    .find(|v| v.is_finite())
-                    .unwrap_or(f64::NAN);
-                if nu0.is_finite() && nu0 > 0.0 {
-                    let pts: Vec<(f64, f64)> = t
-                        .iter()
-                        .map(|t| (t * unit, kernel.nu_time(*t) / nu0))
-                        .filter(|(_, y)| y.is_finite())
-                        .step_by(if style == Style::Markers { 4 } else { 1 })
-                        .collect();
-                    for (x, _) in &pts {
-                        t_range.0 = t_range.0.min(*x);
-                        t_range.1 = t_range.1.max(*x);
-                    }
-                    time_series.push(Series {
-                        label: label.clone(),
-                        points: pts,
-                        color,
-                        style,
-                        band: Vec::new(),
-                    });
-                }
-            }
-            if f.kernel == "stretched-exp" {
-                let w = log_grid(x_range.0, x_range.1, 61);
-                for (part, dashed) in [("ν1", false), ("ν2", true)] {
-                    freq_series.push(Series {
-                        label: format!("{} K {part}", r.temperature_k),
-                        points: w
-                            .iter()
-                            .map(|w| {
-                                let z = kernel.nu_freq(w * unit);
-                                (*w, if dashed { -z.im } else { z.re } / unit)
-                            })
-                            .collect(),
-                        color,
-                        style: if dashed { Style::Dashed } else { Style::Line },
-                        band: Vec::new(),
-                    });
-                }
-                w_range = x_range;
-            }
-        }
-    }
-    if !time_series.is_empty() && t_range.1 > t_range.0 {
-        out.push((
-            "kernel_time",
-            Figure {
-                title: "Fitted memory kernels ν(t)/ν(0)".into(),
-                x_label: "t (s)".into(),
-                y_label: "ν(t)/ν(0)".into(),
-                x_range: t_range,
-                series: time_series,
-                marker: None,
-            },
-            Scale {
-                log_y: false,
-                ..log_log
-            },
-        ));
-    }
-    if !freq_series.is_empty() {
-        out.push((
-            "kernel_freq",
-            Figure {
-                title: "Fitted stretched-exp kernels ν̃(ω) = ν1 − iν2".into(),
-                x_label: "ω (rad/s)".into(),
-                y_label: "ν1 (solid), ν2 (dashed) (1/s)".into(),
-                x_range: w_range,
-                series: freq_series,
-                marker: None,
-            },
-            log_log,
-        ));
-    }
-    out
 }
 
 fn summary(
