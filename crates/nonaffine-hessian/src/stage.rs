@@ -20,8 +20,8 @@ use crate::{
     HessianRun, MatrixFormat, PcgOptions,
 };
 use nonaffine_core::{
-    InputSpec, InputsError, ParamError, ParamKind, ParamSpec, Params, PluginInfo, Potential,
-    Progress, Stage, StageContext, StageError, Structure, Summary,
+    InputSpec, InputsError, ParamError, ParamKind, ParamSpec, Params, PluginInfo, PluginKind,
+    Potential, Progress, Stage, StageContext, StageError, Structure, Summary,
 };
 use nonaffine_quench::outputs::{
     check_structure_inputs, named_structures, NamedStructure, STRUCTURE_INPUTS,
@@ -32,7 +32,7 @@ use std::path::Path;
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "potential",
-        kind: ParamKind::Map,
+        kind: ParamKind::Plugin(PluginKind::Potential),
         unit: "",
         default: None,
         doc: "potential plugin with an analytic form: {plugin: eam/fs, file: ..., elements: [Cu, Zr]} (eam/alloy, lj/cut also)",

@@ -2,7 +2,7 @@
 //! checked when parsed (before any MD).
 
 use crate::table::{Component, ThermostatKind};
-use nonaffine_core::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
+use nonaffine_core::{ParamError, ParamKind, ParamSpec, ParamValue, Params, PluginKind};
 
 /// The thermostat of the drive.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,7 +120,7 @@ impl Drive {
 
 /// Parameters of the `oscillate` stage.
 pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "potential", kind: ParamKind::Map, unit: "", default: None, doc: "potential plugin: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}" },
+    ParamSpec { name: "potential", kind: ParamKind::Plugin(PluginKind::Potential), unit: "", default: None, doc: "potential plugin: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}" },
     ParamSpec { name: "structure_file", kind: ParamKind::Path, unit: "", default: Some("(none: upstream quench stages)"), doc: "a LAMMPS data or extxyz structure instead of upstream quench stages" },
     ParamSpec { name: "capture_temperatures_k", kind: ParamKind::NumberList, unit: "K", default: Some("(every capture)"), doc: "only these captures of the upstream quench stages" },
     ParamSpec { name: "component", kind: ParamKind::Text, unit: "", default: Some("(see components)"), doc: "one strain component: xx, yy, zz, yz, xz, xy (engineering shear); sweep it to spread points over jobs" },

@@ -1,11 +1,11 @@
 //! The quench protocol (the paper's Section III), typed and validated.
 
 use nonaffine_core::units::RAD_PER_S_PER_OMEGA_UNIT;
-use nonaffine_core::{ParamError, ParamKind, ParamSpec, Params};
+use nonaffine_core::{ParamError, ParamKind, ParamSpec, Params, PluginKind};
 
 /// Parameters of the `quench` stage.
 pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "potential", kind: ParamKind::Map, unit: "", default: None, doc: "potential plugin: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}" },
+    ParamSpec { name: "potential", kind: ParamKind::Plugin(PluginKind::Potential), unit: "", default: None, doc: "potential plugin: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}" },
     ParamSpec { name: "n_atoms", kind: ParamKind::Integer, unit: "", default: None, doc: "number of atoms" },
     ParamSpec { name: "composition", kind: ParamKind::Map, unit: "fraction", default: None, doc: "atom fraction per element, e.g. {Cu: 0.5, Zr: 0.5}; elements must be the potential's" },
     ParamSpec { name: "seed", kind: ParamKind::Integer, unit: "", default: Some("1"), doc: "base random seed (≥ 1); sample k uses seed + k" },

@@ -140,3 +140,18 @@ fn every_registered_stage_declares_the_kinds_it_reads() {
         );
     }
 }
+
+/// A potential is chosen from the potential catalog alone: a kernel's name
+/// in its place is refused with the potentials that exist, at its column.
+#[test]
+fn a_kernel_named_as_the_potential_is_refused() {
+    let from = "potential: { plugin: eam/fs,";
+    let e = validate(from, "potential: { plugin: markovian,");
+    let at = format!("edited.yaml:{}:", line_of(from));
+    assert!(e.contains(&at), "{e}");
+    assert!(
+        e.contains("unknown potential `markovian`")
+            && e.contains("known: eam/fs, eam/alloy, lj/cut"),
+        "{e}"
+    );
+}

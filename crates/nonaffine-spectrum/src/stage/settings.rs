@@ -17,7 +17,7 @@ pub(super) const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: Some("(from the data file)"), doc: "element names of the structure's atom types, when its data file has no type comments" },
     ParamSpec { name: "plots", kind: ParamKind::Bool, unit: "", default: Some("true"), doc: "write PNG and SVG plots" },
     ParamSpec { name: "operator", kind: ParamKind::Text, unit: "", default: Some("stored"), doc: "how D·v is computed: stored (the Hessian stage's hessian.mtx or hessian.npz, sparse) or matrix-free (from the pair list on the fly with `potential`, memory linear in N; for lanczos/arpack on large glasses — dense would build D from 3N products)" },
-    ParamSpec { name: "potential", kind: ParamKind::Map, unit: "", default: Some("(none)"), doc: "with operator: matrix-free, the Hessian stage's potential: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}; its Ξ must equal the stage's xi.csv" },
+    ParamSpec { name: "potential", kind: ParamKind::Plugin(PluginKind::Potential), unit: "", default: Some("(none)"), doc: "with operator: matrix-free, the Hessian stage's potential: {plugin: eam/fs, file: ..., elements: [Cu, Zr]}; its Ξ must equal the stage's xi.csv" },
 ];
 
 /// The checked parameters of one run.
