@@ -89,7 +89,7 @@ pub const INFO: PluginInfo = PluginInfo {
 /// The `hessian` stage.
 pub struct HessianStage;
 
-/// `(subfolder name, structure file)` of every input structure (the naming
+/// Every input structure with its subfolder name and capture (the naming
 /// rule of [`nonaffine_quench::outputs::named_structures`]).
 fn structure_files(ctx: &StageContext<'_>) -> Result<Vec<NamedStructure>, StageError> {
     let file = if ctx.params.contains("structure_file") {
@@ -134,28 +134,29 @@ fn failed(name: &str, e: HessianError) -> StageError {
     StageError::Failed(format!("{name}: {e}"))
 }
 
-/// Reads `path` (its types checked against the potential's elements, named by
-/// `elements_key` in messages), computes and writes one structure's folder; without
+/// Reads the structure file of `named` (its types checked against the
+/// potential's elements, named by `elements_key` in messages), computes and
+/// writes its folder with `structure.json`; without
 /// `matrix` (the stored H's format), matrix-free ([`crate::compute_matrix_free`], no
 /// stored H).
 fn one(
-    structure: &NamedStructure,
+    named: &NamedStructure,
     potential: &dyn Potential,
     elements_key: &str,
     options: &HessianOptions,
     matrix: Option<MatrixFormat>,
     ctx: &StageContext<'_>,
 ) -> Result<HessianRun, StageError> {
-    let name = structure.name.as_str();
+    let name = named.name.as_str();
     let structure_out = StructureOutput {
         format: FORMAT,
         name: name.to_string(),
-        source: structure.path.clone(),
-        temperature_k: structure.capture.as_ref().map(|c| c.temperature_k),
-        sample: structure.capture.as_ref().map(|c| c.sample),
+        source: named.path.clone(),
+        temperature_k: named.capture.as_ref().map(|c| c.temperature_k),
+        sample: named.capture.as_ref().map(|c| c.sample),
     };
     let structure: Structure =
-        nonaffine_io::read_structure_for(&structure.path, potential, elements_key)
+        nonaffine_io::read_structure_for(&named.path, potential, elements_key)
             .map_err(|e| StageError::Failed(e.to_string()))?;
     let dir = ctx.out_dir.join(name);
     let progress = &Phases {
