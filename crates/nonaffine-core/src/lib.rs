@@ -13,6 +13,7 @@
 //! name, so swapping `eam/fs` for `lj/cut` is one line of a workflow.
 
 pub mod error;
+pub mod outputs;
 pub mod params;
 pub mod plugin;
 pub mod resources;

@@ -3,6 +3,7 @@
 //! The spectrum stage reads the capture temperature from it instead of
 //! parsing folder names.
 
+use nonaffine_core::outputs::{read_description, write_description};
 use nonaffine_core::StageError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -33,10 +34,7 @@ impl StructureOutput {
 
     /// Writes `structure.json` into the structure's folder `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), StageError> {
-        let path = dir.join(Self::FILE);
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StageError::Failed(format!("{}: {e}", path.display())))?;
-        std::fs::write(&path, text + "\n").map_err(|e| StageError::io(&path, e))
+        write_description(&dir.join(Self::FILE), self)
     }
 
     /// Reads `structure.json` of a structure folder `dir`; `None` when the
@@ -47,20 +45,7 @@ impl StructureOutput {
         if !path.is_file() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-        let out: StructureOutput = serde_json::from_str(&text).map_err(|e| {
-            StageError::Failed(format!(
-                "{}: {e}; is this a `hessian` stage's structure folder?",
-                path.display()
-            ))
-        })?;
-        if out.format != FORMAT {
-            return Err(StageError::Failed(format!(
-                "{}: format {} (this program reads {FORMAT}); rerun the hessian stage",
-                path.display(),
-                out.format
-            )));
-        }
+        let out: StructureOutput = read_description(&path, "hessian", FORMAT)?;
         if let Some(t) = out.temperature_k {
             if !(t.is_finite() && t >= 0.0) {
                 return Err(StageError::Failed(format!(

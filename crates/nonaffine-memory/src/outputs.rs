@@ -4,6 +4,7 @@
 //! registry from [`KernelOutput::plugin`] and [`KernelOutput::params`] and
 //! varies the parameters the kernel declares ([`KernelOutput::fit`]).
 
+use nonaffine_core::outputs::{read_description, write_description};
 use nonaffine_core::{KernelParameter, MemoryKernel, ParamValue, Params, Registry, StageError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,30 +44,12 @@ impl KernelOutput {
 
     /// Writes `kernel.json` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), StageError> {
-        let path = dir.join(Self::FILE);
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StageError::Failed(format!("{}: {e}", path.display())))?;
-        std::fs::write(&path, text + "\n").map_err(|e| StageError::io(&path, e))
+        write_description(&dir.join(Self::FILE), self)
     }
 
     /// Reads `kernel.json` of a kernel stage's folder `dir`.
     pub fn read(dir: &Path) -> Result<Self, StageError> {
-        let path = dir.join(Self::FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-        let out: KernelOutput = serde_json::from_str(&text).map_err(|e| {
-            StageError::Failed(format!(
-                "{}: {e}; is this a `kernel` stage's folder?",
-                path.display()
-            ))
-        })?;
-        if out.format != FORMAT {
-            return Err(StageError::Failed(format!(
-                "{}: format {} (this program reads {FORMAT}); rerun the kernel stage",
-                path.display(),
-                out.format
-            )));
-        }
-        Ok(out)
+        read_description(&dir.join(Self::FILE), "kernel", FORMAT)
     }
 
     /// True when a calibration can vary at least one parameter.

@@ -2,6 +2,7 @@
 //! beside the table `reference.csv`. Downstream stages read it with
 //! [`ReferenceOutput::read`] instead of assuming a time unit.
 
+use nonaffine_core::outputs::{read_description, write_description};
 use nonaffine_core::StageError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -32,29 +33,13 @@ impl ReferenceOutput {
 
     /// Writes `reference.json` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), StageError> {
-        let path = dir.join(Self::FILE);
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StageError::Failed(format!("{}: {e}", path.display())))?;
-        std::fs::write(&path, text).map_err(|e| StageError::io(&path, e))
+        write_description(&dir.join(Self::FILE), self)
     }
 
     /// Reads `reference.json` of a reference stage's folder `dir`.
     pub fn read(dir: &Path) -> Result<Self, StageError> {
         let path = dir.join(Self::FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-        let out: ReferenceOutput = serde_json::from_str(&text).map_err(|e| {
-            StageError::Failed(format!(
-                "{}: {e}; is this a `reference` stage's folder?",
-                path.display()
-            ))
-        })?;
-        if out.format != FORMAT {
-            return Err(StageError::Failed(format!(
-                "{}: format {} (this program reads {FORMAT}); rerun the reference stage",
-                path.display(),
-                out.format
-            )));
-        }
+        let out: ReferenceOutput = read_description(&path, "reference", FORMAT)?;
         if !(out.time_unit_s > 0.0 && out.time_unit_s.is_finite()) {
             return Err(StageError::Failed(format!(
                 "{}: time_unit_s must be a positive number of seconds, found {}",

@@ -3,6 +3,7 @@
 //! the response stage relies on, beside the modes of `<sample>/modes.csv`
 //! ([`crate::modes_file`]). Read with [`SampleOutput::read`].
 
+use nonaffine_core::outputs::{read_description, write_description};
 use nonaffine_core::{ModesKind, StageError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -48,21 +49,8 @@ impl SampleOutput {
     /// and that V and ν_D are positive.
     pub fn read(dir: &Path) -> Result<Self, StageError> {
         let path = dir.join(FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| StageError::io(&path, e))?;
-        let bad = |what: String| {
-            StageError::Failed(format!(
-                "{}: {what}; is this a `spectrum` stage's sample folder?",
-                path.display()
-            ))
-        };
-        let out: SampleOutput = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if out.format != FORMAT {
-            return Err(StageError::Failed(format!(
-                "{}: format {} (this program reads {FORMAT}); rerun the spectrum stage",
-                path.display(),
-                out.format
-            )));
-        }
+        let out: SampleOutput = read_description(&path, "spectrum", FORMAT)?;
+        let bad = |what: String| StageError::Failed(format!("{}: {what}", path.display()));
         if !(out.volume_a3 > 0.0 && out.volume_a3.is_finite()) {
             return Err(bad(format!(
                 "volume_a3 must be a positive volume in Å³, found {}",
@@ -90,10 +78,7 @@ impl SampleOutput {
     /// Writes the description alone as `dir/sample.json` (for folders made
     /// by hand or by other programs; the stage writes the full report).
     pub fn write(&self, dir: &Path) -> Result<(), StageError> {
-        let path = dir.join(FILE);
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StageError::Failed(format!("{}: {e}", path.display())))?;
-        std::fs::write(&path, text + "\n").map_err(|e| StageError::io(&path, e))
+        write_description(&dir.join(FILE), self)
     }
 }
 
