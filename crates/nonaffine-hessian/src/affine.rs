@@ -50,17 +50,13 @@ pub(crate) fn force_fields(model: &Model) -> Vec<[f64; 6]> {
                     }
                 }
             }
-            if model.embedding {
-                for &k in model.grad_of(m).0 {
-                    let Some(bkm) = model.grad_at(k, m) else {
-                        continue;
-                    };
-                    let f2 = model.f2[k];
-                    for a in 0..6 {
-                        let s = f2 * model.tau[k][a];
-                        for alpha in 0..3 {
-                            xi[alpha][a] -= s * bkm[alpha];
-                        }
+            let (hosts, bms) = model.hosts_of(m);
+            for (&k, bkm) in hosts.iter().zip(bms) {
+                let f2 = model.f2[k];
+                for a in 0..6 {
+                    let s = f2 * model.tau[k][a];
+                    for alpha in 0..3 {
+                        xi[alpha][a] -= s * bkm[alpha];
                     }
                 }
             }

@@ -12,7 +12,7 @@
 //! (neighbours + 1)² blocks per atom, ten times the number of distinct blocks
 //! for a metallic glass, so a triplet list would need ten times the memory of
 //! the matrix. Instead each block row m is summed in a scatter buffer (the
-//! atoms k it touches are m's neighbours, whose density gradients contain m)
+//! atoms k it touches are m's hosts, whose density gradients contain m)
 //! and written straight into its slice of the CSR arrays; a first pass counts
 //! the distinct blocks of every row so the arrays are allocated once, at
 //! exactly their final size. Memory is therefore the matrix itself, linear in
@@ -23,7 +23,7 @@
 //! H is exactly symmetric by construction, with no symmetrizing pass: blocks
 //! (m, n) and (n, m) are summed in different rows, but from the same terms in
 //! the same order (bonds in neighbour-list order, then k in increasing order
-//! over the common neighbours), and every term is evaluated so that its
+//! over the common hosts), and every term is evaluated so that its
 //! transpose is the same floating-point number: K_ij = A·(e_i e_j) + B δ_ij,
 //! F''_k·(b_{k,m,i} b_{k,n,j}), and ψ', ψ'' as φ' + (F'_m ρ'_mn + F'_n ρ'_nm)
 //! ([`crate::model`]). The tests check H == Hᵀ bit for bit.
@@ -94,12 +94,9 @@ fn touch_pattern(model: &Model, m: usize, s: &mut Scratch) {
     for b in model.bonds_of(m) {
         s.touch(b.atom);
     }
-    if model.embedding {
-        let (ks, _) = model.grad_of(m);
-        for &k in ks {
-            for &n in model.grad_of(k).0 {
-                s.touch(n);
-            }
+    for &k in model.hosts_of(m).0 {
+        for &n in model.grad_of(k).0 {
+            s.touch(n);
         }
     }
 }
@@ -118,22 +115,17 @@ fn sum_row(model: &Model, m: usize, s: &mut Scratch) {
             s.blocks[off][c] -= k[c];
         }
     }
-    if model.embedding {
-        let (ks, _) = model.grad_of(m);
-        for &k in ks {
-            let f2 = model.f2[k];
-            let Some(bkm) = model.grad_at(k, m) else {
-                continue;
-            };
-            let (atoms, vecs) = model.grad_of(k);
-            for (&n, bkn) in atoms.iter().zip(vecs) {
-                let slot = s.touch(n);
-                let blk = &mut s.blocks[slot];
-                for i in 0..3 {
-                    for j in 0..3 {
-                        // F''·(b_i b_j): the transposed term rounds identically.
-                        blk[3 * i + j] += f2 * (bkm[i] * bkn[j]);
-                    }
+    let (hosts, bms) = model.hosts_of(m);
+    for (&k, bkm) in hosts.iter().zip(bms) {
+        let f2 = model.f2[k];
+        let (atoms, vecs) = model.grad_of(k);
+        for (&n, bkn) in atoms.iter().zip(vecs) {
+            let slot = s.touch(n);
+            let blk = &mut s.blocks[slot];
+            for i in 0..3 {
+                for j in 0..3 {
+                    // F''·(b_i b_j): the transposed term rounds identically.
+                    blk[3 * i + j] += f2 * (bkm[i] * bkn[j]);
                 }
             }
         }

@@ -126,6 +126,34 @@ pub(crate) fn check_species(form: &dyn EamForm, structure: &Structure) -> Result
     }
 }
 
+/// The gradient lists (rows k, columns n) regrouped by column, rows sorted.
+fn transpose(
+    n: usize,
+    start: &[usize],
+    atoms: &[usize],
+    vecs: &[[f64; 3]],
+) -> (Vec<usize>, Vec<usize>, Vec<[f64; 3]>) {
+    let mut col_start = vec![0usize; n + 1];
+    for &a in atoms {
+        col_start[a + 1] += 1;
+    }
+    for m in 0..n {
+        col_start[m + 1] += col_start[m];
+    }
+    let mut next = col_start.clone();
+    let mut hosts = vec![0usize; atoms.len()];
+    let mut host_vecs = vec![[0.0; 3]; atoms.len()];
+    for k in 0..n {
+        for i in start[k]..start[k + 1] {
+            let slot = &mut next[atoms[i]];
+            hosts[*slot] = k;
+            host_vecs[*slot] = vecs[i];
+            *slot += 1;
+        }
+    }
+    (col_start, hosts, host_vecs)
+}
+
 /// Per-structure data of the analytic derivatives (see the module docs).
 pub(crate) struct Model {
     /// Number of atoms.
@@ -138,13 +166,20 @@ pub(crate) struct Model {
     pub bonds: Vec<Bond>,
     /// F''(ρ̄_m) per atom, eV per density².
     pub f2: Vec<f64>,
-    /// Density gradient lists: atoms `grad_atom[grad_start[k]..grad_start[k + 1]]`
-    /// (sorted, including k) and vectors b_{k,n} in `grad`.
+    /// Density gradient lists: atoms n with b_{k,n} ≠ 0 are
+    /// `grad_atom[grad_start[k]..grad_start[k + 1]]` (sorted), vectors in `grad`.
     pub grad_start: Vec<usize>,
     /// Atom index n of each b_{k,n}.
     pub grad_atom: Vec<usize>,
     /// b_{k,n}, density per Å.
     pub grad: Vec<[f64; 3]>,
+    /// The same entries by column: hosts k with b_{k,m} listed are
+    /// `host_atom[host_start[m]..host_start[m + 1]]` (sorted), b_{k,m} in `host_grad`.
+    pub host_start: Vec<usize>,
+    /// Host atom k of each b_{k,m}.
+    pub host_atom: Vec<usize>,
+    /// b_{k,m}, density per Å.
+    pub host_grad: Vec<[f64; 3]>,
     /// τ_k = ∂ρ̄_k/∂η (Voigt), density units.
     pub tau: Vec<[f64; 6]>,
     /// Pairs in the half neighbour list.
@@ -291,6 +326,10 @@ impl Model {
                     }
                     let at = merged.partition_point(|x| x.0 < k);
                     merged.insert(at, (k, own_grad));
+                    // Neighbours beyond the density's range (ρ' = 0 but φ' ≠ 0)
+                    // have b = 0 exactly: listing them would store blocks of H
+                    // that are exact zeros (half of a CuZr glass's).
+                    merged.retain(|(_, v)| *v != [0.0; 3]);
                     (merged, tau)
                 })
                 .collect();
@@ -312,6 +351,7 @@ impl Model {
         } else {
             (vec![0; n + 1], Vec::new(), Vec::new(), vec![[0.0; 6]; n])
         };
+        let (host_start, host_atom, host_grad) = transpose(n, &grad_start, &grad_atom, &grad);
 
         Ok(Self {
             n,
@@ -322,6 +362,9 @@ impl Model {
             grad_start,
             grad_atom,
             grad,
+            host_start,
+            host_atom,
+            host_grad,
             tau,
             pairs: list.len(),
         })
@@ -332,16 +375,17 @@ impl Model {
         &self.bonds[self.bond_start[m]..self.bond_start[m + 1]]
     }
 
-    /// Atoms n with b_{k,n} listed (sorted, including k) and the vectors.
+    /// Atoms n with b_{k,n} ≠ 0 (sorted) and the vectors.
     pub fn grad_of(&self, k: usize) -> (&[usize], &[[f64; 3]]) {
         let r = self.grad_start[k]..self.grad_start[k + 1];
         (&self.grad_atom[r.clone()], &self.grad[r])
     }
 
-    /// b_{k,m}, or None when m is not in k's list.
-    pub fn grad_at(&self, k: usize, m: usize) -> Option<[f64; 3]> {
-        let (atoms, vecs) = self.grad_of(k);
-        atoms.binary_search(&m).ok().map(|i| vecs[i])
+    /// Hosts k with b_{k,m} ≠ 0 (sorted) and the vectors b_{k,m}: the atoms
+    /// whose density moves when m moves.
+    pub fn hosts_of(&self, m: usize) -> (&[usize], &[[f64; 3]]) {
+        let r = self.host_start[m]..self.host_start[m + 1];
+        (&self.host_atom[r.clone()], &self.host_grad[r])
     }
 
     /// Force on each atom, eV/Å: f_m = Σ_bonds ψ' e/r (a by-product used to

@@ -316,6 +316,20 @@ fn hessian_matches_finite_differences_of_lammps_forces() {
         }
     }
     let run = analytic(s, &pot, false);
+    // Every stored 3×3 block couples its two atoms: none is an exact zero
+    // (the finite differences below show that no coupling is left out).
+    let sparse = &run.products.hessian;
+    for row in (0..3 * n).step_by(3) {
+        let cols = sparse.row(row).col_indices().to_vec();
+        for (j, &col) in cols.iter().enumerate().step_by(3) {
+            let block_is_zero = (0..3).all(|a| {
+                let r = sparse.row(row + a);
+                assert_eq!(r.col_indices()[j], col, "rows of a block row share columns");
+                r.values()[j..j + 3].iter().all(|v| *v == 0.0)
+            });
+            assert!(!block_is_zero, "block ({}, {}) is stored as zeros", row / 3, col / 3);
+        }
+    }
     let h = dense(&run.products.hessian);
     let ag = agreement(h.iter(), fd.iter(), 1e-6);
     // Where the difference straddles a table knot, it averages a jumping
