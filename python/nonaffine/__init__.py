@@ -172,7 +172,14 @@ def kernel(plugin: str, **params: Any) -> Kernel:
 
 
 # The `spectrum` stage's own keys; every other keyword goes to the solver.
-_STAGE_KEYS = ("bins", "nu_max_thz", "smoothing_thz", "zero_tolerance", "negative_modes")
+_STAGE_KEYS = (
+    "bins",
+    "nu_max_thz",
+    "smoothing_thz",
+    "boson_peak_width",
+    "zero_tolerance",
+    "negative_modes",
+)
 
 
 def _voigt_vectors_back(f, v: np.ndarray) -> np.ndarray:
@@ -258,8 +265,8 @@ def spectrum(atoms: Any, potential: Potential, solver: str = "dense", **params: 
     """The spectrum of the mass-weighted Hessian of ``atoms`` with the solver
     plugin ``solver`` (``dense``, ``arpack``, ``lanczos``, ``debye``), as
     ``nonaffine spectrum --solver NAME -p ...`` computes it: ``bins``,
-    ``nu_max_thz``, ``smoothing_thz``, ``zero_tolerance`` and
-    ``negative_modes`` are the stage's parameters, every other keyword the
+    ``nu_max_thz``, ``smoothing_thz``, ``boson_peak_width``,
+    ``zero_tolerance`` and ``negative_modes`` are the stage's parameters, every other keyword the
     solver's (``nonaffine plugins``), e.g. ``spectrum(atoms, pot, "lanczos",
     steps=60)``. See :class:`Spectrum`."""
     f = _frame(atoms)

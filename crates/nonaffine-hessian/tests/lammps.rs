@@ -327,7 +327,12 @@ fn hessian_matches_finite_differences_of_lammps_forces() {
                 assert_eq!(r.col_indices()[j], col, "rows of a block row share columns");
                 r.values()[j..j + 3].iter().all(|v| *v == 0.0)
             });
-            assert!(!block_is_zero, "block ({}, {}) is stored as zeros", row / 3, col / 3);
+            assert!(
+                !block_is_zero,
+                "block ({}, {}) is stored as zeros",
+                row / 3,
+                col / 3
+            );
         }
     }
     let h = dense(&run.products.hessian);

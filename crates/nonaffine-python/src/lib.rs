@@ -489,7 +489,7 @@ struct PySpectrum {
 
 /// The `spectrum` stage's computation for one structure (as `nonaffine
 /// spectrum`, without files): `params` holds the stage's keys (`solver: {plugin:
-/// NAME, ...}`, `bins`, `nu_max_thz`, `smoothing_thz`, `zero_tolerance`,
+/// NAME, ...}`, `bins`, `nu_max_thz`, `smoothing_thz`, `boson_peak_width`, `zero_tolerance`,
 /// `negative_modes`). Returns the spectrum handle and a dict of arrays:
 /// `eigenvalues` (eV/(Å²·amu)), `frequencies_thz`, `projections` (M×6,
 /// eV/(Å·amu^½)), `participation`, `kind`, `nu_thz`, `vdos`, `vdos_histogram`

@@ -145,6 +145,42 @@ pub fn gaussian_smooth(
         .collect()
 }
 
+/// The VDOS at each `nu` (THz) whose reduced form D(ν)/ν² is smoothed by a
+/// Gaussian of standard deviation `width` in ln ν (docs/theory.md Eq. (29a)):
+/// D(ν) = (ν²/normalisation) Σ_p G_w(ln ν − ln ν_p)/ν_p², 1/THz, with G_w of
+/// unit area in ln ν. The relative resolution is the same at every ν, and a
+/// bump of D/ν² that is symmetric in ln ν keeps its maximum where it was.
+pub fn log_smooth(frequencies: &[f64], nu: &[f64], width: f64, normalisation: f64) -> Vec<f64> {
+    let norm = 1.0 / ((2.0 * std::f64::consts::PI).sqrt() * width * normalisation);
+    nu.iter()
+        .map(|&x| {
+            let reduced: f64 = frequencies
+                .iter()
+                .filter(|f| **f > 0.0)
+                .map(|&f| {
+                    let u = (x / f).ln() / width;
+                    if u.abs() > 8.0 {
+                        0.0
+                    } else {
+                        (-0.5 * u * u).exp() / (f * f * f)
+                    }
+                })
+                .sum();
+            x * x * reduced * norm
+        })
+        .collect()
+}
+
+/// `points` frequencies spaced evenly in ln ν on [lo, hi] THz; empty when
+/// the interval is empty or not positive.
+pub fn log_grid(lo: f64, hi: f64, points: usize) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && points >= 2) {
+        return Vec::new();
+    }
+    let step = (hi / lo).ln() / (points - 1) as f64;
+    (0..points).map(|k| lo * (step * k as f64).exp()).collect()
+}
+
 /// Γ_a(ν): mean of Ξ̂_{p,a}² over the modes in each shell (paper Eq. 4ff),
 /// eV²/(Å²·amu); NaN for empty shells.
 pub fn gamma_shells(frequencies: &[f64], projections: &[[f64; 6]], grid: Grid) -> Vec<[f64; 6]> {
@@ -289,10 +325,16 @@ pub struct BosonPeak {
     pub window_thz: [f64; 2],
 }
 
+/// The least height of a boson peak above its flanking minima, relative to
+/// the peak (docs/theory.md Eq. (29)).
+pub const PEAK_PROMINENCE: f64 = 0.02;
+
 /// Finds the largest interior local maximum of g(ν)/ν² on `nu` within
-/// `window` (THz); None when the ratio only falls (no peak above the window's
-/// lower edge, which the smoothing or the box size sets). The position is
-/// refined by a parabola through the three grid points around the maximum.
+/// `window` (THz) that stands out by [`PEAK_PROMINENCE`]; None when the ratio
+/// only falls (no peak above the window's lower edge, which the smoothing or
+/// the box size sets) or only ripples. The position is
+/// refined by a parabola through the three grid points around the maximum,
+/// in ν on a uniform grid, in ln ν on a [`log_grid`].
 pub fn boson_peak(
     nu: &[f64],
     g: &[f64],
@@ -306,19 +348,39 @@ pub fn boson_peak(
         return None;
     }
     let r: Vec<f64> = idx.iter().map(|&k| g[k] / (nu[k] * nu[k])).collect();
+    // A maximum is a peak when it stands PEAK_PROMINENCE above the higher
+    // of the lowest points on its two sides; smaller ones are ripples of the
+    // finite number of modes.
+    let prominent = |j: usize| {
+        let left = r[..j].iter().copied().fold(f64::INFINITY, f64::min);
+        let right = r[j + 1..].iter().copied().fold(f64::INFINITY, f64::min);
+        r[j] - left.max(right) >= PEAK_PROMINENCE * r[j]
+    };
     let mut best: Option<usize> = None;
     for j in 1..r.len() - 1 {
-        if r[j] >= r[j - 1] && r[j] > r[j + 1] && best.map_or(true, |b| r[j] > r[b]) {
+        if r[j] >= r[j - 1] && r[j] > r[j + 1] && best.map_or(true, |b| r[j] > r[b]) && prominent(j)
+        {
             best = Some(j);
         }
     }
     let j = best?;
     let (x0, x1, x2) = (nu[idx[j - 1]], nu[idx[j]], nu[idx[j + 1]]);
     let (y0, y1, y2) = (r[j - 1], r[j], r[j + 1]);
-    let h = x1 - x0;
     let curvature = y0 - 2.0 * y1 + y2;
-    let shift = if curvature < 0.0 && (x2 - x1 - h).abs() < 1e-9 * h {
-        0.5 * h * (y0 - y2) / curvature
+    // The vertex offset in units of the spacing, applied in the coordinate in
+    // which the three points are evenly spaced.
+    let step = if curvature < 0.0 {
+        0.5 * (y0 - y2) / curvature
+    } else {
+        0.0
+    };
+    let uniform = |a: f64, b: f64, c: f64| (c - b - (b - a)).abs() < 1e-9 * (b - a).abs();
+    let shift = if step == 0.0 {
+        0.0
+    } else if uniform(x0, x1, x2) {
+        step * (x1 - x0)
+    } else if uniform(x0.ln(), x1.ln(), x2.ln()) {
+        x1 * ((step * (x1 / x0).ln()).exp() - 1.0)
     } else {
         0.0
     };
@@ -462,5 +524,62 @@ mod tests {
             .map(|x| 3.0 * x * x / nud.powi(3) * (1.0 - 0.01 * x))
             .collect();
         assert!(boson_peak(&nu, &flat, [0.1, 2.5], None).is_none());
+    }
+
+    /// Frequencies of `count` modes drawn deterministically (at the quantiles
+    /// (p + ½)/count) from D(ν) ∝ ν² [1 + a·exp(−ln²(ν/ν_b)/(2s²))] on
+    /// (0, ν_D]: D/ν² has its maximum exactly at ν_b.
+    fn bumped_debye_modes(count: usize, nu_b: f64, a: f64, s: f64, nu_d: f64) -> Vec<f64> {
+        let density = |x: f64| x * x * (1.0 + a * (-(x / nu_b).ln().powi(2) / (2.0 * s * s)).exp());
+        let fine = 200_000;
+        let h = nu_d / fine as f64;
+        let mut cdf = vec![0.0; fine + 1];
+        for k in 0..fine {
+            cdf[k + 1] = cdf[k] + h * density((k as f64 + 0.5) * h);
+        }
+        let total = cdf[fine];
+        (0..count)
+            .map(|p| {
+                let target = (p as f64 + 0.5) / count as f64 * total;
+                let k = cdf.partition_point(|c| *c < target).clamp(1, fine);
+                let t = (target - cdf[k - 1]) / (cdf[k] - cdf[k - 1]);
+                (k as f64 - 1.0 + t) * h
+            })
+            .collect()
+    }
+
+    /// The boson peak of discrete modes, on the curve smoothed in ln ν: found
+    /// where the density that generated the modes puts it, by every mode or
+    /// by the lowest ones only (dense and lowest-k solvers agree), and not
+    /// found in a pure Debye spectrum.
+    #[test]
+    fn boson_peak_of_modes_drawn_from_a_known_density() {
+        let (nu_b, nu_d, width) = (0.6, 6.0, 0.15_f64);
+        let modes = bumped_debye_modes(6000, nu_b, 3.0, 0.35, nu_d);
+        let lo = modes[0] * (2.0 * width).exp();
+        let full = |m: &[f64], hi: f64| {
+            let nu = log_grid(lo, hi, 200);
+            let g = log_smooth(m, &nu, width, 6000.0);
+            boson_peak(&nu, &g, [lo, hi], None)
+        };
+        let every = full(&modes, 0.4 * nu_d).expect("a peak in the bumped spectrum");
+        assert!((every.nu_thz / nu_b - 1.0).abs() < 0.02, "{every:?}");
+        let lowest = &modes[..400];
+        let top = lowest[399] * (-2.0 * width).exp();
+        let low = full(lowest, top).expect("a peak among the lowest 400 modes");
+        assert!(
+            (low.nu_thz - every.nu_thz).abs() < 1e-3 * nu_b,
+            "{low:?} vs {every:?}"
+        );
+        let debye = bumped_debye_modes(6000, nu_b, 0.0, 0.35, nu_d);
+        let flat = full(&debye, 0.4 * nu_d);
+        assert!(flat.is_none(), "{flat:?}");
+    }
+
+    #[test]
+    fn log_grids_are_even_in_ln_nu() {
+        let g = log_grid(0.1, 10.0, 3);
+        assert!((g[1] - 1.0).abs() < 1e-12 && (g[2] - 10.0).abs() < 1e-12);
+        assert!(log_grid(1.0, 0.5, 10).is_empty() && log_grid(0.0, 1.0, 10).is_empty());
     }
 }

@@ -1,13 +1,13 @@
 //! The spectrum on a common frequency grid: per-sample VDOS (docs/theory.md
 //! Eq. (26), histogram and Gaussian-smoothed, or from the KPM density of
-//! Eq. (33)), Γ(ν) (Eq. (27)), the boson-peak window (Eq. (29)), and the
-//! averages over samples.
+//! Eq. (33)), Γ(ν) (Eq. (27)), the boson peak (Eq. (29): its window and the
+//! curve it is searched on), and the averages over samples.
 
 use super::settings::Settings;
 use super::solve::{mean, Sample};
 use crate::analysis::{
-    boson_peak, frequency_thz, gamma_shells, gamma_smooth, gaussian_smooth, histogram,
-    mean_and_spread, BosonPeak, DebyeModel, Grid,
+    boson_peak, frequency_thz, gamma_shells, gamma_smooth, gaussian_smooth, histogram, log_grid,
+    log_smooth, mean_and_spread, BosonPeak, DebyeModel, Grid,
 };
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
 use nonaffine_core::{ModesKind, StageError};
@@ -123,24 +123,56 @@ fn interpolate(x: &[f64], y: &[f64], at: f64) -> f64 {
     y[k - 1] + t * (y[k] - y[k - 1])
 }
 
-/// Where to look for the boson peak: above the smoothing (or KPM) resolution
-/// and the lowest mode, below 40% of the grid (or the top of a lowest-k window).
-pub(super) fn peak_window(s: &Sample, grid: Grid, sigma: f64) -> [f64; 2] {
+/// Where to look for the boson peak (THz): with a KPM density, above its
+/// resolution and 2σ and below 40% of the grid; with modes, from e^{2w} above
+/// the lowest mode (w the relative width of the curve searched, Eq. (29a)) to
+/// 40% of the grid, or to e^{−2w} below the top of a lowest-k window.
+pub(super) fn peak_window(s: &Sample, grid: Grid, sigma: f64, width: f64) -> [f64; 2] {
+    let lowest = s.nu.first().copied().unwrap_or(0.0) * (2.0 * width).exp();
     match (&s.result.density, s.report.modes_kind) {
         (Some(d), _) => {
             // ν where the KPM resolution δν = c²δλ/(2ν) falls to ν/2.
             let lo = THZ_PER_OMEGA_UNIT * d.resolution.sqrt();
             [lo.max(2.0 * sigma), 0.4 * grid.nu_max_thz]
         }
-        (None, ModesKind::Lowest) => [
-            s.nu.first().copied().unwrap_or(0.0).max(2.0 * sigma),
-            grid.nu_max_thz - 2.0 * sigma,
-        ],
-        _ => [
-            s.nu.first().copied().unwrap_or(0.0).max(2.0 * sigma),
-            0.4 * grid.nu_max_thz,
-        ],
+        (None, ModesKind::Lowest) => [lowest, grid.nu_max_thz * (-2.0 * width).exp()],
+        _ => [lowest, 0.4 * grid.nu_max_thz],
     }
+}
+
+/// Points of the log grid a sample's boson peak is searched on.
+const PEAK_POINTS: usize = 200;
+
+/// The VDOS a sample's boson peak is searched on, as (ν in THz, D in 1/THz):
+/// a KPM density on the common grid; modes smoothed in ln ν (Eq. (29a)) on a
+/// log grid over `window`.
+pub(super) fn peak_curve(
+    s: &Sample,
+    c: &SampleCurves,
+    centers: &[f64],
+    window: [f64; 2],
+    width: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    if s.result.density.is_some() || s.report.modes_kind == ModesKind::Quadrature {
+        return (centers.to_vec(), c.smooth.clone());
+    }
+    let nu = log_grid(window[0], window[1], PEAK_POINTS);
+    let vdos = log_smooth(&s.nu, &nu, width, s.mode_count);
+    (nu, vdos)
+}
+
+/// A sample's boson peak (Eq. (29)).
+pub(super) fn sample_peak(
+    s: &Sample,
+    c: &SampleCurves,
+    centers: &[f64],
+    grid: Grid,
+    sigma: f64,
+    width: f64,
+) -> Option<BosonPeak> {
+    let window = peak_window(s, grid, sigma, width);
+    let (nu, vdos) = peak_curve(s, c, centers, window, width);
+    boson_peak(&nu, &vdos, window, s.report.debye.as_ref())
 }
 
 /// The averages over samples.
@@ -152,6 +184,11 @@ pub(super) struct Averages {
     /// Mean and spread of the smoothed VDOS, 1/THz.
     pub(super) smooth_mean: Vec<f64>,
     pub(super) smooth_spread: Vec<f64>,
+    /// The curve the boson peak of the mean is searched on: ν (THz), and
+    /// the mean and spread of the samples' VDOS there, 1/THz.
+    pub(super) peak_nu: Vec<f64>,
+    pub(super) peak_vdos_mean: Vec<f64>,
+    pub(super) peak_vdos_spread: Vec<f64>,
     /// The boson peak of the mean VDOS, in the window every sample allows.
     pub(super) peak_of_mean: Option<BosonPeak>,
     /// Mean and spread of the samples' boson-peak frequencies, THz.
@@ -166,6 +203,7 @@ pub(super) fn averages(
     centers: &[f64],
     grid: Grid,
     sigma: f64,
+    width: f64,
 ) -> Averages {
     let debye_mean = mean(
         samples
@@ -191,11 +229,19 @@ pub(super) fn averages(
     );
     let window = samples
         .iter()
-        .map(|s| peak_window(s, grid, sigma))
+        .map(|s| peak_window(s, grid, sigma, width))
         .fold([0.0, f64::INFINITY], |w, x| {
             [w[0].max(x[0]), w[1].min(x[1])]
         });
-    let peak_of_mean = boson_peak(centers, &smooth_mean, window, debye_for_mean.as_ref());
+    let on_window: Vec<(Vec<f64>, Vec<f64>)> = samples
+        .iter()
+        .zip(&curves.0)
+        .map(|(s, c)| peak_curve(s, c, centers, window, width))
+        .collect();
+    let peak_nu = on_window.first().map(|c| c.0.clone()).unwrap_or_default();
+    let (peak_vdos_mean, peak_vdos_spread) =
+        mean_and_spread(&on_window.into_iter().map(|c| c.1).collect::<Vec<_>>());
+    let peak_of_mean = boson_peak(&peak_nu, &peak_vdos_mean, window, debye_for_mean.as_ref());
     let peaks: Vec<f64> = samples
         .iter()
         .filter_map(|s| s.report.boson_peak.as_ref().map(|b| b.nu_thz))
@@ -211,6 +257,9 @@ pub(super) fn averages(
         debye_for_mean,
         smooth_mean,
         smooth_spread,
+        peak_nu,
+        peak_vdos_mean,
+        peak_vdos_spread,
         peak_of_mean,
         peak_mean,
         peak_spread,

@@ -3,12 +3,12 @@
 //! caller holds, without reading or writing files (the Python package's
 //! `spectrum`).
 
-use super::curves::{common_grid, peak_window, sample_curves};
+use super::curves::{common_grid, sample_curves, sample_peak};
 use super::inputs::build_operator;
 use super::settings::Settings;
 use super::solve::solve_sample;
 use super::{refuse_negative_modes, SampleReport};
-use crate::analysis::{boson_peak, Grid};
+use crate::analysis::Grid;
 use nonaffine_core::{Params, Registry, SpectrumResult, StageError};
 use nonaffine_hessian::HessianProducts;
 use std::path::Path;
@@ -73,12 +73,7 @@ pub fn spectrum_of(
     let (grid, sigma) = common_grid(samples, &set)?;
     let centers = grid.centers();
     let curves = sample_curves(&sample, grid, &centers, sigma);
-    sample.report.boson_peak = boson_peak(
-        &centers,
-        &curves.smooth,
-        peak_window(&sample, grid, sigma),
-        sample.report.debye.as_ref(),
-    );
+    sample.report.boson_peak = sample_peak(&sample, &curves, &centers, grid, sigma, set.peak_width);
     notes.extend(sample.report.warnings.iter().cloned());
     Ok(SampleSpectrum {
         report: sample.report,

@@ -13,6 +13,7 @@ pub(super) fn figures(
     curves: &Curves,
     smooth_mean: &[f64],
     smooth_spread: &[f64],
+    peak_curve: [&[f64]; 3],
     debye: Option<&DebyeModel>,
     peak: Option<&BosonPeak>,
     grid: Grid,
@@ -78,29 +79,36 @@ pub(super) fn figures(
             band: Vec::new(),
         });
     }
-    let reduced: Vec<f64> = smooth_mean
-        .iter()
-        .zip(centers)
-        .map(|(g, x)| g / (x * x))
-        .collect();
+    let [peak_nu, peak_mean, peak_spread] = peak_curve;
     let top = peak.map_or(0.5 * grid.nu_max_thz, |p| {
         (3.0 * p.nu_thz).min(grid.nu_max_thz)
     });
     let lo = peak.map_or(0.0, |p| p.window_thz[0]);
+    let reduced_band = if n < 2 {
+        Vec::new()
+    } else {
+        peak_nu
+            .iter()
+            .enumerate()
+            .map(|(k, x)| {
+                let m = peak_mean[k] / (x * x);
+                let s = peak_spread[k] / (x * x);
+                (*x, m - s, m + s)
+            })
+            .filter(|(x, _, _)| *x >= lo)
+            .collect()
+    };
     let mut red = vec![Series {
         label: format!("D(ν)/ν² ({samples})"),
-        points: centers
+        points: peak_nu
             .iter()
-            .copied()
-            .zip(reduced.iter().copied())
+            .zip(peak_mean)
+            .map(|(x, g)| (*x, g / (x * x)))
             .filter(|(x, _)| *x >= lo)
             .collect(),
         color: blue,
         style: Style::Line,
-        band: band(smooth_mean, smooth_spread, &|v, x| v / (x * x))
-            .into_iter()
-            .filter(|(x, _, _)| *x >= lo)
-            .collect(),
+        band: reduced_band,
     }];
     if let Some(d) = debye {
         red.push(Series {

@@ -49,8 +49,7 @@ mod solve;
 pub use direct::{spectrum_of, SampleSpectrum};
 pub use solve::{SampleReport, Timings};
 
-use crate::analysis::boson_peak;
-use curves::{averages, common_grid, peak_window, sample_curves, Curves, SampleCurves};
+use curves::{averages, common_grid, sample_curves, sample_peak, Curves, SampleCurves};
 use figures::figures;
 use inputs::{load_sample, stored_size_notes, structure_dirs};
 use nonaffine_core::{
@@ -169,12 +168,7 @@ impl Stage for SpectrumStage {
         for s in &mut samples {
             let clock = Instant::now();
             let c = sample_curves(s, grid, &centers, sigma);
-            s.report.boson_peak = boson_peak(
-                &centers,
-                &c.smooth,
-                peak_window(s, grid, sigma),
-                s.report.debye.as_ref(),
-            );
+            s.report.boson_peak = sample_peak(s, &c, &centers, grid, sigma, set.peak_width);
             let dir = ctx.out_dir.join(&s.report.name);
             write_sample_tables(&dir, s, &c, &centers, kind)?;
             s.report.timings.analysis_s += clock.elapsed().as_secs_f64();
@@ -189,7 +183,7 @@ impl Stage for SpectrumStage {
         }
         let averages_clock = Instant::now();
         let all: Vec<&SampleCurves> = curves.0.iter().collect();
-        let avg = averages(&samples, &curves, &centers, grid, sigma);
+        let avg = averages(&samples, &curves, &centers, grid, sigma, set.peak_width);
         write(
             &ctx.out_dir.join("vdos.csv"),
             &vdos_csv(&centers, &all, avg.debye_for_mean.as_ref()),
@@ -202,6 +196,7 @@ impl Stage for SpectrumStage {
                 &curves,
                 &avg.smooth_mean,
                 &avg.smooth_spread,
+                [&avg.peak_nu, &avg.peak_vdos_mean, &avg.peak_vdos_spread],
                 avg.debye_for_mean.as_ref(),
                 avg.peak_of_mean.as_ref(),
                 grid,

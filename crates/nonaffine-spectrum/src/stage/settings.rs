@@ -12,6 +12,7 @@ pub(super) const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "bins", kind: ParamKind::Integer, unit: "", default: Some("100"), doc: "frequency shells of the VDOS and Γ histograms" },
     ParamSpec { name: "nu_max_thz", kind: ParamKind::Number, unit: "THz", default: Some("0"), doc: "upper edge of the frequency grid (0: 2% above the highest mode of all samples)" },
     ParamSpec { name: "smoothing_thz", kind: ParamKind::Number, unit: "THz", default: Some("0"), doc: "standard deviation of the Gaussian smoothing (0: two shell widths)" },
+    ParamSpec { name: "boson_peak_width", kind: ParamKind::Number, unit: "", default: Some("0.15"), doc: "relative resolution w of the curve the boson peak is searched on (modes): D(ν)/ν² smoothed by a Gaussian of standard deviation w in ln ν" },
     ParamSpec { name: "zero_tolerance", kind: ParamKind::Number, unit: "", default: Some("1e-8"), doc: "eigenvalues with |λ| below this times max|D_ii| are zero modes" },
     ParamSpec { name: "negative_modes", kind: ParamKind::Text, unit: "", default: Some("error"), doc: "what to do with negative eigenvalues beyond round-off: error (fail, naming the sample) or exclude (leave them out and report them)" },
     ParamSpec { name: "elements", kind: ParamKind::TextList, unit: "", default: Some("(from the data file)"), doc: "element names of the structure's atom types, when its data file has no type comments" },
@@ -31,6 +32,8 @@ pub(super) struct Settings {
     pub(super) nu_max_param: f64,
     /// Gaussian smoothing σ, THz (0: two shell widths).
     pub(super) smoothing_param: f64,
+    /// Relative width w of the boson-peak curve (standard deviation in ln ν).
+    pub(super) peak_width: f64,
     /// Zero-mode threshold relative to max|D_ii| (dimensionless).
     pub(super) zero_tol: f64,
     /// `error` or `exclude`.
@@ -55,6 +58,14 @@ impl Settings {
         }
         let nu_max_param = p.number_or("nu_max_thz", 0.0)?;
         let smoothing_param = p.number_or("smoothing_thz", 0.0)?;
+        let peak_width = p.positive_or("boson_peak_width", 0.15)?;
+        if peak_width > 1.0 {
+            return Err(ParamError::new(
+                p.path("boson_peak_width"),
+                format!("{peak_width} is a relative width: give one between 0 and 1 (0.15: ±15%)"),
+            )
+            .into());
+        }
         let zero_tol = p.positive_or("zero_tolerance", 1e-8)?;
         let negative = p.text_or("negative_modes", "error")?;
         if negative != "error" && negative != "exclude" {
@@ -101,6 +112,7 @@ impl Settings {
             bins,
             nu_max_param,
             smoothing_param,
+            peak_width,
             zero_tol,
             negative: negative.to_string(),
             elements,
