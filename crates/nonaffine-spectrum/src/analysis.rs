@@ -323,6 +323,10 @@ pub struct BosonPeak {
     pub excess_over_debye: Option<f64>,
     /// [lower, upper] frequencies searched, THz.
     pub window_thz: [f64; 2],
+    /// Relative statistical error of a KPM density at ν_BP (Eq. (33c) scaled
+    /// by sqrt(ρ_mean/ρ(λ_BP))); None for modes, which have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub density_error: Option<f64>,
 }
 
 /// The least height of a boson peak above its flanking minima, relative to
@@ -396,6 +400,7 @@ pub fn boson_peak(
         debye_level_per_thz3: level,
         excess_over_debye: level.map(|l| height / l),
         window_thz: window,
+        density_error: None,
     })
 }
 

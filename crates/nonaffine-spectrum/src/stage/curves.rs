@@ -10,7 +10,7 @@ use crate::analysis::{
     log_smooth, mean_and_spread, BosonPeak, DebyeModel, Grid,
 };
 use nonaffine_core::units::THZ_PER_OMEGA_UNIT;
-use nonaffine_core::{ModesKind, StageError};
+use nonaffine_core::{EigenvalueDensity, ModesKind, StageError};
 
 /// The frequency grid shared by every sample and the smoothing σ (THz): up to
 /// `nu_max_thz`, else 2% above the highest mode of all samples (a lowest-k
@@ -130,14 +130,16 @@ fn interpolate(x: &[f64], y: &[f64], at: f64) -> f64 {
 pub(super) fn peak_window(s: &Sample, grid: Grid, sigma: f64, width: f64) -> [f64; 2] {
     let lowest = s.nu.first().copied().unwrap_or(0.0) * (2.0 * width).exp();
     match (&s.result.density, s.report.modes_kind) {
-        (Some(d), _) => {
-            // ν where the KPM resolution δν = c²δλ/(2ν) falls to ν/2.
-            let lo = THZ_PER_OMEGA_UNIT * d.resolution.sqrt();
-            [lo.max(2.0 * sigma), 0.4 * grid.nu_max_thz]
-        }
+        (Some(d), _) => [kpm_limit_thz(d).max(2.0 * sigma), 0.4 * grid.nu_max_thz],
         (None, ModesKind::Lowest) => [lowest, grid.nu_max_thz * (-2.0 * width).exp()],
         _ => [lowest, 0.4 * grid.nu_max_thz],
     }
+}
+
+/// The frequency (THz) where a KPM density's resolution δν = c²δλ/(2ν) is
+/// ν/2: below it the density does not resolve frequencies.
+fn kpm_limit_thz(d: &EigenvalueDensity) -> f64 {
+    THZ_PER_OMEGA_UNIT * d.resolution.sqrt()
 }
 
 /// Points of the log grid a sample's boson peak is searched on.
@@ -161,18 +163,73 @@ pub(super) fn peak_curve(
     (nu, vdos)
 }
 
-/// A sample's boson peak (Eq. (29)).
-pub(super) fn sample_peak(
-    s: &Sample,
+/// Largest statistical error of a KPM boson peak that is reported without a
+/// warning.
+const PEAK_DENSITY_ERROR: f64 = 0.1;
+
+/// Sets a sample's boson peak (Eq. (29)). From a KPM density it also carries
+/// the density's statistical error there, with a warning when that error
+/// exceeds [`PEAK_DENSITY_ERROR`] or the peak lies within twice the
+/// resolution limit (where the relative resolution is coarser than 1/8).
+pub(super) fn set_peak(
+    s: &mut Sample,
     c: &SampleCurves,
     centers: &[f64],
     grid: Grid,
     sigma: f64,
     width: f64,
-) -> Option<BosonPeak> {
+) {
     let window = peak_window(s, grid, sigma, width);
     let (nu, vdos) = peak_curve(s, c, centers, window, width);
-    boson_peak(&nu, &vdos, window, s.report.debye.as_ref())
+    let mut peak = boson_peak(&nu, &vdos, window, s.report.debye.as_ref());
+    if let (Some(p), Some(d)) = (&mut peak, &s.result.density) {
+        let mean_error = s
+            .result
+            .diagnostics
+            .iter()
+            .find(|(k, _)| k == "vdos_relative_error")
+            .map(|(_, v)| *v);
+        p.density_error = mean_error.and_then(|e| density_error_at(d, p.nu_thz, e));
+        if let Some(e) = p.density_error.filter(|e| *e > PEAK_DENSITY_ERROR) {
+            s.report.warnings.push(format!(
+                "the KPM density at the boson peak ({:.2} THz) has a statistical error of {:.0}%: \
+                 its position and height are not resolved; raise the solver's random_vectors \
+                 about {:.0}-fold, or take the lowest modes with arpack",
+                p.nu_thz,
+                100.0 * e,
+                (e / PEAK_DENSITY_ERROR).powi(2).ceil()
+            ));
+        }
+        let limit = kpm_limit_thz(d);
+        if p.nu_thz < 2.0 * limit {
+            s.report.warnings.push(format!(
+                "the boson peak at {:.2} THz is within twice the KPM resolution limit ({limit:.2} THz): \
+                 it may be an artefact of the resolution; lower the solver's resolution_thz \
+                 to a third of the peak or less",
+                p.nu_thz
+            ));
+        }
+    }
+    s.report.boson_peak = peak;
+}
+
+/// The KPM density's relative error at ν (THz) from its error at the mean
+/// level: ε·sqrt(ρ_mean/ρ(λ)) (docs/theory.md after Eq. (33c)).
+fn density_error_at(d: &EigenvalueDensity, nu_thz: f64, mean_error: f64) -> Option<f64> {
+    let (first, last) = (*d.lambda.first()?, *d.lambda.last()?);
+    let total: f64 = d
+        .lambda
+        .windows(2)
+        .zip(d.density.windows(2))
+        .map(|(l, r)| 0.5 * (l[1] - l[0]) * (r[0] + r[1]))
+        .sum();
+    let mean = total / (last - first);
+    let at = interpolate(
+        &d.lambda,
+        &d.density,
+        crate::analysis::eigenvalue_of_thz(nu_thz),
+    );
+    (at > 0.0 && mean > 0.0).then(|| mean_error * (mean / at).sqrt())
 }
 
 /// The averages over samples.
@@ -263,5 +320,28 @@ pub(super) fn averages(
         peak_of_mean,
         peak_mean,
         peak_spread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ε(λ) = ε·sqrt(ρ_mean/ρ(λ)) on a density that rises linearly from 0.
+    #[test]
+    fn kpm_error_grows_where_the_density_is_low() {
+        let lambda: Vec<f64> = (0..=100).map(|k| k as f64 / 100.0).collect();
+        let d = EigenvalueDensity {
+            density: lambda.iter().map(|l| 2.0 * l).collect(),
+            lambda,
+            ..Default::default()
+        };
+        // Mean level 1 at λ = 0.5; a quarter of it at λ = 0.125.
+        let at = |l: f64| crate::analysis::frequency_thz(l);
+        let mean = density_error_at(&d, at(0.5), 0.1).unwrap();
+        let low = density_error_at(&d, at(0.125), 0.1).unwrap();
+        assert!((mean - 0.1).abs() < 1e-9, "{mean}");
+        assert!((low - 0.2).abs() < 1e-9, "{low}");
+        assert!(density_error_at(&d, at(0.0), 0.1).is_none());
     }
 }

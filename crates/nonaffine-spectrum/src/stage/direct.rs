@@ -3,7 +3,7 @@
 //! caller holds, without reading or writing files (the Python package's
 //! `spectrum`).
 
-use super::curves::{common_grid, sample_curves, sample_peak};
+use super::curves::{common_grid, sample_curves, set_peak};
 use super::inputs::build_operator;
 use super::settings::Settings;
 use super::solve::solve_sample;
@@ -73,7 +73,7 @@ pub fn spectrum_of(
     let (grid, sigma) = common_grid(samples, &set)?;
     let centers = grid.centers();
     let curves = sample_curves(&sample, grid, &centers, sigma);
-    sample.report.boson_peak = sample_peak(&sample, &curves, &centers, grid, sigma, set.peak_width);
+    set_peak(&mut sample, &curves, &centers, grid, sigma, set.peak_width);
     notes.extend(sample.report.warnings.iter().cloned());
     Ok(SampleSpectrum {
         report: sample.report,

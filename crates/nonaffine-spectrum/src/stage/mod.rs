@@ -49,7 +49,7 @@ mod solve;
 pub use direct::{spectrum_of, SampleSpectrum};
 pub use solve::{SampleReport, Timings};
 
-use curves::{averages, common_grid, sample_curves, sample_peak, Curves, SampleCurves};
+use curves::{averages, common_grid, sample_curves, set_peak, Curves, SampleCurves};
 use figures::figures;
 use inputs::{load_sample, stored_size_notes, structure_dirs};
 use nonaffine_core::{
@@ -168,7 +168,7 @@ impl Stage for SpectrumStage {
         for s in &mut samples {
             let clock = Instant::now();
             let c = sample_curves(s, grid, &centers, sigma);
-            s.report.boson_peak = sample_peak(s, &c, &centers, grid, sigma, set.peak_width);
+            set_peak(s, &c, &centers, grid, sigma, set.peak_width);
             let dir = ctx.out_dir.join(&s.report.name);
             write_sample_tables(&dir, s, &c, &centers, kind)?;
             s.report.timings.analysis_s += clock.elapsed().as_secs_f64();
