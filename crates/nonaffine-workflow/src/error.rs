@@ -128,6 +128,18 @@ pub enum RunError {
         /// The process holding it.
         pid: u32,
     },
+    /// A process on another host (sharing the folder over a network file
+    /// system) holds the output folder; whether it still runs cannot be
+    /// checked from here.
+    #[error("{} is in use by process {pid} on host {host}; wait for it, or delete the file if that run is gone", path.display())]
+    LockedOnHost {
+        /// The lock file.
+        path: PathBuf,
+        /// The process holding it, on `host`.
+        pid: u32,
+        /// The host it runs on.
+        host: String,
+    },
 }
 
 impl RunError {

@@ -110,6 +110,7 @@ mod cache;
 pub mod diff;
 mod error;
 mod executor;
+mod lock;
 mod node;
 mod plan;
 mod progress;

@@ -206,29 +206,6 @@ impl fmt::Display for RunReport {
     }
 }
 
-/// Removes the lock file when the run ends, however it ends.
-struct Lock(PathBuf);
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn lock(out: &Path) -> Result<Lock, RunError> {
-    let path = out.join(".lock");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(pid) = text.trim().parse::<u32>() {
-            let alive = Path::new("/proc").join(pid.to_string()).exists();
-            if alive && pid != std::process::id() {
-                return Err(RunError::Locked { path, pid });
-            }
-        }
-    }
-    std::fs::write(&path, std::process::id().to_string()).map_err(|e| RunError::io(&path, e))?;
-    Ok(Lock(path))
-}
-
 /// Deletes `.tmp-` folders (and half-written manifest or report files) left
 /// by interrupted runs.
 fn remove_leftovers(out: &Path, stages_dir: &Path) -> Result<(), RunError> {
@@ -334,7 +311,7 @@ pub fn run_with(
     let out = &options.out_dir;
     let stages_dir = out.join("stages");
     std::fs::create_dir_all(&stages_dir).map_err(|e| RunError::io(&stages_dir, e))?;
-    let _lock = lock(out)?;
+    let _lock = crate::lock::acquire(out)?;
     remove_leftovers(out, &stages_dir)?;
 
     let names = workflow.stage_names();

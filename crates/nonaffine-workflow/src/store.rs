@@ -21,6 +21,7 @@
 
 use crate::cache::{verify_outputs, StageRecord, Verify};
 use crate::error::RunError;
+use crate::lock::{temporary_owner, temporary_tag};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -89,19 +90,15 @@ impl Store {
         Self { root: root.into() }
     }
 
-    /// Deletes `.tmp-` entries left by runs that died while storing.
+    /// Deletes `.tmp-` entries left by runs of this host that died while
+    /// storing (another host's cannot be judged from here).
     pub(crate) fn remove_leftovers(&self) {
         let Ok(entries) = std::fs::read_dir(&self.root) else {
             return;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(rest) = name.split(".tmp-").nth(1) else {
-                continue;
-            };
-            let pid = rest.split('-').next().unwrap_or_default();
-            let ours = pid == std::process::id().to_string();
-            if !ours && !Path::new("/proc").join(pid).exists() {
+            if temporary_owner(&name).is_some_and(|o| o.is_gone()) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
@@ -143,9 +140,7 @@ impl Store {
         }
         std::fs::create_dir_all(&self.root).map_err(|e| RunError::io(&self.root, e))?;
         let n = counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .root
-            .join(format!("{key}.tmp-{}-{n}", std::process::id()));
+        let tmp = self.root.join(format!("{key}.tmp-{}", temporary_tag(n)));
         copy_tree(dir, &tmp)?;
         if entry.exists() {
             // A broken entry (damaged, or no stage.json): replace it.

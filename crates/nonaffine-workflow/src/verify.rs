@@ -3,6 +3,7 @@
 
 use crate::cache::{verify_outputs, Verify};
 use crate::error::RunError;
+use crate::lock::{temporary_owner, Owner};
 use crate::run::read_record;
 use std::path::{Path, PathBuf};
 
@@ -84,10 +85,10 @@ pub fn verify_run(out: &Path, store: Option<&Path>) -> Result<VerifyReport, RunE
 /// store: its `.tmp-<pid>-` job folders and its `.lock`. For an interrupted
 /// run that exits at once; a later run would delete them as well.
 pub fn remove_own_temporaries(out: &Path, store: Option<&Path>) {
-    let mark = format!(".tmp-{}-", std::process::id());
+    let me = Owner::this();
     let remove_marked = |dir: &Path| {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if entry.file_name().to_string_lossy().contains(&mark) {
+            if temporary_owner(&entry.file_name().to_string_lossy()).is_some_and(|o| o == me) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
@@ -102,8 +103,5 @@ pub fn remove_own_temporaries(out: &Path, store: Option<&Path>) {
     if let Some(store) = store {
         remove_marked(store);
     }
-    let lock = out.join(".lock");
-    if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == std::process::id().to_string()) {
-        let _ = std::fs::remove_file(lock);
-    }
+    crate::lock::release_if_ours(&out.join(".lock"));
 }
