@@ -5,11 +5,11 @@
 //! local file systems and on NFS v3 and later, where the server decides) and
 //! holds `pid@host`. A lock of a process that is gone is taken over only when
 //! the process was on this host, where `/proc` can tell; a lock from another
-//! host is reported with that host's name, for the user to judge. The store's
+//! host is reported with that host's name, for the user to judge; a stale
+//! lock is renamed aside before it is removed (renames are atomic on NFS
+//! too), so a run that took it over meanwhile keeps it. The store's
 //! temporary entries carry the same `pid@host`, so a run cleaning up after a
-//! crash removes only what dead processes of its own host left. One race
-//! remains: two runs taking over the same stale lock at the same instant may
-//! both succeed.
+//! crash removes only what dead processes of its own host left.
 
 use crate::error::RunError;
 use std::io::{ErrorKind, Write};
@@ -148,11 +148,7 @@ pub(crate) fn acquire(out: &Path) -> Result<RunLock, RunError> {
                     "taking over {} from process {owner}, which has ended",
                     path.display()
                 );
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(RunError::io(&path, e)),
-                }
+                set_aside_if_unchanged(&path, &text, &me);
             }
             Some(owner) if owner.on_this_host() => {
                 return Err(RunError::Locked {
@@ -177,6 +173,22 @@ pub(crate) fn acquire(out: &Path) -> Result<RunLock, RunError> {
             "the lock file stays empty or keeps changing; if no other run uses this folder, delete it",
         ),
     ))
+}
+
+/// Removes the stale lock `path` that read `text`, by renaming it aside
+/// first (atomic, on NFS too): if another run replaced it meanwhile, the
+/// renamed file is theirs and is put back.
+fn set_aside_if_unchanged(path: &Path, text: &str, me: &Owner) {
+    let aside = path.with_file_name(format!(".lock.stale-{me}"));
+    if std::fs::rename(path, &aside).is_err() {
+        return; // gone already: the next round creates it
+    }
+    if std::fs::read_to_string(&aside).is_ok_and(|t| t != text) {
+        // Not the stale lock any more: give it back (unless yet another run
+        // has created one since, which then holds the folder).
+        let _ = std::fs::hard_link(&aside, path);
+    }
+    let _ = std::fs::remove_file(&aside);
 }
 
 #[cfg(test)]
@@ -255,5 +267,10 @@ mod tests {
             Owner::this().to_string()
         );
         drop(lock);
+        let names: Vec<String> = std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".lock")), "{names:?}");
     }
 }
