@@ -94,6 +94,27 @@ fn first_run_computes_everything_and_second_run_nothing() {
 }
 
 #[test]
+fn unkeyed_params_do_not_change_the_key() {
+    let case = chain_case();
+    case.run(&[]);
+    let key = |case: &Case| {
+        let t = std::fs::read_to_string(case.out().join("stages/a/_/stage.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&t).unwrap()["key"].clone()
+    };
+    let before = key(&case);
+    // `report_every_s` is how `source` runs, not what it computes; `scale` is keyed.
+    case.edit(&CHAIN.replace(
+        "value: 1, data_file",
+        "value: 1, report_every_s: 7, data_file",
+    ));
+    let second = case.run(&[]);
+    assert!(second.ran().is_empty(), "{}", second.explain());
+    assert_eq!(key(&case), before);
+    case.edit(&CHAIN.replace("value: 1, data_file", "value: 1, scale: 1.5, data_file"));
+    assert_eq!(case.run(&[]).ran(), vec!["a", "b", "c"]);
+}
+
+#[test]
 fn cosmetic_edits_and_moved_files_keep_the_cache() {
     let case = chain_case();
     case.run(&[]);
