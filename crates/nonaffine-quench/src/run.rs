@@ -121,9 +121,14 @@ pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> J
         THERMO_MD.to_string(),
         format!("thermo {}", p.progress_every_steps),
     ]);
+    // The box dilates about a fixed point, by default the box centre when
+    // the fix is defined; a fix re-defined after a restart would take the
+    // centre of the dilated box, equal only up to round-off, and the runs
+    // would part. So the point is given: the centre of the initial box.
+    let centre = side / 2.0;
     let npt = |from: f64, to: f64| {
         format!(
-            "fix nonaffine_npt all npt temp {from} {to} {} iso 0.0 0.0 {}",
+            "fix nonaffine_npt all npt temp {from} {to} {} iso 0.0 0.0 {} fixedpoint {centre} {centre} {centre}",
             p.tdamp_ps, p.pdamp_ps
         )
     };

@@ -43,11 +43,23 @@ fn run(
     every_steps: u64,
     stop_at: &dyn Fn(&Event) -> bool,
 ) -> (Result<JobOutput, LammpsError>, Vec<Event>) {
+    run_on(None, job, dir, every_steps, stop_at)
+}
+
+/// [`run`] under `mpirun -np ranks` when given: the signal goes to rank 0 only.
+fn run_on(
+    ranks: Option<usize>,
+    job: &Job,
+    dir: &Path,
+    every_steps: u64,
+    stop_at: &dyn Fn(&Event) -> bool,
+) -> (Result<JobOutput, LammpsError>, Vec<Event>) {
     let config = WorkerConfig {
         checkpoint: Some(Checkpointing {
             dir: dir.to_path_buf(),
             every_steps,
         }),
+        mpi_ranks: ranks,
         ..Default::default()
     };
     let mut events = Vec::new();
@@ -186,4 +198,61 @@ fn md_stopped_twice_and_resumed_gives_the_configurations_of_the_straight_run() {
         fresh.snapshots[0].positions,
         straight.snapshots[0].positions
     );
+}
+
+#[test]
+fn mpi_ranks_agree_on_the_stop_and_resume_exactly() {
+    let p = protocol(5);
+    let job = md_job(&p, potential().as_ref(), 0);
+    let config = WorkerConfig {
+        mpi_ranks: Some(2),
+        ..Default::default()
+    };
+    let straight = run_job(&config, &job, &mut |_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // SIGUSR1 reaches rank 0 only (its pid is the one in Hello); rank 1
+    // must stop at the same chunk boundary, or write_restart would hang.
+    let (out, _) = run_on(
+        Some(2),
+        &job,
+        dir.path(),
+        0,
+        &|e| matches!(e, Event::Progress { label, .. } if label == "melt"),
+    );
+    let at = stopped_at(out);
+    let (out, events) = run_on(Some(2), &job, dir.path(), 0, &|_| false);
+    assert_eq!(resumed_at(&events), Some(at));
+    assert_same(&straight, &out.unwrap());
+}
+
+/// A 10 ps melt, stopped in its middle after a periodic checkpoint: long
+/// enough for `fix npt`'s dilation point to matter (taken by default from
+/// the box when the fix is defined, it moved by round-off in a re-defined
+/// fix, and these runs parted before the quench gave it explicitly).
+#[test]
+fn a_long_melt_stopped_in_its_middle_is_continued_exactly() {
+    let p = common::protocol(
+        108,
+        10.0,
+        2000.0,
+        &[670.0, 536.0],
+        &[
+            ("seed", ParamValue::Integer(1)),
+            ("progress_every_steps", ParamValue::Integer(100)),
+        ],
+    );
+    let job = md_job(&p, potential().as_ref(), 0);
+    let straight = run_job(&WorkerConfig::default(), &job, &mut |_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = run(
+        &job,
+        dir.path(),
+        500,
+        &|e| matches!(e, Event::Progress { label, done, .. } if label == "melt" && *done == 2500),
+    );
+    let at = stopped_at(out);
+    assert!((2500..p.melt_steps()).contains(&at), "stopped at {at}");
+    let (out, events) = run(&job, dir.path(), 500, &|_| false);
+    assert_eq!(resumed_at(&events), Some(at));
+    assert_same(&straight, &out.unwrap());
 }
