@@ -365,14 +365,16 @@ stages:
         });
     }
 
-    // 6. A quench warned of its time limit (the SIGUSR1 that `--signal=B:USR1@s`
-    // sends, sent now with `scancel --batch --signal=USR1`) writes a restart
-    // file, requeues itself and continues from it: the same glass as a local run.
+    // 6. A quench on two MPI ranks (two Slurm tasks, mpirun inside the
+    // allocation) warned of its time limit (the SIGUSR1 that
+    // `--signal=B:USR1@s` sends, sent now with `scancel --batch
+    // --signal=USR1`) writes a restart file, requeues itself and continues
+    // from it: the same glass as a local run.
     let restart = quench_workflow(
         &scratch,
         "restart",
         "",
-        "      n_atoms: 108\n      melt_time_ps: 10\n      cooling_rate_k_per_ps: 2000\n      capture_temperatures_k: [670, 536]\n      progress_every_steps: 100\n      restart_interval_ps: 1\n",
+        "      n_atoms: 108\n      melt_time_ps: 10\n      cooling_rate_k_per_ps: 2000\n      capture_temperatures_k: [670, 536]\n      progress_every_steps: 100\n      restart_interval_ps: 1\n      mpi_ranks: 2\n",
     );
     let restart_out = scratch.join("restart");
     let child = slurm_run(&slurm, &restart, &restart_out).spawn().unwrap();
@@ -422,10 +424,14 @@ stages:
         .envs(slurm.env())
         .output()
         .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(shown.contains("Restarts=1"), "{shown}");
+    assert!(shown.contains("NumTasks=2"), "{shown}");
+    let log =
+        std::fs::read_to_string(restart_out.join("stages/glass/_/lammps/log.lammps")).unwrap();
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("Restarts=1"),
-        "{}",
-        text(&o)
+        log.contains("by 2 MPI processor grid") || log.contains("2 by 1 by 1 MPI processor grid"),
+        "{log}"
     );
     let o = nonaffine(&slurm)
         .arg("run")
