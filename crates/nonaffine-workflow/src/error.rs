@@ -120,11 +120,13 @@ pub enum RunError {
         /// What happened, with what the executor knows of it.
         message: String,
     },
-    /// Another live process is running in the same output folder.
-    #[error("{} is in use by process {pid}; wait for it or choose another --out", path.display())]
+    /// Another live process (or one on another host) runs in the same output folder.
+    #[error("{} is in use by process {pid} on {host}; wait for it or choose another --out (if that run is gone, delete the file)", path.display())]
     Locked {
         /// The lock file.
         path: PathBuf,
+        /// The host of the process holding it.
+        host: String,
         /// The process holding it.
         pid: u32,
     },

@@ -206,27 +206,102 @@ impl fmt::Display for RunReport {
     }
 }
 
-/// Removes the lock file when the run ends, however it ends.
-struct Lock(PathBuf);
+/// The run folder's lock, `<out>/.lock`, removed when the run ends however
+/// it ends (if it still holds this process's line).
+///
+/// What it relies on, so that it works on NFS too: the file is created with
+/// `O_CREAT | O_EXCL` (`create_new`), which the server performs atomically on
+/// local file systems and on NFS v3 and later (not NFS v2), so of two
+/// runners only one creates it; it holds `host pid` of its owner. A lock
+/// left by a dead process of this host (its pid gone from /proc) is moved
+/// aside with a rename, atomic on NFS as well, and taken over; whether a
+/// process of another host lives cannot be told from here, so such a lock is
+/// refused, naming the host and pid (delete `.lock` when that run is gone).
+struct Lock {
+    path: PathBuf,
+    line: String,
+}
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        if std::fs::read_to_string(&self.path).is_ok_and(|t| t.trim() == self.line) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
+}
+
+/// This host's name (empty when unknown).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `host pid` of a lock file's text; a bare pid (older runs) is this host's.
+fn lock_owner(text: &str) -> Option<(String, u32)> {
+    let mut words = text.split_whitespace().rev();
+    let pid = words.next()?.parse().ok()?;
+    Some((words.next().map_or_else(host_name, str::to_string), pid))
+}
+
+/// The `host pid` line a lock of this process holds.
+pub(crate) fn lock_line() -> String {
+    format!("{} {}", host_name(), std::process::id())
 }
 
 fn lock(out: &Path) -> Result<Lock, RunError> {
     let path = out.join(".lock");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(pid) = text.trim().parse::<u32>() {
-            let alive = Path::new("/proc").join(pid.to_string()).exists();
-            if alive && pid != std::process::id() {
-                return Err(RunError::Locked { path, pid });
+    let line = lock_line();
+    let (host, me) = (host_name(), std::process::id());
+    for _ in 0..3 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(format!("{line}\n").as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| RunError::io(&path, e))?;
+                return Ok(Lock { path, line });
             }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let owner = lock_owner(&text);
+                let stale = match &owner {
+                    Some((h, pid)) => {
+                        *h == host
+                            && (*pid == me || !Path::new("/proc").join(pid.to_string()).exists())
+                    }
+                    // Empty or unreadable: a creator between create and write, or debris.
+                    None => false,
+                };
+                if !stale {
+                    let (host, pid) = owner.unwrap_or_else(|| ("?".into(), 0));
+                    return Err(RunError::Locked { path, host, pid });
+                }
+                // Move the stale lock aside; if a rival took it over in the
+                // meantime, the moved text is theirs: put it back and yield.
+                let aside = out.join(format!(".lock.stale-{me}"));
+                if std::fs::rename(&path, &aside).is_ok() {
+                    let moved = std::fs::read_to_string(&aside).unwrap_or_default();
+                    if moved != text {
+                        let _ = std::fs::hard_link(&aside, &path);
+                        let _ = std::fs::remove_file(&aside);
+                        let (host, pid) = lock_owner(&moved).unwrap_or_else(|| ("?".into(), 0));
+                        return Err(RunError::Locked { path, host, pid });
+                    }
+                    let _ = std::fs::remove_file(&aside);
+                }
+            }
+            Err(e) => return Err(RunError::io(&path, e)),
         }
     }
-    std::fs::write(&path, std::process::id().to_string()).map_err(|e| RunError::io(&path, e))?;
-    Ok(Lock(path))
+    Err(RunError::io(
+        &path,
+        std::io::Error::other("could not take over a stale lock"),
+    ))
 }
 
 /// Deletes `.tmp-` folders (and half-written manifest or report files) left

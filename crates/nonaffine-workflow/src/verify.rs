@@ -103,7 +103,7 @@ pub fn remove_own_temporaries(out: &Path, store: Option<&Path>) {
         remove_marked(store);
     }
     let lock = out.join(".lock");
-    if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == std::process::id().to_string()) {
+    if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == crate::run::lock_line()) {
         let _ = std::fs::remove_file(lock);
     }
 }

@@ -507,13 +507,27 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
     // Process 1 (init) is always alive.
     std::fs::write(case.out().join(".lock"), "1").unwrap();
     let e = case.try_run(&[]).unwrap_err().to_string();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
     assert!(
-        e.ends_with(".lock is in use by process 1; wait for it or choose another --out"),
+        e.contains(&format!(
+            ".lock is in use by process 1 on {host}; wait for it"
+        )),
         "{e}"
     );
-    // A lock left by a dead process is taken over.
-    std::fs::write(case.out().join(".lock"), u32::MAX.to_string()).unwrap();
+    // A process of another host cannot be seen from here: refused too.
+    std::fs::write(case.out().join(".lock"), "elsewhere 4000000\n").unwrap();
+    let e = case.try_run(&[]).unwrap_err().to_string();
+    assert!(e.contains("process 4000000 on elsewhere"), "{e}");
+    // A lock left by a dead process of this host is taken over, and released.
+    std::fs::write(case.out().join(".lock"), format!("{host} {}\n", u32::MAX)).unwrap();
     assert_eq!(case.run(&[]).ran().len(), 4);
+    assert!(!case.out().join(".lock").exists());
+    assert!(std::fs::read_dir(case.out()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".lock.")));
 }
 
 /// Runs the case's workflow into `out` with the shared store `store`.
