@@ -251,6 +251,8 @@ pub enum Event {
 /// through a temporary file and a rename, so it always names a complete one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// [`job_digest`] of the job it belongs to.
+    pub job: String,
     /// Index of the `Run` step to continue.
     pub step: usize,
     /// MD steps of that run already done.
@@ -266,4 +268,16 @@ pub struct Checkpoint {
     /// back to the very numbers (a second decimal round trip could move a
     /// float by one unit in the last place).
     pub snapshots: Vec<String>,
+}
+
+/// FNV-1a (64 bits, hex) of a job's JSON text: names the job a checkpoint
+/// belongs to, so that a checkpoint is never continued by another job even
+/// if two jobs shared a checkpoint folder. Not a cryptographic hash.
+pub fn job_digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }

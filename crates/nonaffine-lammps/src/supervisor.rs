@@ -287,8 +287,9 @@ pub fn find_worker() -> Result<PathBuf, LammpsError> {
 }
 
 /// Readies the checkpoint folder for the job `text` (its JSON): true when it
-/// holds a checkpoint of this very job to continue from; otherwise it is
-/// emptied of another job's checkpoints and given this job's `job.json`.
+/// holds a checkpoint of this very job (`job.json` equal to `text`, and
+/// `checkpoint.json` naming its [`crate::protocol::job_digest`]) to continue
+/// from; otherwise it is emptied of checkpoints and given this job's `job.json`.
 fn prepare_checkpoints(c: &Checkpointing, text: &str) -> Result<bool, LammpsError> {
     let io = |path: &Path, e: std::io::Error| LammpsError::Spawn {
         path: path.to_path_buf(),
@@ -297,7 +298,12 @@ fn prepare_checkpoints(c: &Checkpointing, text: &str) -> Result<bool, LammpsErro
     std::fs::create_dir_all(&c.dir).map_err(|e| io(&c.dir, e))?;
     let job_file = c.dir.join("job.json");
     let same = std::fs::read_to_string(&job_file).is_ok_and(|t| t == text);
-    let resume = same && c.dir.join(crate::worker::CHECKPOINT_FILE).is_file();
+    let digest = crate::protocol::job_digest(text);
+    let resume = same
+        && std::fs::read_to_string(c.dir.join(crate::worker::CHECKPOINT_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<crate::protocol::Checkpoint>(&t).ok())
+            .is_some_and(|k| k.job == digest);
     if STOP_REQUESTED.load(Ordering::SeqCst) {
         STOPPED.store(true, Ordering::SeqCst);
         return Err(LammpsError::Stopped {

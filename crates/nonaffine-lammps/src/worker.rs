@@ -1,7 +1,9 @@
 //! The worker side: executes a job and streams events (rank 0 prints).
 
 use crate::engine::{pack_image, unpack_image, Lammps};
-use crate::protocol::{AtomsSpec, Checkpoint, Event, Job, Snapshot, Step, EVENT_PREFIX};
+use crate::protocol::{
+    job_digest, AtomsSpec, Checkpoint, Event, Job, Snapshot, Step, EVENT_PREFIX,
+};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,6 +73,8 @@ struct Checkpoints {
     every: u64,
     /// SIGUSR1 arrived on this rank.
     stop: Arc<AtomicBool>,
+    /// [`job_digest`] of the job.
+    job: String,
     /// Snapshots taken so far, as the JSON of their events (they go into every checkpoint).
     snapshots: Vec<String>,
     /// The restart file of the last checkpoint.
@@ -136,6 +140,7 @@ impl Checkpoints {
         restart_file: Option<String>,
     ) -> Result<(), String> {
         let c = Checkpoint {
+            job: self.job.clone(),
             step,
             done,
             span,
@@ -185,10 +190,13 @@ pub fn main() -> i32 {
         eprintln!("usage: nonaffine-lammps-worker --job JOB.json --log LOG_FILE");
         return 2;
     };
-    let job: Job = match std::fs::read_to_string(&job_path)
+    let (job, digest): (Job, String) = match std::fs::read_to_string(&job_path)
         .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-    {
+        .and_then(|t| {
+            serde_json::from_str(&t)
+                .map(|j| (j, job_digest(&t)))
+                .map_err(|e| e.to_string())
+        }) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("nonaffine-lammps-worker: cannot read job {job_path}: {e}");
@@ -201,6 +209,7 @@ pub fn main() -> i32 {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0),
         stop: Arc::clone(&stop),
+        job: digest.clone(),
         snapshots: Vec::new(),
         last_restart: None,
         agreement: false,
@@ -210,9 +219,16 @@ pub fn main() -> i32 {
             let path = c.dir.join(CHECKPOINT_FILE);
             match std::fs::read_to_string(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+                .and_then(|t| serde_json::from_str::<Checkpoint>(&t).map_err(|e| e.to_string()))
             {
-                Ok(c) => Some(c),
+                Ok(c) if c.job == digest => Some(c),
+                Ok(_) => {
+                    eprintln!(
+                        "nonaffine-lammps-worker: checkpoint {} belongs to another job",
+                        path.display()
+                    );
+                    return 2;
+                }
                 Err(e) => {
                     eprintln!(
                         "nonaffine-lammps-worker: cannot read checkpoint {}: {e}",

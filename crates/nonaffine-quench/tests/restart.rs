@@ -188,8 +188,14 @@ fn md_stopped_twice_and_resumed_gives_the_configurations_of_the_straight_run() {
         .any(|e| matches!(e, Event::Progress { .. } | Event::Resumed { .. })));
     assert_same(&straight, &out.unwrap());
 
-    // 5. Another job (another seed) does not continue this one's checkpoint.
+    // 5. Another job (another seed) does not continue this one's checkpoint,
+    // even with its own job.json beside it (two jobs sharing a folder).
     let other = md_job(&protocol(4), potential().as_ref(), 0);
+    std::fs::write(
+        dir.path().join("job.json"),
+        serde_json::to_string(&other).unwrap(),
+    )
+    .unwrap();
     let (out, events) = run(&other, dir.path(), 0, &|_| false);
     assert_eq!(resumed_at(&events), None);
     let fresh = run_job(&WorkerConfig::default(), &other, &mut |_| {}).unwrap();
