@@ -395,22 +395,6 @@ stages:
         .status()
         .unwrap();
     assert!(s.success());
-    // Slurm holds a requeued job for two minutes (BeginTime); start it now.
-    wait_until(Duration::from_secs(30), "the job requeued", || {
-        let o = Command::new("scontrol")
-            .args(["show", "job", "-o", &id])
-            .envs(slurm.env())
-            .output()
-            .unwrap();
-        let t = String::from_utf8_lossy(&o.stdout).into_owned();
-        t.contains("Restarts=1") && t.contains("JobState=PENDING")
-    });
-    let s = Command::new("scontrol")
-        .args(["update", &format!("JobId={id}"), "StartTime=now"])
-        .envs(slurm.env())
-        .status()
-        .unwrap();
-    assert!(s.success());
     let o = child.wait_with_output().unwrap();
     let t = text(&o);
     assert!(o.status.success(), "{t}");
