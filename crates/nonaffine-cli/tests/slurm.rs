@@ -4,7 +4,8 @@
 //! and states in the run folder, `nonaffine diff` against a local run finds
 //! every stage the same, a failing job reports Slurm's state and its stderr,
 //! a runner killed mid-run is resumed without resubmitting what finished or
-//! runs, and SIGINT cancels the running and queued jobs.
+//! runs, SIGINT cancels the running and queued jobs, and a quench warned of
+//! its time limit requeues itself and continues from its restart file.
 //!
 //! Needs root and the Slurm packages (scripts/setup.sh); without them the
 //! test says so and passes, except under CI=true, where it fails.
@@ -88,6 +89,33 @@ fn nonaffine(slurm: &LocalSlurm) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nonaffine"));
     c.envs(slurm.env()).env("NO_COLOR", "1");
     c
+}
+
+/// `nonaffine run WF --out OUT --no-store --executor slurm --poll-s 0.5`,
+/// its output piped.
+fn slurm_run(slurm: &LocalSlurm, wf: &Path, out: &Path) -> Command {
+    let mut c = nonaffine(slurm);
+    c.arg("run")
+        .arg(wf)
+        .arg("--out")
+        .arg(out)
+        .args(["--no-store", "--executor", "slurm", "--poll-s", "0.5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// `<dir>/<name>.yaml`: one Cu50Zr50 quench stage `glass` with the
+/// vendored potential, the `sweep` lines and the further `params` lines.
+fn quench_workflow(dir: &Path, name: &str, sweep: &str, params: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.yaml"));
+    let potential = repo().join("vendor/potentials/CuZr_mm.eam.fs");
+    let yaml = format!(
+        "name: {name}\nstages:\n  glass:\n    stage: quench\n{sweep}    params:\n      potential: {{ plugin: eam/fs, file: {}, elements: [Cu, Zr] }}\n      composition: {{ Cu: 0.5, Zr: 0.5 }}\n{params}",
+        potential.display()
+    );
+    std::fs::write(&path, yaml).unwrap();
+    path
 }
 
 fn text(o: &Output) -> String {
@@ -175,14 +203,7 @@ fn smoke_workflow_through_a_real_slurm() {
     let local = scratch.join("local");
 
     // 1. Through Slurm: every job but kernel and reference is a batch job.
-    let o = nonaffine(&slurm)
-        .arg("run")
-        .arg(&smoke)
-        .arg("--out")
-        .arg(&via_slurm)
-        .args(["--no-store", "--executor", "slurm", "--poll-s", "0.5"])
-        .output()
-        .unwrap();
+    let o = slurm_run(&slurm, &smoke, &via_slurm).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let recorded = jobs(&via_slurm);
     assert_eq!(
@@ -262,12 +283,7 @@ stages:
         ),
     )
     .unwrap();
-    let o = nonaffine(&slurm)
-        .arg("run")
-        .arg(&failing)
-        .arg("--out")
-        .arg(scratch.join("fail"))
-        .args(["--no-store", "--executor", "slurm", "--poll-s", "0.5"])
+    let o = slurm_run(&slurm, &failing, &scratch.join("fail"))
         .output()
         .unwrap();
     let t = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -282,18 +298,7 @@ stages:
     // 4. Kill the runner (SIGKILL: no handler) while batch jobs run, then
     // rerun: what finished is cached, what runs is adopted, nothing resubmitted.
     let resumed = scratch.join("resumed");
-    let run_resumed = || {
-        nonaffine(&slurm)
-            .arg("run")
-            .arg(&smoke)
-            .arg("--out")
-            .arg(&resumed)
-            .args(["--no-store", "--executor", "slurm", "--poll-s", "0.5"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let run_resumed = || slurm_run(&slurm, &smoke, &resumed).spawn().unwrap();
     let mut child = run_resumed();
     wait_until(Duration::from_secs(120), "a hessian job", || {
         job(&resumed.join("slurm/hessian/seed=1")).is_some()
@@ -331,39 +336,14 @@ stages:
 
     // 5. SIGINT cancels what was submitted: two long quenches run on the two
     // CPUs, the third waits in the queue; all three are cancelled.
-    let long = scratch.join("long.yaml");
-    std::fs::write(
-        &long,
-        format!(
-            "name: long
-stages:
-  glass:
-    stage: quench
-    sweep:
-      seed: [1, 2, 3]
-    params:
-      potential: {{ plugin: eam/fs, file: {}, elements: [Cu, Zr] }}
-      n_atoms: 100
-      composition: {{ Cu: 0.5, Zr: 0.5 }}
-      melt_time_ps: 100000
-      cooling_rate_k_per_ps: 100
-      capture_temperatures_k: [670]
-",
-            repo().join("vendor/potentials/CuZr_mm.eam.fs").display()
-        ),
-    )
-    .unwrap();
+    let long = quench_workflow(
+        &scratch,
+        "long",
+        "    sweep:\n      seed: [1, 2, 3]\n",
+        "      n_atoms: 100\n      melt_time_ps: 100000\n      cooling_rate_k_per_ps: 100\n      capture_temperatures_k: [670]\n",
+    );
     let long_out = scratch.join("long");
-    let child = nonaffine(&slurm)
-        .arg("run")
-        .arg(&long)
-        .arg("--out")
-        .arg(&long_out)
-        .args(["--no-store", "--executor", "slurm", "--poll-s", "0.5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = slurm_run(&slurm, &long, &long_out).spawn().unwrap();
     wait_until(Duration::from_secs(60), "three jobs, one pending", || {
         let j = jobs(&long_out);
         j.len() == 3
@@ -384,4 +364,81 @@ stages:
             slurm_state(&slurm, &j.job_id) == "CANCELLED"
         });
     }
+
+    // 6. A quench on two MPI ranks (two Slurm tasks, mpirun inside the
+    // allocation) warned of its time limit (the SIGUSR1 that
+    // `--signal=B:USR1@s` sends, sent now with `scancel --batch
+    // --signal=USR1`) writes a restart file, requeues itself and continues
+    // from it: the same glass as a local run.
+    let restart = quench_workflow(
+        &scratch,
+        "restart",
+        "",
+        "      n_atoms: 108\n      melt_time_ps: 10\n      cooling_rate_k_per_ps: 2000\n      capture_temperatures_k: [670, 536]\n      progress_every_steps: 100\n      restart_interval_ps: 1\n      mpi_ranks: 2\n",
+    );
+    let restart_out = scratch.join("restart");
+    let child = slurm_run(&slurm, &restart, &restart_out).spawn().unwrap();
+    let job_dir = restart_out.join("slurm/glass/_");
+    let checkpoint = job_dir.join("checkpoint/sample0/checkpoint.json");
+    wait_until(Duration::from_secs(60), "a periodic checkpoint", || {
+        checkpoint.exists()
+    });
+    let script = std::fs::read_to_string(job_dir.join("job.sh")).unwrap();
+    assert!(
+        script.contains("--signal=B:USR1@") && script.contains("--requeue"),
+        "{script}"
+    );
+    let id = job(&job_dir).unwrap().job_id;
+    let s = Command::new("scancel")
+        .args(["--batch", "--signal=USR1", &id])
+        .envs(slurm.env())
+        .status()
+        .unwrap();
+    assert!(s.success());
+    let o = child.wait_with_output().unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let j = job(&job_dir).unwrap();
+    assert_eq!(j.job_id, id, "requeued, not resubmitted");
+    let err = std::fs::read_to_string(job_dir.join("stderr")).unwrap();
+    assert!(err.contains(&format!("Slurm job {id} requeued")), "{err}");
+    assert!(err.contains("the stage continues from them"), "{err}");
+    let o = Command::new("scontrol")
+        .args(["show", "job", "-o", &id])
+        .envs(slurm.env())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(shown.contains("Restarts=1"), "{shown}");
+    assert!(shown.contains("NumTasks=2"), "{shown}");
+    let log =
+        std::fs::read_to_string(restart_out.join("stages/glass/_/lammps/log.lammps")).unwrap();
+    assert!(
+        log.contains("by 2 MPI processor grid") || log.contains("2 by 1 by 1 MPI processor grid"),
+        "{log}"
+    );
+    let o = nonaffine(&slurm)
+        .arg("run")
+        .arg(&restart)
+        .arg("--out")
+        .arg(scratch.join("restart-local"))
+        .arg("--no-store")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nonaffine(&slurm)
+        .arg("diff")
+        .arg(scratch.join("restart-local"))
+        .arg(&restart_out)
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success() && t.contains("1 same, 0 changed"), "{t}");
+    eprintln!(
+        "requeue: states {:?}",
+        j.states
+            .iter()
+            .map(|s| s.state.as_str())
+            .collect::<Vec<_>>()
+    );
 }

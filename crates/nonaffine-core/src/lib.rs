@@ -35,7 +35,7 @@ pub use spectrum::{
 };
 pub use stage::{
     check_input_kinds, InputSpec, InputsError, NoProgress, Progress, Stage, StageContext,
-    StageError, StageInput,
+    StageError, StageInput, CHECKPOINT_DIR_ENV,
 };
 pub use structure::{Cell, Species, Structure};
 pub use summary::{Summary, SummaryValue};

@@ -217,6 +217,11 @@ impl Params {
         self.values.insert(key.to_string(), value);
     }
 
+    /// Removes a value, returning it.
+    pub fn remove(&mut self, key: &str) -> Option<ParamValue> {
+        self.values.remove(key)
+    }
+
     /// Full key path of `key`, for messages.
     pub fn path(&self, key: &str) -> String {
         if self.origin.is_empty() {

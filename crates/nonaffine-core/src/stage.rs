@@ -172,6 +172,13 @@ pub fn check_input_kinds(
     Ok(())
 }
 
+/// Environment variable naming a folder where a stage may keep checkpoints
+/// that outlive its process and continue from them when run again (the
+/// quench keeps LAMMPS restart files there). `nonaffine run-job` sets it to
+/// a folder of its batch job that survives a requeue; unset (runs in the
+/// runner's process), stages write no checkpoints.
+pub const CHECKPOINT_DIR_ENV: &str = "NONAFFINE_CHECKPOINT_DIR";
+
 /// A workflow stage.
 pub trait Stage: Send + Sync {
     /// Name, version, doc and parameters.
@@ -185,6 +192,12 @@ pub trait Stage: Send + Sync {
     fn check(&self, params: &Params, registry: &Registry) -> Result<(), StageError> {
         let _ = (params, registry);
         Ok(())
+    }
+    /// Parameters that change how the stage runs but not what it computes
+    /// (e.g. how often it writes checkpoints): left out of its cache key, so
+    /// that changing them reuses cached output. The default: none.
+    fn unkeyed_params(&self) -> &'static [&'static str] {
+        &[]
     }
     /// The upstream stage kinds this stage reads; `None` when it does not
     /// declare them (any wiring is accepted).

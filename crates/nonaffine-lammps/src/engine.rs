@@ -187,6 +187,21 @@ impl Lammps {
         }
     }
 
+    /// A compute's global scalar, computed now if it is not current (on
+    /// every rank: a collective call when the compute reduces over atoms).
+    pub fn compute_scalar(&self, id: &str) -> f64 {
+        let c = cstring(id);
+        // SAFETY: a global scalar compute returns a pointer to one double or null.
+        unsafe {
+            let p = sys::lammps_extract_compute(self.handle, c.as_ptr(), 0, 0) as *const f64;
+            if p.is_null() {
+                f64::NAN
+            } else {
+                *p
+            }
+        }
+    }
+
     /// A global vector of a compute (e.g. a `pressure` compute: 6 values in bar).
     pub fn compute_vector(&self, id: &str, len: usize) -> Vec<f64> {
         let c = cstring(id);

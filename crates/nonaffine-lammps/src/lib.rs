@@ -22,5 +22,8 @@ pub mod worker;
 
 pub use convert::{atoms_spec, structure_of, NKTV2P_METAL};
 pub use evaluate::{evaluate, evaluate_with, preamble, Evaluation};
-pub use protocol::{AtomsSpec, Event, Job, Snapshot, Step};
-pub use supervisor::{find_worker, run_job, stop_workers, JobOutput, LammpsError, WorkerConfig};
+pub use protocol::{job_digest, AtomsSpec, Checkpoint, Event, Job, Snapshot, Step};
+pub use supervisor::{
+    checkpoint_workers, find_worker, run_job, stop_workers, stopped_at_checkpoint, Checkpointing,
+    JobOutput, LammpsError, WorkerConfig,
+};

@@ -22,6 +22,7 @@ impl Job {
     pub fn to_input_script(&self) -> Option<String> {
         let mut out = String::new();
         let mut step_now = 0u64;
+        let mut resumable = false;
         for (index, step) in self.steps.iter().enumerate() {
             match step {
                 Step::Commands(lines) => {
@@ -42,7 +43,7 @@ impl Job {
                     let mut done = 0;
                     while done < *steps {
                         let n = chunk.min(steps - done);
-                        let pre = if done == 0 { "yes" } else { "no" };
+                        let pre = if done == 0 || resumable { "yes" } else { "no" };
                         out.push_str(&format!(
                             "run {n} start {start} stop {stop} pre {pre} post no\n"
                         ));
@@ -70,6 +71,7 @@ impl Job {
                         test.join(" && ")
                     ));
                 }
+                Step::Resumable { .. } => resumable = true,
                 Step::Snapshot { label, .. } => {
                     out.push_str(&format!(
                         "write_data snapshot_{}.data\n",
@@ -136,6 +138,22 @@ pub enum Step {
         until: Vec<String>,
         /// Threshold on |value|.
         below: f64,
+    },
+    /// Marks the `Run` steps that follow as resumable from a LAMMPS restart
+    /// file (when the job runs with [`crate::Checkpointing`]). Each of their
+    /// chunks starts with a full setup (`run ... pre yes`: atoms wrapped into
+    /// the box, neighbor lists rebuilt), so a run resumed at a chunk boundary
+    /// repeats the uninterrupted one exactly. A resumed worker runs `setup`,
+    /// `read_restart FILE` and `settings`, then continues the run.
+    Resumable {
+        /// Commands before `read_restart` (`units`, `atom_style`, `atom_modify map`).
+        setup: Vec<String>,
+        /// Commands after `read_restart` that re-create what a restart file
+        /// does not hold: pair style and coefficients, neighbor and thermo
+        /// settings, and the fixes with the IDs and styles they had (the
+        /// restart file restores their state, e.g. `fix npt`'s thermostat and
+        /// barostat variables).
+        settings: Vec<String>,
     },
     /// Gathers the configuration and the named per-atom and global quantities.
     Snapshot {
@@ -210,6 +228,56 @@ pub enum Event {
     },
     /// A gathered configuration.
     Snapshot(Box<Snapshot>),
+    /// The job continues from a checkpoint (its snapshots were sent again first).
+    Resumed {
+        /// Index of the job step it continues.
+        step: usize,
+        /// Timestep of the restart file read.
+        timestep: u64,
+    },
+    /// A checkpoint was written (LAMMPS restart file and `checkpoint.json`).
+    Checkpointed {
+        /// Timestep of the restart file.
+        timestep: u64,
+        /// Whether the worker stops there (asked to by SIGUSR1).
+        stopping: bool,
+    },
     /// The job finished.
     Done,
+}
+
+/// `checkpoint.json` in a job's checkpoint folder: where a resumed worker
+/// continues. Written by the worker's rank 0 after the restart file it names,
+/// through a temporary file and a rename, so it always names a complete one.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// [`job_digest`] of the job it belongs to.
+    pub job: String,
+    /// Index of the `Run` step to continue.
+    pub step: usize,
+    /// MD steps of that run already done.
+    pub done: u64,
+    /// Timesteps `[start, stop]` its ramping fixes see as the whole run.
+    pub span: [u64; 2],
+    /// LAMMPS timestep of the restart file.
+    pub timestep: u64,
+    /// The restart file, a name in the checkpoint folder; None once the job finished.
+    pub restart_file: Option<String>,
+    /// Snapshots taken before the checkpoint, in order, each as the JSON
+    /// text of its [`Event::Snapshot`] line: sent again verbatim, they read
+    /// back to the very numbers (a second decimal round trip could move a
+    /// float by one unit in the last place).
+    pub snapshots: Vec<String>,
+}
+
+/// FNV-1a (64 bits, hex) of a job's JSON text: names the job a checkpoint
+/// belongs to, so that a checkpoint is never continued by another job even
+/// if two jobs shared a checkpoint folder. Not a cryptographic hash.
+pub fn job_digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }

@@ -15,12 +15,50 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Process groups of the workers running now (each the pid of its leader).
 static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// Set by [`checkpoint_workers`]: checkpointed jobs started afterwards stop at once.
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Set when a job returned [`LammpsError::Stopped`].
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a job of this process stopped at a checkpoint on request (so
+/// running it again continues rather than repeats it).
+pub fn stopped_at_checkpoint() -> bool {
+    STOPPED.load(Ordering::SeqCst)
+}
+
+/// Asks every worker this process runs to write a checkpoint at its next
+/// chunk boundary and stop (SIGUSR1 to each worker's process group; under
+/// `mpirun` every rank gets it and the ranks agree on the step). Workers
+/// without checkpointing carry on; a checkpointed job started afterwards
+/// returns [`LammpsError::Stopped`] without running. Returns how many groups
+/// were signalled. For a batch job warned of its time limit.
+pub fn checkpoint_workers() -> usize {
+    STOP_REQUESTED.store(true, Ordering::SeqCst);
+    let groups: Vec<u32> = match LIVE.lock() {
+        Ok(live) => live.iter().copied().collect(),
+        Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
+    };
+    groups
+        .iter()
+        .filter(|&&g| {
+            i32::try_from(g)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+                .is_some_and(|pid| {
+                    rustix::process::kill_process_group(pid, rustix::process::Signal::USR1).is_ok()
+                })
+        })
+        .count()
+}
 
 /// Stops every worker this process started and is still waiting for: SIGTERM
 /// to each worker's process group (the worker, or `mpirun` and its ranks),
@@ -89,6 +127,7 @@ fn describe_step(job: &Job, step: Option<usize>) -> String {
             None => "empty repeat".to_string(),
         },
         Some(Step::Snapshot { label, .. }) => format!("snapshot `{label}`"),
+        Some(Step::Resumable { .. }) => "resumable mark".to_string(),
         None => "unknown step".to_string(),
     };
     format!(
@@ -151,6 +190,29 @@ pub enum LammpsError {
     /// The worker sent something we do not understand.
     #[error("LAMMPS worker protocol error: {0}")]
     Protocol(String),
+    /// The job stopped at a checkpoint because [`checkpoint_workers`] asked
+    /// it to; running it again with the same checkpoint folder continues it.
+    #[error("stopped on request at a checkpoint in {} ({})", dir.display(), timestep.map_or("before it started".to_string(), |t| format!("timestep {t}")))]
+    Stopped {
+        /// The checkpoint folder.
+        dir: PathBuf,
+        /// Timestep of the checkpoint; None when the job did not start.
+        timestep: Option<u64>,
+    },
+}
+
+/// Checkpoints of a job (see [`crate::Step::Resumable`]): LAMMPS restart
+/// files and `checkpoint.json` in `dir`, with the job they belong to
+/// (`job.json`). [`run_job`] continues from them when the job is the same,
+/// and starts afresh (removing them) when it is not.
+#[derive(Clone, Debug)]
+pub struct Checkpointing {
+    /// Folder of the checkpoints; it must survive the process (e.g. on the
+    /// file system a requeued batch job sees).
+    pub dir: PathBuf,
+    /// MD steps between checkpoints (rounded up to the runs' chunks); 0:
+    /// only when asked to stop ([`checkpoint_workers`]).
+    pub every_steps: u64,
 }
 
 /// How to start workers.
@@ -162,6 +224,8 @@ pub struct WorkerConfig {
     pub mpi_ranks: Option<usize>,
     /// Folder for the job file and the LAMMPS log; a temporary one when None.
     pub workdir: Option<PathBuf>,
+    /// Checkpoints to write and continue from; none when None.
+    pub checkpoint: Option<Checkpointing>,
 }
 
 /// Everything a finished job returned.
@@ -222,6 +286,47 @@ pub fn find_worker() -> Result<PathBuf, LammpsError> {
     Err(LammpsError::WorkerNotFound { searched })
 }
 
+/// Readies the checkpoint folder for the job `text` (its JSON): true when it
+/// holds a checkpoint of this very job (`job.json` equal to `text`, and
+/// `checkpoint.json` naming its [`crate::protocol::job_digest`]) to continue
+/// from; otherwise it is emptied of checkpoints and given this job's `job.json`.
+fn prepare_checkpoints(c: &Checkpointing, text: &str) -> Result<bool, LammpsError> {
+    let io = |path: &Path, e: std::io::Error| LammpsError::Spawn {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    std::fs::create_dir_all(&c.dir).map_err(|e| io(&c.dir, e))?;
+    let job_file = c.dir.join("job.json");
+    let same = std::fs::read_to_string(&job_file).is_ok_and(|t| t == text);
+    let digest = crate::protocol::job_digest(text);
+    let resume = same
+        && std::fs::read_to_string(c.dir.join(crate::worker::CHECKPOINT_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<crate::protocol::Checkpoint>(&t).ok())
+            .is_some_and(|k| k.job == digest);
+    if STOP_REQUESTED.load(Ordering::SeqCst) {
+        STOPPED.store(true, Ordering::SeqCst);
+        return Err(LammpsError::Stopped {
+            dir: c.dir.clone(),
+            timestep: None,
+        });
+    }
+    if !resume {
+        for entry in std::fs::read_dir(&c.dir).map_err(|e| io(&c.dir, e))? {
+            let path = entry.map_err(|e| io(&c.dir, e))?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with("restart.") || name.contains(crate::worker::CHECKPOINT_FILE) {
+                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            }
+        }
+        std::fs::write(&job_file, text).map_err(|e| io(&job_file, e))?;
+    }
+    Ok(resume)
+}
+
 /// Runs `job` in a worker process, calling `on_event` for every event
 /// (progress, snapshots) as it arrives.
 pub fn run_job(
@@ -251,10 +356,15 @@ pub fn run_job(
     let job_path = workdir.join("job.json");
     let log_path = workdir.join("log.lammps");
     let text = serde_json::to_string(job).map_err(|e| LammpsError::Protocol(e.to_string()))?;
-    std::fs::write(&job_path, text).map_err(|e| LammpsError::Spawn {
+    std::fs::write(&job_path, &text).map_err(|e| LammpsError::Spawn {
         path: job_path.clone(),
         source: e,
     })?;
+
+    let resume = match &config.checkpoint {
+        Some(c) => prepare_checkpoints(c, &text)?,
+        None => false,
+    };
 
     let mut cmd = match config.mpi_ranks {
         Some(k) if k > 1 => {
@@ -275,6 +385,15 @@ pub fn run_job(
         .arg("--log")
         .arg(&log_path)
         .arg(crate::worker::WATCH_STDIN_FLAG);
+    if let Some(c) = &config.checkpoint {
+        cmd.arg("--checkpoint")
+            .arg(&c.dir)
+            .arg("--checkpoint-every")
+            .arg(c.every_steps.to_string());
+        if resume {
+            cmd.arg("--resume");
+        }
+    }
     // A group of its own (so `stop_workers` reaches mpirun's ranks too), and
     // a stdin pipe the worker watches for end-of-file.
     cmd.process_group(0)
@@ -307,6 +426,7 @@ pub fn run_job(
         ..Default::default()
     };
     let mut done = false;
+    let mut checkpointed = None;
     let mut step = None;
     let mut protocol_error = None;
     if let Some(stdout) = child.stdout.take() {
@@ -331,7 +451,8 @@ pub fn run_job(
                         Event::StepStarted { index } => step = Some(*index),
                         Event::Snapshot(s) => out.snapshots.push((**s).clone()),
                         Event::Done => done = true,
-                        Event::Progress { .. } => {}
+                        Event::Checkpointed { timestep, .. } => checkpointed = Some(*timestep),
+                        Event::Progress { .. } | Event::Resumed { .. } => {}
                     }
                     on_event(&ev);
                 }
@@ -352,6 +473,15 @@ pub fn run_job(
     }
     if done && status.success() {
         return Ok(out);
+    }
+    if let Some(c) = &config.checkpoint {
+        if status.code() == Some(crate::worker::CHECKPOINT_STOP_EXIT) {
+            STOPPED.store(true, Ordering::SeqCst);
+            return Err(LammpsError::Stopped {
+                dir: c.dir.clone(),
+                timestep: checkpointed,
+            });
+        }
     }
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let lines: Vec<&str> = log.lines().collect();

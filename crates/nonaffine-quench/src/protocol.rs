@@ -26,6 +26,7 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "max_iterations", kind: ParamKind::Integer, unit: "", default: Some("20000"), doc: "iteration limit of each minimization" },
     ParamSpec { name: "progress_every_steps", kind: ParamKind::Integer, unit: "steps", default: Some("500"), doc: "MD steps between progress reports" },
     ParamSpec { name: "mpi_ranks", kind: ParamKind::Integer, unit: "", default: Some("1"), doc: "run LAMMPS under `mpirun -np K` when K > 1" },
+    ParamSpec { name: "restart_interval_ps", kind: ParamKind::Number, unit: "ps", default: Some("100"), doc: "simulated time between LAMMPS restart files of the MD, written when the quench runs as a Slurm batch job (which also writes one when warned of its time limit and continues from the last one when requeued or resubmitted); 0: only when warned. Not in the cache key: it does not change the result" },
 ];
 
 /// Longest MD timestep (ps) for the potential named by `p`'s `potential`
@@ -119,6 +120,11 @@ pub struct QuenchProtocol {
     pub progress_every_steps: u64,
     /// MPI ranks for LAMMPS.
     pub mpi_ranks: usize,
+    /// Simulated time between checkpoints (LAMMPS restart files) of the MD,
+    /// ps; 0: only when asked to stop. How the quench runs, not what it
+    /// computes: not serialized with the protocol.
+    #[serde(skip)]
+    pub restart_interval_ps: f64,
 }
 
 impl QuenchProtocol {
@@ -211,7 +217,14 @@ impl QuenchProtocol {
             max_iterations: p.count_or("max_iterations", 20_000)?.max(1) as usize,
             progress_every_steps: p.count_or("progress_every_steps", 500)?.max(1),
             mpi_ranks: p.count_or("mpi_ranks", 1)?.max(1) as usize,
+            restart_interval_ps: p.number_or("restart_interval_ps", 100.0)?,
         };
+        if !(proto.restart_interval_ps >= 0.0 && proto.restart_interval_ps.is_finite()) {
+            return Err(ParamError::new(
+                p.path("restart_interval_ps"),
+                "must be a finite time ≥ 0 ps (0: restart files only when the batch job is warned of its time limit)",
+            ));
+        }
         proto.check_phases(p)?;
         Ok(proto)
     }
@@ -287,6 +300,15 @@ impl QuenchProtocol {
             .last()
             .map(|t| self.cooling_step_at(*t))
             .unwrap_or(0)
+    }
+
+    /// MD steps between checkpoints (at least 1), or 0 for none but on request.
+    pub fn restart_interval_steps(&self) -> u64 {
+        if self.restart_interval_ps == 0.0 {
+            0
+        } else {
+            ((self.restart_interval_ps / self.timestep_ps).round() as u64).max(1)
+        }
     }
 
     /// Seed of sample k.

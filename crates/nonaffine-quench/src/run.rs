@@ -4,7 +4,8 @@
 use crate::protocol::QuenchProtocol;
 use nonaffine_core::{CoreError, Potential, Progress, Structure};
 use nonaffine_lammps::{
-    atoms_spec, preamble, run_job, structure_of, Event, Job, LammpsError, Step, WorkerConfig,
+    atoms_spec, preamble, run_job, structure_of, Checkpointing, Event, Job, LammpsError, Step,
+    WorkerConfig,
 };
 use serde::Serialize;
 use std::time::Instant;
@@ -80,7 +81,10 @@ fn label(t_k: f64) -> String {
 }
 
 /// The MD job of one sample: random liquid, melt, linear cooling with a
-/// snapshot at each capture temperature (NPT, zero pressure).
+/// snapshot at each capture temperature (NPT, zero pressure). Melt and
+/// cooling are [`Step::Resumable`]: each chunk of `progress_every_steps`
+/// starts with a full setup, and with checkpointing the job continues from
+/// a LAMMPS restart file exactly as it would have run on.
 pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> Job {
     let seed = p.sample_seed(sample);
     let side = (p.n_atoms as f64 * p.initial_volume_per_atom_a3).cbrt();
@@ -107,14 +111,37 @@ pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> J
     for (t, m) in masses.iter().enumerate() {
         setup.push(format!("mass {} {m}", t + 1));
     }
-    setup.extend(potential.lammps_commands());
     let (tm, dt) = (p.melt_temperature_k, p.timestep_ps);
     let tlow = p.capture_temperatures_k.last().copied().unwrap_or(tm);
-    setup.extend([
+    // What a LAMMPS restart file does not hold, in force during the MD.
+    let mut settings = potential.lammps_commands();
+    settings.extend([
         "neighbor 1.0 bin".to_string(),
         "neigh_modify every 1 delay 0 check yes".to_string(),
         THERMO_MD.to_string(),
         format!("thermo {}", p.progress_every_steps),
+    ]);
+    // The box dilates about a fixed point, by default the box centre when
+    // the fix is defined; a fix re-defined after a restart would take the
+    // centre of the dilated box, equal only up to round-off, and the runs
+    // would part. So the point is given: the centre of the initial box.
+    let centre = side / 2.0;
+    let npt = |from: f64, to: f64| {
+        format!(
+            "fix nonaffine_npt all npt temp {from} {to} {} iso 0.0 0.0 {} fixedpoint {centre} {centre} {centre}",
+            p.tdamp_ps, p.pdamp_ps
+        )
+    };
+    let resumable = |fix: String| {
+        let mut settings = settings.clone();
+        settings.push(fix);
+        Step::Resumable {
+            setup: preamble(),
+            settings,
+        }
+    };
+    setup.extend(settings.iter().cloned());
+    setup.extend([
         format!("timestep {dt}"),
         // Random placement overlaps atoms: relax them before dynamics.
         "min_modify dmax 0.2".to_string(),
@@ -124,10 +151,7 @@ pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> J
             "velocity all create {tm} {} dist gaussian mom yes rot no",
             seed + 104_729
         ),
-        format!(
-            "fix nonaffine_npt all npt temp {tm} {tm} {} iso 0.0 0.0 {}",
-            p.tdamp_ps, p.pdamp_ps
-        ),
+        npt(tm, tm),
     ]);
     let thermo = vec![
         "temp".to_string(),
@@ -135,7 +159,7 @@ pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> J
         "pe".to_string(),
         "vol".to_string(),
     ];
-    let mut steps = vec![Step::Commands(setup)];
+    let mut steps = vec![Step::Commands(setup), resumable(npt(tm, tm))];
     let melt = p.melt_steps();
     if melt > 0 {
         steps.push(Step::Run {
@@ -148,11 +172,9 @@ pub fn md_job(p: &QuenchProtocol, potential: &dyn Potential, sample: usize) -> J
     }
     steps.push(Step::Commands(vec![
         "unfix nonaffine_npt".into(),
-        format!(
-            "fix nonaffine_npt all npt temp {tm} {tlow} {} iso 0.0 0.0 {}",
-            p.tdamp_ps, p.pdamp_ps
-        ),
+        npt(tm, tlow),
     ]));
+    steps.push(resumable(npt(tm, tlow)));
     let total = p.cooling_steps();
     let mut done = 0;
     for &t in &p.capture_temperatures_k {
@@ -261,7 +283,11 @@ pub fn min_job(
     Ok(Job { steps })
 }
 
-/// Runs every sample of the protocol.
+/// Runs every sample of the protocol. With `config.checkpoint`, each
+/// sample's MD writes checkpoints into `sample<k>/` of its folder every
+/// `restart_interval_ps` (its `every_steps` is ignored) and continues from
+/// them when run again (a finished sample's MD is not run again; its
+/// minimizations are, being deterministic and short).
 pub fn quench(
     p: &QuenchProtocol,
     potential: &dyn Potential,
@@ -301,9 +327,21 @@ pub fn quench(
                     offset += total;
                 }
             }
+            if let Event::Resumed { timestep, .. } = ev {
+                progress.message(&format!(
+                    "sample {}/{}: continuing from the restart file of MD step {timestep}",
+                    sample + 1,
+                    p.samples
+                ));
+            }
         };
         let job = md_job(p, potential, sample);
-        let md = run_job(&worker_config(config, p), &job, &mut on_event)?;
+        let mut md_config = worker_config(config, p);
+        md_config.checkpoint = config.checkpoint.as_ref().map(|c| Checkpointing {
+            dir: c.dir.join(format!("sample{sample}")),
+            every_steps: p.restart_interval_steps(),
+        });
+        let md = run_job(&md_config, &job, &mut on_event)?;
         run.lammps_version = md.version;
         let mut captured = Vec::new();
         for &t in &p.capture_temperatures_k {
@@ -357,8 +395,11 @@ pub fn quench(
     Ok(run)
 }
 
+/// The worker configuration of a job: `base` with the protocol's MPI ranks,
+/// without checkpoints.
 fn worker_config(base: &WorkerConfig, p: &QuenchProtocol) -> WorkerConfig {
     let mut c = base.clone();
+    c.checkpoint = None;
     if p.mpi_ranks > 1 {
         c.mpi_ranks = Some(p.mpi_ranks);
     }

@@ -4,9 +4,10 @@ use crate::protocol::{QuenchProtocol, PARAMS};
 use crate::run::{quench, Capture, QuenchRun};
 use nonaffine_core::{
     InputSpec, Params, PluginInfo, Potential, Registry, Stage, StageContext, StageError, Summary,
+    CHECKPOINT_DIR_ENV,
 };
 use nonaffine_io::{write_extxyz, write_lammps_data, Frame, InfoValue};
-use nonaffine_lammps::WorkerConfig;
+use nonaffine_lammps::{Checkpointing, WorkerConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,7 +17,7 @@ pub struct QuenchStage;
 /// Stage description.
 pub const INFO: PluginInfo = PluginInfo {
     name: "quench",
-    version: "2",
+    version: "3",
     doc: "Melts a random alloy at zero pressure (NPT), cools it linearly, captures configurations at the requested temperatures and minimizes each to its inherent structure (box and atoms, all six stress components) with LAMMPS. Writes LAMMPS data and extxyz files per (temperature, sample) and summary.json.",
     params: PARAMS,
 };
@@ -32,6 +33,10 @@ impl Stage for QuenchStage {
         let protocol = QuenchProtocol::from_params(ctx.params, potential.elements())?;
         let config = WorkerConfig {
             workdir: Some(ctx.out_dir.join("lammps")),
+            checkpoint: std::env::var_os(CHECKPOINT_DIR_ENV).map(|dir| Checkpointing {
+                dir: dir.into(),
+                every_steps: 0,
+            }),
             ..Default::default()
         };
         let run = quench(&protocol, potential.as_ref(), &config, ctx.progress)
@@ -46,6 +51,11 @@ impl Stage for QuenchStage {
         let (_, potential) = params.plugin("potential")?;
         QuenchProtocol::from_params(params, &potential.texts("elements")?)?;
         Ok(())
+    }
+
+    /// How often restart files are written does not change the glasses.
+    fn unkeyed_params(&self) -> &'static [&'static str] {
+        &["restart_interval_ps"]
     }
 
     /// A quench starts from a random alloy: it reads no upstream stage.

@@ -2,52 +2,27 @@
 //! against a published density band.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use nonaffine_core::{NoProgress, ParamValue, Params, Potential};
+mod common;
+use common::potential;
+
+use nonaffine_core::{NoProgress, ParamValue, Params};
 use nonaffine_lammps::WorkerConfig;
 use nonaffine_quench::{quench, summary, write_outputs, QuenchProtocol, QuenchRun};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
-fn vendored() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../vendor/potentials/CuZr_mm.eam.fs")
-        .display()
-        .to_string()
-}
-
-fn potential() -> Box<dyn Potential> {
-    let mut v = BTreeMap::new();
-    v.insert("file".to_string(), ParamValue::Text(vendored()));
-    v.insert(
-        "elements".to_string(),
-        ParamValue::List(vec![
-            ParamValue::Text("Cu".into()),
-            ParamValue::Text("Zr".into()),
-        ]),
-    );
-    nonaffine_registry::registry()
-        .potential("eam/fs", &Params::new("potential", v))
-        .unwrap()
-}
-
 fn protocol(n_atoms: i64, samples: i64, melt_ps: f64, rate: f64, temps: &[f64]) -> QuenchProtocol {
-    let mut v = BTreeMap::new();
-    v.insert("n_atoms".into(), ParamValue::Integer(n_atoms));
-    let mut comp = BTreeMap::new();
-    comp.insert("Cu".to_string(), ParamValue::Number(0.5));
-    comp.insert("Zr".to_string(), ParamValue::Number(0.5));
-    v.insert("composition".into(), ParamValue::Map(comp));
-    v.insert("samples".into(), ParamValue::Integer(samples));
-    v.insert("seed".into(), ParamValue::Integer(11));
-    v.insert("stress_tolerance_bar".into(), ParamValue::Number(5.0));
-    v.insert("melt_time_ps".into(), ParamValue::Number(melt_ps));
-    v.insert("cooling_rate_k_per_ps".into(), ParamValue::Number(rate));
-    v.insert(
-        "capture_temperatures_k".into(),
-        ParamValue::List(temps.iter().map(|t| ParamValue::Number(*t)).collect()),
-    );
-    QuenchProtocol::from_params(&Params::new("protocol", v), &["Cu".into(), "Zr".into()]).unwrap()
+    common::protocol(
+        n_atoms,
+        melt_ps,
+        rate,
+        temps,
+        &[
+            ("samples", ParamValue::Integer(samples)),
+            ("seed", ParamValue::Integer(11)),
+            ("stress_tolerance_bar", ParamValue::Number(5.0)),
+        ],
+    )
 }
 
 /// 200 atoms, 2 ps melt, 1000 K/ps cooling (1e15 K/s: a stand-in, not a glass

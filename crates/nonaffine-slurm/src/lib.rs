@@ -8,8 +8,9 @@
 //!                              job.json     Slurm job id, key, binary, version,
 //!                                           the states seen, exit code
 //!                              stdout, stderr   the job's own output
-//!                              status.json  written by the job: running/done/failed
+//!                              status.json  written by the job: running/done/failed/requeued
 //!                              work/        the stage's folder while it runs
+//!                              checkpoint/  a quench's LAMMPS restart files until it is done
 //! ```
 //! A job is submitted when its inputs are finished. The runner waits for it
 //! by looking at its output folder and its `status.json` and, at most every
@@ -21,6 +22,16 @@
 //! died adopts a recorded job that is still pending or running instead of
 //! submitting it again. [`Slurm::cancel_all`] runs `scancel` on every job the
 //! runner submitted or adopted and has not seen end.
+//!
+//! Long jobs survive the time limit: every batch job asks for SIGUSR1 before
+//! its limit (`--signal=B:USR1@s`, see [`warning_s`]) and may be requeued
+//! (`--requeue`, output appended). `run-job` passes the signal on to the
+//! LAMMPS workers, which write a restart file at their next chunk boundary
+//! into `checkpoint/` and stop; the job then requeues itself (`scontrol
+//! requeue`) and, run again, continues from the checkpoint. The runner just
+//! sees the job pending again (REQUEUED, PENDING) and keeps waiting. A job
+//! that could not requeue fails; running the workflow again resubmits it,
+//! and it continues from its checkpoint too.
 
 use nonaffine_core::Progress;
 use nonaffine_workflow::{Executor, ExecutorSettings, ExternalJob, RunError};
@@ -176,6 +187,40 @@ fn tail(path: &Path, n: usize) -> String {
             lines[lines.len().saturating_sub(n)..].join("\n")
         }
         Err(e) => format!("({}: {e})", path.display()),
+    }
+}
+
+/// Minutes of a Slurm time limit (`minutes`, `minutes:seconds`,
+/// `hours:minutes:seconds`, `days-hours[:minutes[:seconds]]`), or None when
+/// it is not one (e.g. `UNLIMITED`).
+fn slurm_minutes(limit: &str) -> Option<f64> {
+    let (days, rest) = match limit.split_once('-') {
+        Some((d, r)) => (d.parse::<f64>().ok()?, r),
+        None => (0.0, limit),
+    };
+    let parts: Vec<f64> = rest
+        .split(':')
+        .map(|p| p.parse::<f64>().ok())
+        .collect::<Option<_>>()?;
+    let minutes = match (limit.contains('-'), parts.as_slice()) {
+        (false, [m]) => *m,
+        (false, [m, s]) => m + s / 60.0,
+        (_, [h, m, s]) => 60.0 * h + m + s / 60.0,
+        (true, [h]) => 60.0 * h,
+        (true, [h, m]) => 60.0 * h + m,
+        _ => return None,
+    };
+    Some(days * 1440.0 + minutes)
+}
+
+/// Seconds before the time limit at which a batch job is warned (SIGUSR1)
+/// to write a checkpoint and requeue itself: a tenth of the limit, between 1
+/// and 10 minutes; 5 minutes when the limit is the partition's (unknown
+/// here). Slurm may send it up to a minute early.
+fn warning_s(limit_minutes: Option<f64>) -> u32 {
+    match limit_minutes {
+        Some(m) => (m * 6.0).clamp(60.0, 600.0) as u32,
+        None => 300,
     }
 }
 
@@ -356,28 +401,13 @@ impl Slurm {
             message,
         };
         let ranks = job.params.count_or("mpi_ranks", 1).unwrap_or(1).max(1);
-        let script = format!(
-            "#!/bin/sh\n# `{label}` of the nonaffine run in {out}\n# (written by nonaffine {version}; runs exactly this job of the plan)\nexec {bin} run-job {wf} --out {out_q} --job {index} --key {key} --version {version_q} --work {work} --status {status}\n",
-            label = job.label,
-            out = job.out_dir.display(),
-            version = self.options.version,
-            bin = quote(&self.options.binary.to_string_lossy()),
-            wf = quote(&job.workflow_file.to_string_lossy()),
-            out_q = quote(&job.out_dir.to_string_lossy()),
-            index = job.index,
-            key = job.key,
-            version_q = quote(&self.options.version),
-            work = quote(&dir.join("work").to_string_lossy()),
-            status = quote(&dir.join("status.json").to_string_lossy()),
-        );
-        let script_path = dir.join("job.sh");
-        std::fs::write(&script_path, script).map_err(|e| RunError::Io {
-            path: script_path.clone(),
-            error: e,
-        })?;
         for stale in ["status.json", "stdout", "stderr"] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
+        let time_limit = self.options.time_limit(job.kind);
+        // Warned before its time limit, a job that checkpoints (a quench)
+        // writes a restart file and requeues itself (`--requeue`), its
+        // output appended to that of its earlier runs.
         let mut args: Vec<String> = vec![
             "--parsable".into(),
             format!("--job-name=nonaffine:{}", job.label.replace(' ', "")),
@@ -385,8 +415,14 @@ impl Slurm {
             format!("--error={}", dir.join("stderr").display()),
             format!("--chdir={}", job.out_dir.display()),
             format!("--ntasks={ranks}"),
+            "--requeue".into(),
+            "--open-mode=append".into(),
+            format!(
+                "--signal=B:USR1@{}",
+                warning_s(time_limit.and_then(slurm_minutes))
+            ),
         ];
-        if let Some(t) = self.options.time_limit(job.kind) {
+        if let Some(t) = time_limit {
             args.push(format!("--time={t}"));
         }
         if let Some(p) = &self.options.partition {
@@ -396,6 +432,27 @@ impl Slurm {
             args.push(format!("--account={a}"));
         }
         args.extend(self.options.sbatch_options.iter().cloned());
+        let script = format!(
+            "#!/bin/sh\n# `{label}` of the nonaffine run in {out}\n# (written by nonaffine {version}; runs exactly this job of the plan)\n# sbatch {sbatch}\nexec {bin} run-job {wf} --out {out_q} --job {index} --key {key} --version {version_q} --work {work} --status {status} --checkpoint {checkpoint}\n",
+            label = job.label,
+            out = job.out_dir.display(),
+            version = self.options.version,
+            sbatch = args[1..].join(" "),
+            bin = quote(&self.options.binary.to_string_lossy()),
+            wf = quote(&job.workflow_file.to_string_lossy()),
+            out_q = quote(&job.out_dir.to_string_lossy()),
+            index = job.index,
+            key = job.key,
+            version_q = quote(&self.options.version),
+            work = quote(&dir.join("work").to_string_lossy()),
+            status = quote(&dir.join("status.json").to_string_lossy()),
+            checkpoint = quote(&dir.join("checkpoint").to_string_lossy()),
+        );
+        let script_path = dir.join("job.sh");
+        std::fs::write(&script_path, script).map_err(|e| RunError::Io {
+            path: script_path.clone(),
+            error: e,
+        })?;
         args.push(script_path.to_string_lossy().into_owned());
         let text = slurm_command("sbatch", &args).map_err(err)?;
         let id = text
@@ -725,6 +782,24 @@ mod tests {
         assert_eq!(o.time_limit("hessian"), Some("30"));
         assert!(!Slurm::new(o.clone()).takes("kernel"));
         assert!(Slurm::new(o).takes("quench"));
+    }
+
+    #[test]
+    fn slurm_time_limits_read_as_minutes() {
+        for (limit, minutes) in [
+            ("30", 30.0),
+            ("30:30", 30.5),
+            ("2:00:00", 120.0),
+            ("7-00:00:00", 7.0 * 1440.0),
+            ("1-12", 1440.0 + 720.0),
+            ("1-0:30", 1470.0),
+        ] {
+            assert_eq!(slurm_minutes(limit), Some(minutes), "{limit}");
+        }
+        assert_eq!(slurm_minutes("UNLIMITED"), None);
+        assert_eq!(warning_s(Some(7.0 * 1440.0)), 600);
+        assert_eq!(warning_s(Some(2.0)), 60);
+        assert_eq!(warning_s(None), 300);
     }
 
     #[test]

@@ -120,7 +120,7 @@ pub enum RunError {
         /// What happened, with what the executor knows of it.
         message: String,
     },
-    /// Another live process is running in the same output folder.
+    /// Another live process of this host is running in the same output folder.
     #[error("{} is in use by process {pid}; wait for it or choose another --out", path.display())]
     Locked {
         /// The lock file.

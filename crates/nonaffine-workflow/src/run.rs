@@ -674,14 +674,21 @@ fn prepare<'w>(
                 .collect()
         })
         .collect();
+    // What changes how the stage runs, not what it computes, is not keyed.
+    let unkeyed = stage.unkeyed_params();
+    let mut keyed = params.clone();
+    for k in unkeyed {
+        keyed.remove(k);
+    }
     let parts = KeyParts {
         kind: decl.kind.clone(),
         version: stage.info().version.to_string(),
-        params: cache::canonical_params(&params, &decl.files),
-        plugins: cache::plugin_versions(&params, registry),
+        params: cache::canonical_params(&keyed, &decl.files),
+        plugins: cache::plugin_versions(&keyed, registry),
         sweep: Value::Object(
             job.sweep
                 .iter()
+                .filter(|(k, _)| !unkeyed.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), cache::canonical_param(v, &decl.files)))
                 .collect(),
         ),

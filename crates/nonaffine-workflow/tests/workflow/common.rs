@@ -86,6 +86,7 @@ impl Stage for Source {
             spec("seed", ParamKind::Integer, "", Some("0")),
             spec("data_file", ParamKind::Path, "", Some("none")),
             spec("scale", ParamKind::Number, "", Some("1")),
+            spec("report_every_s", ParamKind::Number, "s", Some("1")),
         ];
         PluginInfo {
             name: "source",
@@ -107,6 +108,10 @@ impl Stage for Source {
         let mut s = Summary::new();
         s.float("value", v, 6);
         Ok(s)
+    }
+    /// How often it would report progress: not what it computes.
+    fn unkeyed_params(&self) -> &'static [&'static str] {
+        &["report_every_s"]
     }
 }
 

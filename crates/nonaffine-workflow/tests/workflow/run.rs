@@ -94,6 +94,27 @@ fn first_run_computes_everything_and_second_run_nothing() {
 }
 
 #[test]
+fn unkeyed_params_do_not_change_the_key() {
+    let case = chain_case();
+    case.run(&[]);
+    let key = |case: &Case| {
+        let t = std::fs::read_to_string(case.out().join("stages/a/_/stage.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&t).unwrap()["key"].clone()
+    };
+    let before = key(&case);
+    // `report_every_s` is how `source` runs, not what it computes; `scale` is keyed.
+    case.edit(&CHAIN.replace(
+        "value: 1, data_file",
+        "value: 1, report_every_s: 7, data_file",
+    ));
+    let second = case.run(&[]);
+    assert!(second.ran().is_empty(), "{}", second.explain());
+    assert_eq!(key(&case), before);
+    case.edit(&CHAIN.replace("value: 1, data_file", "value: 1, scale: 1.5, data_file"));
+    assert_eq!(case.run(&[]).ran(), vec!["a", "b", "c"]);
+}
+
+#[test]
 fn cosmetic_edits_and_moved_files_keep_the_cache() {
     let case = chain_case();
     case.run(&[]);
@@ -486,13 +507,25 @@ fn a_run_folder_in_use_by_a_live_process_is_refused() {
     // Process 1 (init) is always alive.
     std::fs::write(case.out().join(".lock"), "1").unwrap();
     let e = case.try_run(&[]).unwrap_err().to_string();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
     assert!(
         e.ends_with(".lock is in use by process 1; wait for it or choose another --out"),
         "{e}"
     );
-    // A lock left by a dead process is taken over.
-    std::fs::write(case.out().join(".lock"), u32::MAX.to_string()).unwrap();
+    // A process of another host cannot be seen from here: refused too.
+    std::fs::write(case.out().join(".lock"), "4000000@elsewhere\n").unwrap();
+    let e = case.try_run(&[]).unwrap_err().to_string();
+    assert!(e.contains("process 4000000 on host elsewhere"), "{e}");
+    // A lock left by a dead process of this host is taken over, and released.
+    std::fs::write(case.out().join(".lock"), format!("{}@{host}\n", u32::MAX)).unwrap();
     assert_eq!(case.run(&[]).ran().len(), 4);
+    assert!(!case.out().join(".lock").exists());
+    assert!(std::fs::read_dir(case.out()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".lock.")));
 }
 
 /// Runs the case's workflow into `out` with the shared store `store`.
