@@ -6,8 +6,8 @@
 //! Two modes (parameter `mode`):
 //! - `shift-invert`: ARPACK iterates with (D − σ)^{-1}, σ = −`shift`·max|D_ii|
 //!   slightly below zero so D − σ is positive definite. Each product is, with
-//!   `inner: cholesky` (default), two triangular solves with a sparse Cholesky
-//!   factor of D − σ in reverse Cuthill–McKee order ([`cholesky`]), or, with
+//!   `inner: cholesky` (default), two triangular solves with faer's sparse
+//!   Cholesky factor of D − σ (AMD order, supernodal; [`cholesky`]), or, with
 //!   `inner: cg`, a Jacobi-preconditioned conjugate-gradient solve to
 //!   `inner_tolerance` (only D·v products: no entries stored). Few outer
 //!   iterations; the factor's fill, or the CG length (∝ λ_max/|σ|), is the price.
@@ -62,7 +62,7 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Text,
         unit: "",
         default: Some("cholesky"),
-        doc: "shift-invert: cholesky (sparse factor of D − σ, RCM order) or cg (conjugate gradients, matrix-free)",
+        doc: "shift-invert: cholesky (sparse supernodal factor of D − σ, AMD order) or cg (conjugate gradients, matrix-free)",
     },
     ParamSpec {
         name: "shift",
@@ -197,7 +197,8 @@ impl SpectrumSolver for ArpackSolver {
         let mut factor_nonzeros = 0usize;
         let pairs = if self.shift_invert && self.inner == Inner::Cholesky {
             let sigma = -self.shift * scale;
-            let mut factor = cholesky::ShiftedCholesky::new(op, sigma).map_err(fail)?;
+            let mut factor =
+                cholesky::ShiftedCholesky::new(op, sigma).map_err(|e| fail(e.to_string()))?;
             factor_nonzeros = factor.factor_nonzeros();
             eigenpairs(n, Mode::ShiftInvert { sigma }, &options, |x, y| {
                 factor.solve(x, y);
@@ -329,10 +330,7 @@ impl CgWork {
             }
             let pap = dot(&self.p, &self.ap);
             if pap <= 0.0 {
-                return Err(format!(
-                    "D − σ is not positive definite (σ = {sigma:.3e} eV/(Å²·amu)): D has eigenvalues below σ, \
-                     the structure is not at a minimum; use mode: regular to see them, or the dense solver"
-                ));
+                return Err(cholesky::FactorError::NotPositiveDefinite { sigma }.to_string());
             }
             let alpha = rz / pap;
             for k in 0..n {
