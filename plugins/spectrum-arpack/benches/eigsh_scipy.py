@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """scipy.sparse.linalg.eigsh, lowest `--modes` eigenpairs of D = M^{-1/2} H M^{-1/2}
-of a `nonaffine hessian` output folder (hessian.mtx, structure.data): regular
+of a `nonaffine hessian` output folder (hessian.npz or hessian.mtx, structure.data): regular
 which='SA' and shift-invert about σ = −1e-4·max|D_ii| (SuperLU), tol = 0, default
 ncv (2k + 1), the peer of `cargo bench -p spectrum-arpack --bench arpack`, which
 runs it with OPENBLAS_NUM_THREADS=1. Prints one JSON line per mode."""
-import argparse, json, time
+import argparse, json, os, time
 import numpy as np
 import scipy, scipy.io, scipy.sparse as sp, scipy.sparse.linalg as sla
 
@@ -14,7 +14,8 @@ ap.add_argument("--modes", type=int, default=50)
 ap.add_argument("--repeats", type=int, default=1)
 ap.add_argument("--which", default="regular,shift-invert")
 a = ap.parse_args()
-h = scipy.io.mmread(f"{a.hessian_dir}/hessian.mtx").tocsr()
+npz = f"{a.hessian_dir}/hessian.npz"
+h = (sp.load_npz(npz) if os.path.exists(npz) else scipy.io.mmread(f"{a.hessian_dir}/hessian.mtx")).tocsr()
 lines = open(f"{a.hessian_dir}/structure.data").read().splitlines()
 masses, atoms = {}, []
 section = None

@@ -6,16 +6,18 @@
 //! Two modes (parameter `mode`):
 //! - `shift-invert`: ARPACK iterates with (D − σ)^{-1}, σ = −`shift`·max|D_ii|
 //!   slightly below zero so D − σ is positive definite. Each product is, with
-//!   `inner: cholesky` (default), two triangular solves with a sparse Cholesky
-//!   factor of D − σ in reverse Cuthill–McKee order ([`cholesky`]), or, with
+//!   `inner: cholesky` (default), two triangular solves with faer's sparse
+//!   Cholesky factor of D − σ (AMD order, supernodal; [`cholesky`]), or, with
 //!   `inner: cg`, a Jacobi-preconditioned conjugate-gradient solve to
 //!   `inner_tolerance` (only D·v products: no entries stored). Few outer
 //!   iterations; the factor's fill, or the CG length (∝ λ_max/|σ|), is the price.
 //! - `regular` (default): ARPACK's smallest-algebraic Lanczos on D itself, no
 //!   inner solves; each product uses D's upper triangle without its stored
 //!   zeros (`CompactCsr`). Chosen by the benchmark (`cargo bench -p
-//!   spectrum-arpack`, lowest 50 of a 2000-atom Cu50Zr50 glass against scipy's
-//!   `eigsh`; figures in the README).
+//!   spectrum-arpack`, lowest 50–200 modes of Cu50Zr50 glasses against scipy's
+//!   `eigsh` and dense; figures in the README): as fast as shift-invert at
+//!   N = 2000, faster for 50 modes; shift-invert wins from 200 modes at
+//!   N = 8192, where the nearly dense factor costs less than regular's restarts.
 //!
 //! Diagnostics: largest ‖Dφ − λφ‖/max|λ| of the returned modes, restarts,
 //! products with OP, total D·v products (CG) or solves (Cholesky) and the
@@ -55,14 +57,14 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Text,
         unit: "",
         default: Some("regular"),
-        doc: "regular (Lanczos on D, fastest in the benchmark) or shift-invert (about σ < 0)",
+        doc: "regular (Lanczos on D; as fast or faster up to 100 modes in the benchmark) or shift-invert (about σ < 0; faster for 200 modes at N = 8192)",
     },
     ParamSpec {
         name: "inner",
         kind: ParamKind::Text,
         unit: "",
         default: Some("cholesky"),
-        doc: "shift-invert: cholesky (sparse factor of D − σ, RCM order) or cg (conjugate gradients, matrix-free)",
+        doc: "shift-invert: cholesky (sparse supernodal factor of D − σ, AMD order) or cg (conjugate gradients, matrix-free)",
     },
     ParamSpec {
         name: "shift",
@@ -197,7 +199,8 @@ impl SpectrumSolver for ArpackSolver {
         let mut factor_nonzeros = 0usize;
         let pairs = if self.shift_invert && self.inner == Inner::Cholesky {
             let sigma = -self.shift * scale;
-            let mut factor = cholesky::ShiftedCholesky::new(op, sigma).map_err(fail)?;
+            let mut factor =
+                cholesky::ShiftedCholesky::new(op, sigma).map_err(|e| fail(e.to_string()))?;
             factor_nonzeros = factor.factor_nonzeros();
             eigenpairs(n, Mode::ShiftInvert { sigma }, &options, |x, y| {
                 factor.solve(x, y);
@@ -329,10 +332,7 @@ impl CgWork {
             }
             let pap = dot(&self.p, &self.ap);
             if pap <= 0.0 {
-                return Err(format!(
-                    "D − σ is not positive definite (σ = {sigma:.3e} eV/(Å²·amu)): D has eigenvalues below σ, \
-                     the structure is not at a minimum; use mode: regular to see them, or the dense solver"
-                ));
+                return Err(cholesky::FactorError::NotPositiveDefinite { sigma }.to_string());
             }
             let alpha = rz / pap;
             for k in 0..n {
