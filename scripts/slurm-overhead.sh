@@ -14,7 +14,7 @@ t1=$(date +%s.%N)
 target/debug/nonaffine run workflows/smoke.yaml --out "$out/slurm" --no-store --executor slurm >/dev/null 2>&1
 t2=$(date +%s.%N)
 target/debug/nonaffine diff "$out/local" "$out/slurm" | tail -1
-jobs=$(ls -d "$out"/slurm/slurm/*/* | wc -l)
+jobs=$(ls -d "$out"/slurm/slurm/*/*/ | wc -l)
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$jobs" 'BEGIN {
   printf "local (-j 2): %.1f s; slurm: %.1f s; ratio %.2f; %d batch jobs, %+.2f s per batch job\n",
     b - a, c - b, (c - b) / (b - a), n, ((c - b) - (b - a)) / n }'

@@ -211,9 +211,32 @@ fn smoke_workflow_through_a_real_slurm() {
         13,
         "15 jobs, kernel and reference in-process"
     );
+    // Both glasses are ready at once: one array of two tasks, `A_0` and `A_1`.
+    let glass_ids: Vec<&str> = recorded
+        .iter()
+        .filter(|(d, _)| d.parent().is_some_and(|p| p.ends_with("glass")))
+        .map(|(_, j)| j.job_id.as_str())
+        .collect();
+    let arrays: Vec<(&str, &str)> = glass_ids
+        .iter()
+        .filter_map(|id| id.split_once('_'))
+        .collect();
+    assert_eq!(arrays.len(), 2, "{glass_ids:?}");
+    assert_eq!(arrays[0].0, arrays[1].0, "one array: {glass_ids:?}");
+    let mut tasks: Vec<&str> = arrays.iter().map(|a| a.1).collect();
+    tasks.sort_unstable();
+    assert_eq!(tasks, ["0", "1"]);
+    assert!(
+        std::fs::read_dir(via_slurm.join("slurm/glass"))
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".sh")),
+        "the array's script"
+    );
     for (dir, j) in &recorded {
+        let (job, task) = j.job_id.split_once('_').unwrap_or((&j.job_id, "0"));
         assert!(
-            j.job_id.parse::<u64>().is_ok(),
+            job.parse::<u64>().is_ok() && task.parse::<u64>().is_ok(),
             "{}: {}",
             dir.display(),
             j.job_id

@@ -83,7 +83,7 @@ impl SpectrumProblem<'_> {
     /// that the order is a multiple of 3; `solver` names the caller in the error.
     pub fn order(&self, solver: &str) -> Result<usize, SolverError> {
         let n = self.operator.dim();
-        if self.xi.len() != n || n % 3 != 0 {
+        if self.xi.len() != n || !n.is_multiple_of(3) {
             return Err(SolverError::Invalid {
                 solver: solver.into(),
                 message: format!(

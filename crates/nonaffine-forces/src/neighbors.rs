@@ -88,7 +88,7 @@ impl NeighborList {
         let visits = reach.iter().try_fold(1i64, |acc, &r| {
             acc.checked_mul(r.checked_mul(2)?.checked_add(1)?)
         });
-        if visits.map_or(true, |v| v > MAX_BIN_VISITS) {
+        if visits.is_none_or(|v| v > MAX_BIN_VISITS) {
             return Err(ForceError::CellTooSmall {
                 widths_angstrom: widths,
                 cutoff_angstrom: rc,

@@ -331,7 +331,7 @@ fn members(file: &mut File, path: &Path) -> Result<Vec<Member>, HessianError> {
         size = u64_at(&e, 40);
         start = u64_at(&e, 48);
     }
-    if start.checked_add(size).map_or(true, |e| e > len) || count > 1 << 16 {
+    if start.checked_add(size).is_none_or(|e| e > len) || count > 1 << 16 {
         return Err(bad("central directory outside the file"));
     }
     let mut dir = vec![0u8; size as usize];

@@ -215,7 +215,7 @@ pub(crate) fn relaxed_moduli_reporting(
     progress: &dyn Progress,
 ) -> Result<Relaxation, HessianError> {
     let dim = hessian.rows();
-    if xi.len() != dim || dim % 3 != 0 {
+    if xi.len() != dim || !dim.is_multiple_of(3) {
         return Err(HessianError::Invalid(format!(
             "relaxed moduli need a 3N×3N Hessian and 3N rows of Ξ; got {dim}×{dim} and {}",
             xi.len()

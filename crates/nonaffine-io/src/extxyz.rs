@@ -352,7 +352,7 @@ struct Column {
 
 fn parse_properties(v: &str) -> Result<Vec<Column>, String> {
     let parts: Vec<&str> = v.split(':').collect();
-    if parts.len() % 3 != 0 {
+    if !parts.len().is_multiple_of(3) {
         return Err(format!(
             "Properties=`{v}` is not a list of name:type:width triples"
         ));

@@ -59,7 +59,7 @@ impl Tables {
         while self.large.len() <= k as usize {
             let j = self.large.len() as u32;
             let jf = f64::from(j);
-            let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+            let sign = if j.is_multiple_of(2) { 1.0 } else { -1.0 };
             // sin, cos of πjβ/2; for β > 1 through jβ/2 = j − jδ/2 (δ = 2 − β, exact)
             // so that the small sines near β = 2 keep their relative accuracy.
             let (sn, cs) = if beta > 1.0 {

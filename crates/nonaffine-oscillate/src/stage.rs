@@ -111,9 +111,9 @@ impl Stage for OscillateStage {
             .map_err(|e| StageError::Failed(e.to_string()))?;
         if let Some(keep) = &plan.capture_temperatures_k {
             structures.retain(|s| {
-                s.capture.as_ref().map_or(true, |c| {
-                    keep.iter().any(|t| (t - c.temperature_k).abs() < 1e-9)
-                })
+                s.capture
+                    .as_ref()
+                    .is_none_or(|c| keep.iter().any(|t| (t - c.temperature_k).abs() < 1e-9))
             });
             if structures.is_empty() {
                 return Err(StageError::Failed(format!(

@@ -23,6 +23,15 @@
 //! submitting it again. [`Slurm::cancel_all`] runs `scancel` on every job the
 //! runner submitted or adopted and has not seen end.
 //!
+//! Jobs of one stage (with the same number of tasks) that become ready
+//! together, a sweep's branches or the frequencies of an oscillate stage, go
+//! to Slurm as one job array (`sbatch --array=0-(k-1)`): the runner gathers
+//! them for a moment ([`ARRAY_WINDOW`]), writes
+//! `<out>/slurm/<stage>/array-<n>.sh`, which runs task i's `job.sh` with its
+//! output in the job's own folder, and records `A_i` (array A, task i) as
+//! job i's id. Everything else (supervision, adoption, cancelling, requeue)
+//! works on the task ids as on plain jobs.
+//!
 //! Long jobs survive the time limit: every batch job asks for SIGUSR1 before
 //! its limit (`--signal=B:USR1@s`, see [`warning_s`]) and may be requeued
 //! (`--requeue`, output appended). `run-job` passes the signal on to the
@@ -39,7 +48,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Stage kinds that run in the runner's process unless told otherwise:
@@ -54,6 +64,10 @@ const STDERR_TAIL_LINES: usize = 15;
 
 /// Consecutive failed `squeue` calls after which the run stops.
 const MAX_QUERY_FAILURES: u32 = 10;
+
+/// How long the first ready job of a stage waits for its siblings before
+/// they are submitted together as one job array.
+pub const ARRAY_WINDOW: Duration = Duration::from_millis(250);
 
 /// What the batch jobs ask Slurm for and run.
 #[derive(Clone, Debug)]
@@ -306,6 +320,35 @@ pub struct Slurm {
     /// Job id → label of the jobs submitted or adopted and not seen to end.
     active: Mutex<BTreeMap<String, String>>,
     queue: Mutex<Queue>,
+    /// Jobs being gathered into an array, by stage and task count.
+    gathering: Mutex<HashMap<String, Arc<Gathering>>>,
+    /// Arrays written so far (names their scripts).
+    arrays: AtomicUsize,
+}
+
+/// A job's batch script and what it is submitted with.
+struct Batch {
+    label: String,
+    /// The job's folder under `<out>/slurm`.
+    dir: PathBuf,
+    script: PathBuf,
+    /// sbatch options shared by the jobs of its stage (not where the
+    /// output goes, nor the job's name).
+    options: Vec<String>,
+}
+
+/// Jobs submitted together, and what sbatch answered (the job or array id).
+#[derive(Default)]
+struct Gathering {
+    state: Mutex<Members>,
+    submitted: Condvar,
+}
+
+/// The jobs of a [`Gathering`] and, once submitted, sbatch's answer.
+#[derive(Default)]
+struct Members {
+    batches: Vec<Batch>,
+    answer: Option<Result<String, String>>,
 }
 
 impl Slurm {
@@ -315,6 +358,8 @@ impl Slurm {
             options,
             active: Mutex::new(BTreeMap::new()),
             queue: Mutex::new(Queue::default()),
+            gathering: Mutex::new(HashMap::new()),
+            arrays: AtomicUsize::new(0),
         }
     }
 
@@ -360,7 +405,8 @@ impl Slurm {
         };
         let stale = q.at.is_none_or_elapsed(self.options.poll.mul_f64(0.9)) || fresh;
         if stale {
-            let args: Vec<String> = ["-h", "--me", "-t", "all", "-o", "%i|%T"]
+            // -r: one line per array task (`A_i`), pending ones too.
+            let args: Vec<String> = ["-h", "-r", "--me", "-t", "all", "-o", "%i|%T"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
@@ -395,12 +441,9 @@ impl Slurm {
         fields.contains_key("JobState").then_some(fields)
     }
 
-    fn submit(&self, job: &ExternalJob<'_>, dir: &Path) -> Result<JobRecord, RunError> {
-        let err = |message: String| RunError::Executor {
-            job: job.label.to_string(),
-            message,
-        };
-        let ranks = job.params.count_or("mpi_ranks", 1).unwrap_or(1).max(1);
+    /// Writes `job.sh` for `job` in its folder `dir` and the sbatch options
+    /// of its stage.
+    fn prepare(&self, job: &ExternalJob<'_>, dir: &Path, ranks: u64) -> Result<Batch, RunError> {
         for stale in ["status.json", "stdout", "stderr"] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
@@ -408,11 +451,7 @@ impl Slurm {
         // Warned before its time limit, a job that checkpoints (a quench)
         // writes a restart file and requeues itself (`--requeue`), its
         // output appended to that of its earlier runs.
-        let mut args: Vec<String> = vec![
-            "--parsable".into(),
-            format!("--job-name=nonaffine:{}", job.label.replace(' ', "")),
-            format!("--output={}", dir.join("stdout").display()),
-            format!("--error={}", dir.join("stderr").display()),
+        let mut options: Vec<String> = vec![
             format!("--chdir={}", job.out_dir.display()),
             format!("--ntasks={ranks}"),
             "--requeue".into(),
@@ -423,21 +462,21 @@ impl Slurm {
             ),
         ];
         if let Some(t) = time_limit {
-            args.push(format!("--time={t}"));
+            options.push(format!("--time={t}"));
         }
         if let Some(p) = &self.options.partition {
-            args.push(format!("--partition={p}"));
+            options.push(format!("--partition={p}"));
         }
         if let Some(a) = &self.options.account {
-            args.push(format!("--account={a}"));
+            options.push(format!("--account={a}"));
         }
-        args.extend(self.options.sbatch_options.iter().cloned());
+        options.extend(self.options.sbatch_options.iter().cloned());
         let script = format!(
             "#!/bin/sh\n# `{label}` of the nonaffine run in {out}\n# (written by nonaffine {version}; runs exactly this job of the plan)\n# sbatch {sbatch}\nexec {bin} run-job {wf} --out {out_q} --job {index} --key {key} --version {version_q} --work {work} --status {status} --checkpoint {checkpoint}\n",
             label = job.label,
             out = job.out_dir.display(),
             version = self.options.version,
-            sbatch = args[1..].join(" "),
+            sbatch = options.join(" "),
             bin = quote(&self.options.binary.to_string_lossy()),
             wf = quote(&job.workflow_file.to_string_lossy()),
             out_q = quote(&job.out_dir.to_string_lossy()),
@@ -453,21 +492,73 @@ impl Slurm {
             path: script_path.clone(),
             error: e,
         })?;
-        args.push(script_path.to_string_lossy().into_owned());
-        let text = slurm_command("sbatch", &args).map_err(err)?;
-        let id = text
-            .trim()
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(err(format!(
-                "sbatch answered `{}`, not a job id",
-                text.trim()
-            )));
+        Ok(Batch {
+            label: job.label.to_string(),
+            dir: dir.to_path_buf(),
+            script: script_path,
+            options,
+        })
+    }
+
+    /// Submits `job`, together with the jobs of its stage that are ready
+    /// within [`ARRAY_WINDOW`] of the first (one array), and returns its
+    /// record: job id `A` alone, `A_i` as task i of array A.
+    fn submit(&self, job: &ExternalJob<'_>, dir: &Path) -> Result<JobRecord, RunError> {
+        let err = |message: String| RunError::Executor {
+            job: job.label.to_string(),
+            message,
+        };
+        let ranks = job.params.count_or("mpi_ranks", 1).unwrap_or(1).max(1);
+        let batch = self.prepare(job, dir, ranks)?;
+        let group = format!("{}|{ranks}", job.stage);
+        let poisoned = || err("the executor's job list is poisoned".into());
+        let (gathering, task, first) = {
+            let mut open = self.gathering.lock().map_err(|_| poisoned())?;
+            match open.get(&group) {
+                Some(g) => {
+                    let mut state = g.state.lock().map_err(|_| poisoned())?;
+                    state.batches.push(batch);
+                    (g.clone(), state.batches.len() - 1, false)
+                }
+                None => {
+                    let g = Arc::new(Gathering::default());
+                    g.state.lock().map_err(|_| poisoned())?.batches.push(batch);
+                    open.insert(group.clone(), g.clone());
+                    (g, 0, true)
+                }
+            }
+        };
+        if first {
+            std::thread::sleep(ARRAY_WINDOW);
+            // Closed: a job of the stage ready from now on starts a new one.
+            self.gathering
+                .lock()
+                .map_err(|_| poisoned())?
+                .remove(&group);
+            let mut state = gathering.state.lock().map_err(|_| poisoned())?;
+            let answer = self.sbatch(job.stage, &state.batches);
+            state.answer = Some(answer);
+            gathering.submitted.notify_all();
         }
-        tracing::info!("{}: submitted as Slurm job {id}", job.label);
+        let mut state = gathering.state.lock().map_err(|_| poisoned())?;
+        while state.answer.is_none() {
+            state = gathering.submitted.wait(state).map_err(|_| poisoned())?;
+        }
+        let id = match &state.answer {
+            Some(Ok(id)) if state.batches.len() == 1 => id.clone(),
+            Some(Ok(array)) => format!("{array}_{task}"),
+            Some(Err(e)) => return Err(err(e.clone())),
+            None => return Err(poisoned()),
+        };
+        if state.batches.len() == 1 {
+            tracing::info!("{}: submitted as Slurm job {id}", job.label);
+        } else {
+            tracing::info!(
+                "{}: submitted as Slurm job {id} (task {task} of an array of {})",
+                job.label,
+                state.batches.len()
+            );
+        }
         Ok(JobRecord {
             job_id: id,
             label: job.label.to_string(),
@@ -480,6 +571,68 @@ impl Slurm {
             }],
             exit_code: None,
         })
+    }
+
+    /// `sbatch` for the jobs `batches` of stage `stage`: the one job's
+    /// script, or an array whose task i runs job i's. The job or array id.
+    fn sbatch(&self, stage: &str, batches: &[Batch]) -> Result<String, String> {
+        let [first, ..] = batches else {
+            return Err("nothing to submit".into());
+        };
+        let mut args = vec!["--parsable".to_string()];
+        if let [one] = batches {
+            args.extend([
+                format!("--job-name=nonaffine:{}", one.label.replace(' ', "")),
+                format!("--output={}", one.dir.join("stdout").display()),
+                format!("--error={}", one.dir.join("stderr").display()),
+            ]);
+            args.extend(one.options.iter().cloned());
+            args.push(one.script.to_string_lossy().into_owned());
+        } else {
+            let stage_dir = first.dir.parent().unwrap_or(&first.dir);
+            let n = self.arrays.fetch_add(1, Ordering::Relaxed);
+            let name = format!("array-{}-{n}", std::process::id());
+            let mut script = format!(
+                "#!/bin/sh\n# {} jobs of stage `{stage}`, one per array task: each runs its job.sh, output in its folder\ncase \"$SLURM_ARRAY_TASK_ID\" in\n",
+                batches.len()
+            );
+            for (i, b) in batches.iter().enumerate() {
+                script.push_str(&format!(
+                    "{i}) exec sh {} >>{} 2>>{} ;;  # {}\n",
+                    quote(&b.script.to_string_lossy()),
+                    quote(&b.dir.join("stdout").to_string_lossy()),
+                    quote(&b.dir.join("stderr").to_string_lossy()),
+                    b.label
+                ));
+            }
+            script.push_str(
+                "*) echo \"no job for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 1 ;;\nesac\n",
+            );
+            let path = stage_dir.join(format!("{name}.sh"));
+            std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+            args.extend([
+                format!("--array=0-{}", batches.len() - 1),
+                format!("--job-name=nonaffine:{stage}"),
+                // Slurm's own messages; each job's output goes to its folder.
+                format!(
+                    "--output={}",
+                    stage_dir.join(format!("{name}-%a.out")).display()
+                ),
+            ]);
+            args.extend(first.options.iter().cloned());
+            args.push(path.to_string_lossy().into_owned());
+        }
+        let text = slurm_command("sbatch", &args)?;
+        let id = text
+            .trim()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("sbatch answered `{}`, not a job id", text.trim()));
+        }
+        Ok(id)
     }
 
     /// The error of a job that ended without its output.
@@ -558,7 +711,7 @@ trait Elapsed {
 
 impl Elapsed for Option<Instant> {
     fn is_none_or_elapsed(&self, d: Duration) -> bool {
-        self.map_or(true, |t| t.elapsed() >= d)
+        self.is_none_or(|t| t.elapsed() >= d)
     }
 }
 

@@ -62,7 +62,7 @@ pub fn census(eigenvalues: &[f64], relative_tolerance: f64, scale: f64) -> ModeC
             c.largest_zero_eigenvalue = c.largest_zero_eigenvalue.max(l.abs());
         } else if l < 0.0 {
             c.negative += 1;
-            if c.most_negative_eigenvalue.map_or(true, |m| l < m) {
+            if c.most_negative_eigenvalue.is_none_or(|m| l < m) {
                 c.most_negative_eigenvalue = Some(l);
             }
         } else {
@@ -362,8 +362,7 @@ pub fn boson_peak(
     };
     let mut best: Option<usize> = None;
     for j in 1..r.len() - 1 {
-        if r[j] >= r[j - 1] && r[j] > r[j + 1] && best.map_or(true, |b| r[j] > r[b]) && prominent(j)
-        {
+        if r[j] >= r[j - 1] && r[j] > r[j + 1] && best.is_none_or(|b| r[j] > r[b]) && prominent(j) {
             best = Some(j);
         }
     }

@@ -84,7 +84,7 @@ pub fn is_slurm_time(text: &str) -> bool {
     };
     let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
     let fields: Vec<&str> = rest.split(':').collect();
-    days.map_or(true, digits) && fields.len() <= 3 && fields.iter().all(|f| digits(f))
+    days.is_none_or(digits) && fields.len() <= 3 && fields.iter().all(|f| digits(f))
 }
 
 /// One stage of a workflow.

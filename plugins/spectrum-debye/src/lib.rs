@@ -49,7 +49,7 @@ impl SpectrumSolver for DebyeSpectrum {
             solver: INFO.name.into(),
             message: "needs the Debye frequency, which comes from positive relaxed or Born moduli of the hessian stage".into(),
         })?;
-        if n < 6 || n % 3 != 0 {
+        if n < 6 || !n.is_multiple_of(3) {
             return Err(SolverError::Invalid {
                 solver: INFO.name.into(),
                 message: format!("Ξ has {n} rows; need 3N with N ≥ 2"),
