@@ -27,7 +27,7 @@
 //! together, a sweep's branches or the frequencies of an oscillate stage, go
 //! to Slurm as one job array (`sbatch --array=0-(k-1)`): the runner gathers
 //! them for a moment ([`ARRAY_WINDOW`]), writes
-//! `<out>/slurm/<stage>/array-<n>.sh`, which runs task i's `job.sh` with its
+//! `<out>/slurm/<stage>/array-<pid>-<n>.sh`, which runs task i's `job.sh` with its
 //! output in the job's own folder, and records `A_i` (array A, task i) as
 //! job i's id. Everything else (supervision, adoption, cancelling, requeue)
 //! works on the task ids as on plain jobs.
