@@ -49,6 +49,7 @@ use nonaffine_core::{EamForm, Potential, Structure, SymmetricOperator};
 use nonaffine_forces::NeighborList;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// One pair of the half list with what its products need, as the stored
 /// arrays give it back (see the module docs).
@@ -134,6 +135,25 @@ pub struct MatrixFreeHessian {
     /// 1/sqrt(m) per atom, amu^{-1/2}.
     inv_sqrt_mass: Vec<f64>,
     embedding: bool,
+    /// The buffers of a product, kept for the next one.
+    scratch: Mutex<Scratch>,
+}
+
+/// Buffers of one product, kept between products: allocated anew each time,
+/// their pages would be mapped and zeroed by the kernel on every product
+/// (half a million page faults per product at 10⁶ atoms).
+#[derive(Default)]
+struct Scratch {
+    /// u in the operator's order.
+    u: Vec<f64>,
+    /// (x, u) per atom.
+    xu: Vec<[f64; 6]>,
+    /// One accumulator per thread range: (H u, ∇ρ̄·u) per atom.
+    parts: Vec<Vec<[f64; 4]>>,
+    /// (x, w = F''·∇ρ̄·u) per atom.
+    xw: Vec<[f64; 4]>,
+    /// H u in the operator's order.
+    hu: Vec<f64>,
 }
 
 /// The stored arrays of a chunk of the neighbour list, while they are built.
@@ -386,6 +406,7 @@ impl MatrixFreeHessian {
             f2,
             inv_sqrt_mass,
             embedding,
+            scratch: Mutex::new(Scratch::default()),
         };
         Ok(op)
     }
@@ -521,17 +542,22 @@ impl MatrixFreeHessian {
     /// `per_atom` values per atom from the operator's order to the structure's.
     fn to_user<T: Copy>(&self, internal: &[T], per_atom: usize) -> Vec<T> {
         let mut out = internal.to_vec();
+        self.to_user_into(internal, per_atom, &mut out);
+        out
+    }
+
+    /// [`to_user`](Self::to_user) into `out`.
+    fn to_user_into<T: Copy>(&self, internal: &[T], per_atom: usize, out: &mut [T]) {
         for (k, &atom) in self.order.iter().enumerate() {
             let (a, k) = (atom as usize * per_atom, k * per_atom);
             out[a..a + per_atom].copy_from_slice(&internal[k..k + per_atom]);
         }
-        out
     }
 
-    /// 3 values per atom from the structure's order to the operator's, each
-    /// atom's multiplied by `scale[atom]` (internal order).
-    fn to_internal(&self, user: &[f64], scale: Option<&[f64]>) -> Vec<f64> {
-        let mut out = vec![0.0; 3 * self.n];
+    /// 3 values per atom from the structure's order to the operator's, into
+    /// `out`, each atom's multiplied by `scale[atom]` (internal order).
+    fn to_internal_into(&self, user: &[f64], scale: Option<&[f64]>, out: &mut Vec<f64>) {
+        out.resize(3 * self.n, 0.0);
         for (k, &atom) in self.order.iter().enumerate() {
             let w = scale.map_or(1.0, |s| s[k]);
             let a = 3 * atom as usize;
@@ -539,7 +565,6 @@ impl MatrixFreeHessian {
                 out[3 * k + c] = user[a + c] * w;
             }
         }
-        out
     }
 
     /// y = H u (eV/Å for u in Å), the unweighted Hessian's product, in the
@@ -547,29 +572,57 @@ impl MatrixFreeHessian {
     pub fn hessian_apply(&self, u: &[f64], y: &mut [f64]) {
         assert_eq!(u.len(), 3 * self.n, "u must have 3N entries");
         assert_eq!(y.len(), 3 * self.n, "y must have 3N entries");
-        let hu = self.apply_internal(&self.to_internal(u, None));
-        y.copy_from_slice(&self.to_user(&hu, 3));
+        self.product(u, None, y);
     }
 
-    /// H u with u and the result in the operator's order. The per-atom data
-    /// a pair touches at its second atom sit together (x and u in pass 1, x
-    /// and w in pass 2; y and s in each thread's accumulator): one cache line
-    /// per random access.
-    fn apply_internal(&self, u: &[f64]) -> Vec<f64> {
+    /// y = S H S u with S = diag(`scale`) per atom (None: 1), in the
+    /// structure's order, with the kept buffers (or fresh ones while another
+    /// product holds them).
+    fn product(&self, u: &[f64], scale: Option<&[f64]>, y: &mut [f64]) {
+        let mut fresh = Scratch::default();
+        let mut kept = self.scratch.try_lock();
+        let s = match kept.as_deref_mut() {
+            Ok(s) => s,
+            Err(_) => &mut fresh,
+        };
+        self.to_internal_into(u, scale, &mut s.u);
+        self.apply_internal(s);
+        if let Some(scale) = scale {
+            for (row, v) in s.hu.iter_mut().enumerate() {
+                *v *= scale[row / 3];
+            }
+        }
+        self.to_user_into(&s.hu, 3, y);
+    }
+
+    /// H u with u (`s.u`) and the result (`s.hu`) in the operator's order.
+    /// The per-atom data a pair touches at its second atom sit together (x
+    /// and u in pass 1, x and w in pass 2; y and s in each thread's
+    /// accumulator): one cache line per random access.
+    fn apply_internal(&self, s: &mut Scratch) {
         let n = self.n;
         let embedding = self.embedding;
-        let xu: Vec<[f64; 6]> = self
-            .x
-            .par_iter()
+        let Scratch {
+            u,
+            xu,
+            parts,
+            xw,
+            hu,
+        } = s;
+        xu.resize(n, [0.0; 6]);
+        xu.par_iter_mut()
+            .zip(self.x.par_iter())
             .zip(u.par_chunks_exact(3))
-            .map(|(x, u)| [x[0], x[1], x[2], u[0], u[1], u[2]])
-            .collect();
+            .for_each(|((d, x), u)| *d = [x[0], x[1], x[2], u[0], u[1], u[2]]);
+        let xu: &[[f64; 6]] = xu;
         // Pass 1: stiffness into y, ∇ρ̄·u into s, per thread range.
-        let mut parts: Vec<Vec<[f64; 4]>> = self
-            .ranges
-            .par_iter()
-            .map(|atoms| {
-                let mut acc = vec![[0.0f64; 4]; n];
+        parts.resize_with(self.ranges.len(), Vec::new);
+        parts
+            .par_iter_mut()
+            .zip(self.ranges.par_iter())
+            .for_each(|(acc, atoms)| {
+                acc.clear();
+                acc.resize(n, [0.0f64; 4]);
                 for i in atoms.clone() {
                     let [x0, x1, x2, u0, u1, u2] = xu[i];
                     let mut fi = [0.0; 4];
@@ -611,20 +664,19 @@ impl MatrixFreeHessian {
                         ai[k] += fi[k];
                     }
                 }
-                acc
-            })
-            .collect();
-        drop(xu);
+            });
         if embedding {
             // Pass 2: −c e into row i, c e into row j, c = w_i g_ij + w_j g_ji.
-            let xw: Vec<[f64; 4]> = (0..n)
-                .into_par_iter()
-                .map(|m| {
+            xw.resize(n, [0.0; 4]);
+            {
+                let parts: &[Vec<[f64; 4]>] = parts;
+                xw.par_iter_mut().enumerate().for_each(|(m, d)| {
                     let s: f64 = parts.iter().map(|p| p[m][3]).sum();
                     let x = self.x[m];
-                    [x[0], x[1], x[2], s * self.f2[m]]
-                })
-                .collect();
+                    *d = [x[0], x[1], x[2], s * self.f2[m]];
+                });
+            }
+            let xw: &[[f64; 4]] = xw;
             parts
                 .par_iter_mut()
                 .zip(&self.ranges)
@@ -659,15 +711,16 @@ impl MatrixFreeHessian {
                     }
                 });
         }
-        let mut y = vec![0.0; 3 * n];
-        y.par_chunks_exact_mut(3).enumerate().for_each(|(m, ym)| {
-            for p in &parts {
+        hu.resize(3 * n, 0.0);
+        let parts: &[Vec<[f64; 4]>] = parts;
+        hu.par_chunks_exact_mut(3).enumerate().for_each(|(m, ym)| {
+            ym.fill(0.0);
+            for p in parts {
                 for k in 0..3 {
                     ym[k] += p[m][k];
                 }
             }
         });
-        y
     }
 
     /// The 3×3 diagonal blocks of H, eV/Å²:
@@ -918,10 +971,6 @@ impl SymmetricOperator for MatrixFreeHessian {
     fn apply(&self, x: &[f64], y: &mut [f64]) {
         assert_eq!(x.len(), 3 * self.n, "x must have 3N entries");
         assert_eq!(y.len(), 3 * self.n, "y must have 3N entries");
-        let mut hu = self.apply_internal(&self.to_internal(x, Some(&self.inv_sqrt_mass)));
-        for (row, v) in hu.iter_mut().enumerate() {
-            *v *= self.inv_sqrt_mass[row / 3];
-        }
-        y.copy_from_slice(&self.to_user(&hu, 3));
+        self.product(x, Some(&self.inv_sqrt_mass), y);
     }
 }
