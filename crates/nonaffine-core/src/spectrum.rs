@@ -205,6 +205,9 @@ pub struct EigenvalueDensity {
     pub density: Vec<f64>,
     /// Half-width of the smoothing kernel at the centre of the spectrum, eV/(Å²·amu).
     pub resolution: f64,
+    /// Relative statistical error of `density` at its mean level n/(λ range)
+    /// (a stochastic trace estimate's; 0 for an exact density).
+    pub relative_error: f64,
     /// Smoothed density of three zero modes (translations) on the same grid,
     /// to subtract for a VDOS over non-zero modes.
     pub zero_mode_density: Vec<f64>,

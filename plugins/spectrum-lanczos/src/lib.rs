@@ -363,10 +363,7 @@ impl SpectrumSolver for LanczosSolver {
                 ("kpm_s".into(), clock.elapsed().as_secs_f64()),
                 ("moments".into(), moments as f64),
                 ("random_vectors".into(), vectors as f64),
-                (
-                    "vdos_relative_error".into(),
-                    kpm_relative_error(moments, vectors, n),
-                ),
+                ("vdos_relative_error".into(), kpm.relative_error),
             ]);
             Some(kpm)
         } else {
@@ -914,6 +911,7 @@ fn kpm_density(
             .map(|l| std::array::from_fn(|a| reconstruct(&projected_mu[a], *l)))
             .collect(),
         resolution: std::f64::consts::PI * half / k_max as f64,
+        relative_error: kpm_relative_error(k_max, vectors, n),
         lambda,
     }
 }

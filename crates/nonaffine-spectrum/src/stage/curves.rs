@@ -183,13 +183,7 @@ pub(super) fn set_peak(
     let (nu, vdos) = peak_curve(s, c, centers, window, width);
     let mut peak = boson_peak(&nu, &vdos, window, s.report.debye.as_ref());
     if let (Some(p), Some(d)) = (&mut peak, &s.result.density) {
-        let mean_error = s
-            .result
-            .diagnostics
-            .iter()
-            .find(|(k, _)| k == "vdos_relative_error")
-            .map(|(_, v)| *v);
-        p.density_error = mean_error.and_then(|e| density_error_at(d, p.nu_thz, e));
+        p.density_error = density_error_at(d, p.nu_thz);
         if let Some(e) = p.density_error.filter(|e| *e > PEAK_DENSITY_ERROR) {
             s.report.warnings.push(format!(
                 "the KPM density at the boson peak ({:.2} THz) has a statistical error of {:.0}%: \
@@ -213,9 +207,9 @@ pub(super) fn set_peak(
     s.report.boson_peak = peak;
 }
 
-/// The KPM density's relative error at ν (THz) from its error at the mean
+/// The KPM density's relative error at ν (THz) from its error ε at the mean
 /// level: ε·sqrt(ρ_mean/ρ(λ)) (docs/theory.md after Eq. (33c)).
-fn density_error_at(d: &EigenvalueDensity, nu_thz: f64, mean_error: f64) -> Option<f64> {
+fn density_error_at(d: &EigenvalueDensity, nu_thz: f64) -> Option<f64> {
     let (first, last) = (*d.lambda.first()?, *d.lambda.last()?);
     let total: f64 = d
         .lambda
@@ -229,7 +223,7 @@ fn density_error_at(d: &EigenvalueDensity, nu_thz: f64, mean_error: f64) -> Opti
         &d.density,
         crate::analysis::eigenvalue_of_thz(nu_thz),
     );
-    (at > 0.0 && mean > 0.0).then(|| mean_error * (mean / at).sqrt())
+    (at > 0.0 && mean > 0.0).then(|| d.relative_error * (mean / at).sqrt())
 }
 
 /// The averages over samples.
@@ -334,14 +328,15 @@ mod tests {
         let d = EigenvalueDensity {
             density: lambda.iter().map(|l| 2.0 * l).collect(),
             lambda,
+            relative_error: 0.1,
             ..Default::default()
         };
         // Mean level 1 at λ = 0.5; a quarter of it at λ = 0.125.
         let at = |l: f64| crate::analysis::frequency_thz(l);
-        let mean = density_error_at(&d, at(0.5), 0.1).unwrap();
-        let low = density_error_at(&d, at(0.125), 0.1).unwrap();
+        let mean = density_error_at(&d, at(0.5)).unwrap();
+        let low = density_error_at(&d, at(0.125)).unwrap();
         assert!((mean - 0.1).abs() < 1e-9, "{mean}");
         assert!((low - 0.2).abs() < 1e-9, "{low}");
-        assert!(density_error_at(&d, at(0.0), 0.1).is_none());
+        assert!(density_error_at(&d, at(0.0)).is_none());
     }
 }
