@@ -1,8 +1,11 @@
 //! The matrix-free product D·v ([`MatrixFreeHessian`]) on replicated Cu50Zr50
 //! glasses against its memory-traffic bound: the peer, run in the same
-//! process on the same threads, streams the same bytes of pair data that one
-//! product reads ([`MatrixFreeHessian::stream_pair_data`]); the ratio D·v ÷
-//! stream says how far the product is from memory speed.
+//! process on the same threads, streams every stored pair array once
+//! ([`MatrixFreeHessian::stream_pair_data`]), which measures the bandwidth;
+//! the bound is the bytes of pair data one product reads
+//! ([`MatrixFreeHessian::bytes_per_product`]: the first pass reads every
+//! pair, the second only those with a density gradient) at that bandwidth,
+//! and the ratio D·v ÷ bound says how far the product is from memory speed.
 //!
 //! Glass: the 256-atom glass quenched by LAMMPS that the assembly benchmark
 //! uses (`target/hessian-bench/base_256.data`), replicated 2×4×4 (8192
@@ -14,8 +17,9 @@
 //! cargo bench -p nonaffine-hessian --bench matrix_free
 //! MATRIX_FREE_SIZES=2x4x4,8x8x8 cargo bench -p nonaffine-hessian --bench matrix_free
 //! ```
-//! prints, per size, the median of 5 products and of 5 streaming reads, the
-//! bytes read per product, the effective bandwidth and the ratio, and the
+//! prints, per size, the medians of 9 rounds of a product, a product with the
+//! portable loops instead of vector instructions and a streaming read, the
+//! bytes read per product, the bandwidth, the bound and the ratio, and the
 //! peak resident memory; criterion then times both at 8192 atoms.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -30,10 +34,12 @@ use nonaffine_hessian::{compute_with_form, HessianOptions, MatrixFreeHessian};
 use std::hint::black_box;
 use std::time::Instant;
 
-fn median(mut f: impl FnMut() -> f64, runs: usize) -> f64 {
-    let mut t: Vec<f64> = (0..runs).map(|_| f()).collect();
+/// Rounds of timings per size.
+const ROUNDS: usize = 9;
+
+fn median(mut t: Vec<f64>) -> f64 {
     t.sort_by(f64::total_cmp);
-    t[runs / 2]
+    t[t.len() / 2]
 }
 
 fn sizes() -> Vec<[usize; 3]> {
@@ -57,7 +63,7 @@ fn bench(c: &mut Criterion) {
         let rss0 = rss_bytes().unwrap_or(0);
         reset_peak();
         let clock = Instant::now();
-        let op = MatrixFreeHessian::new(form, &s).unwrap();
+        let mut op = MatrixFreeHessian::new(form, &s).unwrap();
         let build_s = clock.elapsed().as_secs_f64();
         let peak = peak_bytes().unwrap_or(0).saturating_sub(rss0);
         let x: Vec<f64> = (0..op.dim())
@@ -65,24 +71,39 @@ fn bench(c: &mut Criterion) {
             .collect();
         let mut y = vec![0.0; op.dim()];
         op.apply(&x, &mut y); // warm: pages of the accumulators
-        let product_s = median(
-            || {
-                let clock = Instant::now();
-                op.apply(black_box(&x), &mut y);
-                black_box(&y);
-                clock.elapsed().as_secs_f64()
-            },
-            5,
+                              // The portable loops must give the vector instructions' result bit for bit.
+        let vector = op.vector_instructions();
+        let y_vector = y.clone();
+        op.use_vector_instructions(false);
+        op.apply(&x, &mut y);
+        assert!(
+            y == y_vector,
+            "the portable product differs from the vector one"
         );
-        let stream_s = median(
-            || {
+        // Rounds of (D·v, D·v with portable loops, streaming read), so that
+        // all three see the same machine; medians of each.
+        let mut times = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..ROUNDS {
+            for (k, t) in times.iter_mut().enumerate() {
                 let clock = Instant::now();
-                black_box(op.stream_pair_data());
-                clock.elapsed().as_secs_f64()
-            },
-            5,
-        );
+                match k {
+                    0 | 1 => {
+                        op.use_vector_instructions(k == 0);
+                        op.apply(black_box(&x), &mut y);
+                        black_box(&y);
+                    }
+                    _ => {
+                        black_box(op.stream_pair_data());
+                    }
+                }
+                t.push(clock.elapsed().as_secs_f64());
+            }
+        }
+        op.use_vector_instructions(true);
+        let [product_s, portable_s, stream_s] = times.map(median);
         let bytes = op.bytes_per_product() as f64;
+        let rate = op.pair_array_bytes() as f64 / stream_s; // bytes per second
+        let bound_s = bytes / rate;
         let check = if n <= 10_000 {
             let p = compute_with_form(
                 &s,
@@ -113,22 +134,25 @@ fn bench(c: &mut Criterion) {
         };
         eprintln!(
             "N = {n}: {} pairs, operator {:.2} GB (built in {build_s:.1} s, peak RSS growth {:.2} GB); \
-             D·v {product_s:.4} s, streaming the {:.2} GB it reads {stream_s:.4} s \
-             ({:.1} GB/s): ratio {:.2}; vs CSR {check}",
+             D·v {product_s:.4} s; it reads {:.2} GB of pair data, {bound_s:.4} s at the \
+             {:.1} GB/s of the streaming read ({stream_s:.4} s): ratio {:.2}; portable loops {portable_s:.4} s ({:.2}× the vector \
+             instructions', which are {}); vs CSR {check}",
             op.pairs(),
             op.bytes() as f64 / 1e9,
             peak as f64 / 1e9,
             bytes / 1e9,
-            bytes / stream_s / 1e9,
-            product_s / stream_s
+            rate / 1e9,
+            product_s / bound_s,
+            portable_s / product_s,
+            if vector { "in use" } else { "not available" },
         );
         table.push(format!(
-            "| {n} | {} | {:.2} GB | {:.2} GB | {product_s:.4} s | {stream_s:.4} s | {:.1} GB/s | {:.2} | {:.2} GB | {check} |",
+            "| {n} | {} | {:.2} GB | {:.2} GB | {product_s:.4} s | {bound_s:.4} s | {:.1} GB/s | {:.2} | {portable_s:.4} s | {:.2} GB | {check} |",
             op.pairs(),
             op.bytes() as f64 / 1e9,
             bytes / 1e9,
-            bytes / stream_s / 1e9,
-            product_s / stream_s,
+            rate / 1e9,
+            product_s / bound_s,
             peak as f64 / 1e9,
         ));
         if n <= 10_000 {
@@ -142,7 +166,7 @@ fn bench(c: &mut Criterion) {
         }
     }
     eprintln!(
-        "\n| N | pairs | operator | read per D·v | D·v ({} threads) | streaming read | stream rate | ratio | peak RSS growth (build) | vs CSR |\n|---|---|---|---|---|---|---|---|---|---|",
+        "\n| N | pairs | operator | read per D·v | D·v ({} threads) | bound (read at stream rate) | stream rate | ratio | D·v, portable loops | peak RSS growth (build) | vs CSR |\n|---|---|---|---|---|---|---|---|---|---|---|",
         rayon::current_num_threads()
     );
     for row in table {

@@ -16,7 +16,12 @@
 //! 2. with w_k = F''_k s_k, each pair adds −c e to row i and c e to row j,
 //!    c = w_i g_ij + w_j g_ji.
 //!
-//! Each pair is read twice per product.
+//! Pass 1 reads every pair, pass 2 only those with a density gradient (in a
+//! CuZr glass 56 %: the density reaches 6.0 Å, the pair potential 7.6 Å),
+//! which come first in each row. Both passes run as 256-bit vector
+//! instructions where the processor has AVX2 (one pair per vector), or as
+//! portable loops; the two give equal results bit for bit
+//! ([`MatrixFreeHessian::use_vector_instructions`]).
 //!
 //! Storage: 38 bytes per pair in arrays by field, pairs grouped by their first
 //! atom i (row starts per atom): the second atom j (4 bytes), the index of
@@ -24,14 +29,14 @@
 //! coefficients A, B of K = A e⊗e + B 1 and g_ij, g_ji (8 each). The pair
 //! vector e is not stored: it is recomputed as (x_j − x_i) + T, the same
 //! floating-point operations as the neighbour list's, so it is bit for bit the
-//! vector the coefficients were evaluated with. A product reads 38 + 22 bytes
-//! per pair (pass 2 needs only j, T, g_ij, g_ji), plus a few doubles per
-//! atom: linear in N, about 1/40 of the stored CSR matrix for a metallic
-//! glass (whose embedding term couples atoms out to twice the cutoff). Each
-//! product also allocates one 3N and one N accumulator per worker thread:
-//! the atoms are split into contiguous ranges of about equal pair counts,
-//! one per thread, summed separately and added, so results differ between
-//! thread counts only by round-off.
+//! vector the coefficients were evaluated with. A product reads 38 bytes per
+//! pair and 22 more per pair with a density gradient (j, T, g_ij, g_ji), plus
+//! a few doubles per atom: linear in N, about 1/40 of the stored CSR matrix
+//! for a metallic glass (whose embedding term couples atoms out to twice the
+//! cutoff). Each product uses one N-atom accumulator per worker thread, kept
+//! between products: the atoms are split into contiguous ranges of about
+//! equal pair counts, one per thread, summed separately and added, so results
+//! differ between thread counts only by round-off.
 //!
 //! The same pairs give Ξ (paper Eq. C9, [`crate::affine`]):
 //! Ξ_{m,a} = Σ_bonds(m) K E^a e − Σ_k F''_k τ_{k,a} b_{k,m}, without the bond and
@@ -43,6 +48,7 @@
 use crate::model::{check_species, dot, strain_dir, strain_quad};
 use crate::relaxed::HessianOperator;
 use crate::HessianError;
+use kernels::{AtomXu, Kernel, Pairs, Quad};
 use nalgebra::Matrix3;
 use nonaffine_core::units::GPA_PER_EV_PER_A3;
 use nonaffine_core::{EamForm, Potential, Structure, SymmetricOperator};
@@ -50,6 +56,8 @@ use nonaffine_forces::NeighborList;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+mod kernels;
 
 /// One pair of the half list with what its products need, as the stored
 /// arrays give it back (see the module docs).
@@ -104,6 +112,13 @@ fn pair_vector(xi: [f64; 3], xj: [f64; 3], t: [f64; 3]) -> [f64; 3] {
     ]
 }
 
+/// The translation of index `image`, Å.
+#[inline(always)]
+fn translation(translations: &[Quad], image: u16) -> [f64; 3] {
+    let [x, y, z, _] = translations[usize::from(image)].0;
+    [x, y, z]
+}
+
 /// D = M^{-1/2} H M^{-1/2} (eV/(Å²·amu)) of one structure, applied from its
 /// pair list; see the module docs.
 pub struct MatrixFreeHessian {
@@ -113,17 +128,22 @@ pub struct MatrixFreeHessian {
     /// Everything below is in this order; the public methods take and give
     /// the structure's.
     order: Vec<u32>,
+    /// The inverse of `order`: the structure's atom a is internal atom `rank[a]`.
+    rank: Vec<u32>,
     /// Positions as given to the neighbour list, Å.
     x: Vec<[f64; 3]>,
-    /// Pairs of first atom i: `row[i]..row[i + 1]`.
+    /// Pairs of first atom i: `row[i]..row[i + 1]`; those with a density
+    /// gradient (g_ij or g_ji not zero) first, up to `row_gradient[i]`.
     row: Vec<usize>,
+    /// The end of row i's pairs with a density gradient.
+    row_gradient: Vec<usize>,
     /// Second atom of each pair.
     j: Vec<u32>,
     /// Index into `translations` of each pair.
     image: Vec<u16>,
     /// The lattice translations n·cell (Å) the pairs use, each computed as
-    /// the neighbour list computes it.
-    translations: Vec<[f64; 3]>,
+    /// the neighbour list computes it, as (x, y, z, 0).
+    translations: Vec<Quad>,
     /// (a, b) of K = a e⊗e + b 1 per pair (see [`PairTerm`]).
     stiffness: Vec<[f64; 2]>,
     /// (g_ij, g_ji) per pair, density per Å².
@@ -135,6 +155,8 @@ pub struct MatrixFreeHessian {
     /// 1/sqrt(m) per atom, amu^{-1/2}.
     inv_sqrt_mass: Vec<f64>,
     embedding: bool,
+    /// The form of the product's passes (vector instructions or portable).
+    kernel: Kernel,
     /// The buffers of a product, kept for the next one.
     scratch: Mutex<Scratch>,
 }
@@ -144,16 +166,12 @@ pub struct MatrixFreeHessian {
 /// (half a million page faults per product at 10⁶ atoms).
 #[derive(Default)]
 struct Scratch {
-    /// u in the operator's order.
-    u: Vec<f64>,
     /// (x, u) per atom.
-    xu: Vec<[f64; 6]>,
+    xu: Vec<AtomXu>,
     /// One accumulator per thread range: (H u, ∇ρ̄·u) per atom.
-    parts: Vec<Vec<[f64; 4]>>,
+    parts: Vec<Vec<Quad>>,
     /// (x, w = F''·∇ρ̄·u) per atom.
-    xw: Vec<[f64; 4]>,
-    /// H u in the operator's order.
-    hu: Vec<f64>,
+    xw: Vec<Quad>,
 }
 
 /// The stored arrays of a chunk of the neighbour list, while they are built.
@@ -239,6 +257,47 @@ fn spatial_order(structure: &Structure) -> Vec<u32> {
         .collect();
     keyed.par_sort_unstable();
     keyed.into_iter().map(|(_, atom)| atom).collect()
+}
+
+/// Puts each row's pairs with a density gradient first (keeping their order)
+/// and returns where they end per row: a pair beyond the density's range
+/// (44 % of a CuZr glass's) has nothing to do in the product's second pass.
+fn gradient_first(
+    row: &[usize],
+    j: &mut [u32],
+    image: &mut [u16],
+    stiffness: &mut [[f64; 2]],
+    gradient: &mut [[f64; 2]],
+) -> Vec<usize> {
+    let mut ends = Vec::with_capacity(row.len().saturating_sub(1));
+    let mut rest: Vec<(u32, u16, [f64; 2], [f64; 2])> = Vec::new();
+    for r in row.windows(2) {
+        let mut end = r[0];
+        rest.clear();
+        for k in r[0]..r[1] {
+            let item = (j[k], image[k], stiffness[k], gradient[k]);
+            if gradient[k] == [0.0, 0.0] {
+                rest.push(item);
+            } else {
+                (j[end], image[end], stiffness[end], gradient[end]) = item;
+                end += 1;
+            }
+        }
+        for (k, item) in (end..).zip(&rest) {
+            (j[k], image[k], stiffness[k], gradient[k]) = *item;
+        }
+        ends.push(end);
+    }
+    ends
+}
+
+/// The inverse of a permutation of 0..n.
+fn inverse_permutation(order: &[u32]) -> Vec<u32> {
+    let mut rank = vec![0u32; order.len()];
+    for (k, &atom) in order.iter().enumerate() {
+        rank[atom as usize] = k as u32;
+    }
+    rank
 }
 
 /// Splits atoms 0..n into `parts` contiguous ranges of about equal pair
@@ -327,11 +386,12 @@ impl MatrixFreeHessian {
                 shifts.len()
             )));
         }
-        let translations: Vec<[f64; 3]> = shifts
+        let translations: Vec<Quad> = shifts
             .iter()
             .map(|shift| {
                 let s = shift.map(f64::from);
-                std::array::from_fn(|k| s[0] * v[0][k] + s[1] * v[1][k] + s[2] * v[2][k])
+                let t = |k: usize| s[0] * v[0][k] + s[1] * v[1][k] + s[2] * v[2][k];
+                Quad([t(0), t(1), t(2), 0.0])
             })
             .collect();
 
@@ -390,13 +450,16 @@ impl MatrixFreeHessian {
         for m in 0..n {
             row[m + 1] += row[m];
         }
+        let row_gradient = gradient_first(&row, &mut j, &mut image, &mut stiffness, &mut gradient);
         let ranges = balanced_ranges(&row, rayon::current_num_threads().max(1));
         let inv_sqrt_mass = structure.masses().iter().map(|m| 1.0 / m.sqrt()).collect();
         let op = Self {
             n,
+            rank: inverse_permutation(&order),
             order,
             x: std::mem::take(&mut sorted.positions),
             row,
+            row_gradient,
             j,
             image,
             translations,
@@ -406,6 +469,7 @@ impl MatrixFreeHessian {
             f2,
             inv_sqrt_mass,
             embedding,
+            kernel: Kernel::detect(),
             scratch: Mutex::new(Scratch::default()),
         };
         Ok(op)
@@ -447,57 +511,65 @@ impl MatrixFreeHessian {
             + size_of_val(&self.translations[..])
             + size_of_val(&self.x[..])
             + size_of_val(&self.order[..])
+            + size_of_val(&self.rank[..])
             + size_of_val(&self.row[..])
+            + size_of_val(&self.row_gradient[..])
             + size_of_val(&self.f2[..])
             + size_of_val(&self.inv_sqrt_mass[..])
     }
 
+    /// Pairs with a density gradient (the second pass's).
+    fn gradient_pairs(&self) -> usize {
+        self.row_gradient
+            .iter()
+            .zip(&self.row)
+            .map(|(end, start)| end - start)
+            .sum()
+    }
+
     /// Bytes of pair data one product reads: pass 1 every pair array, pass 2
-    /// (with an embedding term) j, the translation index and g (module docs).
+    /// (with an embedding term) j, the translation index and g of the pairs
+    /// with a density gradient (module docs).
     pub fn bytes_per_product(&self) -> usize {
         let pass2 = if self.embedding {
-            self.pairs() * (4 + 2 + 16)
+            self.gradient_pairs() * (4 + 2 + 16)
         } else {
             0
         };
         self.pairs() * (4 + 2 + 16 + 16) + pass2
     }
 
-    /// Reads the bytes of pair data one product reads ([`bytes_per_product`](Self::bytes_per_product)),
-    /// in the same split over threads, and sums them: the streaming-read peer
-    /// of the benchmark's memory-traffic bound (the sum is only returned so
-    /// that the reads cannot be left out).
+    /// Bytes of the stored pair arrays (j, translation index, stiffness, g).
+    pub fn pair_array_bytes(&self) -> usize {
+        self.pairs() * (4 + 2 + 16 + 16)
+    }
+
+    /// Reads every stored pair array once, front to back, in the product's
+    /// split over threads, and sums them: the streaming read that measures
+    /// the memory bandwidth for the benchmark's memory-traffic bound
+    /// ([`pair_array_bytes`](Self::pair_array_bytes) read; the sum is only
+    /// returned so that the reads cannot be left out).
     pub fn stream_pair_data(&self) -> f64 {
-        let pass = |with_stiffness: bool| -> f64 {
-            self.ranges
-                .par_iter()
-                .map(|atoms| {
-                    let r = self.row[atoms.start]..self.row[atoms.end];
-                    let mut acc = [0.0f64; 4];
-                    let mut idx = 0u64;
-                    for (j, im) in self.j[r.clone()].iter().zip(&self.image[r.clone()]) {
-                        idx = idx.wrapping_add(u64::from(*j) ^ u64::from(*im));
-                    }
-                    for g in &self.gradient[r.clone()] {
-                        acc[0] += g[0];
-                        acc[1] += g[1];
-                    }
-                    if with_stiffness {
-                        for k in &self.stiffness[r] {
-                            acc[2] += k[0];
-                            acc[3] += k[1];
-                        }
-                    }
-                    acc.iter().sum::<f64>() + idx as f64
-                })
-                .sum()
-        };
-        let first = pass(true);
-        if self.embedding {
-            first + pass(false)
-        } else {
-            first
-        }
+        self.ranges
+            .par_iter()
+            .map(|atoms| {
+                let r = self.row[atoms.start]..self.row[atoms.end];
+                let mut acc = [0.0f64; 4];
+                let mut idx = 0u64;
+                for (j, im) in self.j[r.clone()].iter().zip(&self.image[r.clone()]) {
+                    idx = idx.wrapping_add(u64::from(*j) ^ u64::from(*im));
+                }
+                for g in &self.gradient[r.clone()] {
+                    acc[0] += g[0];
+                    acc[1] += g[1];
+                }
+                for k in &self.stiffness[r] {
+                    acc[2] += k[0];
+                    acc[3] += k[1];
+                }
+                acc.iter().sum::<f64>() + idx as f64
+            })
+            .sum()
     }
 
     /// Calls `visit` with every stored pair of the atoms in `atoms`.
@@ -511,7 +583,11 @@ impl MatrixFreeHessian {
                 visit(&PairTerm {
                     i,
                     j,
-                    e: pair_vector(xi, self.x[j], self.translations[usize::from(self.image[k])]),
+                    e: pair_vector(
+                        xi,
+                        self.x[j],
+                        translation(&self.translations, self.image[k]),
+                    ),
                     a,
                     b,
                     g_ij,
@@ -554,19 +630,6 @@ impl MatrixFreeHessian {
         }
     }
 
-    /// 3 values per atom from the structure's order to the operator's, into
-    /// `out`, each atom's multiplied by `scale[atom]` (internal order).
-    fn to_internal_into(&self, user: &[f64], scale: Option<&[f64]>, out: &mut Vec<f64>) {
-        out.resize(3 * self.n, 0.0);
-        for (k, &atom) in self.order.iter().enumerate() {
-            let w = scale.map_or(1.0, |s| s[k]);
-            let a = 3 * atom as usize;
-            for c in 0..3 {
-                out[3 * k + c] = user[a + c] * w;
-            }
-        }
-    }
-
     /// y = H u (eV/Å for u in Å), the unweighted Hessian's product, in the
     /// two passes of the module docs.
     pub fn hessian_apply(&self, u: &[f64], y: &mut [f64]) {
@@ -575,46 +638,33 @@ impl MatrixFreeHessian {
         self.product(u, None, y);
     }
 
-    /// y = S H S u with S = diag(`scale`) per atom (None: 1), in the
-    /// structure's order, with the kept buffers (or fresh ones while another
-    /// product holds them).
+    /// y = S H S u with S = diag(`scale`) per atom (None: 1, internal
+    /// order), u and y in the structure's order, with the kept buffers (or
+    /// fresh ones while another product holds them). The per-atom data a pair
+    /// touches at its second atom sit together (x and u in pass 1, x and w in
+    /// pass 2; y and s in each thread's accumulator): one cache line per
+    /// random access.
     fn product(&self, u: &[f64], scale: Option<&[f64]>, y: &mut [f64]) {
         let mut fresh = Scratch::default();
         let mut kept = self.scratch.try_lock();
-        let s = match kept.as_deref_mut() {
+        let Scratch { xu, parts, xw } = match kept.as_deref_mut() {
             Ok(s) => s,
             Err(_) => &mut fresh,
         };
-        self.to_internal_into(u, scale, &mut s.u);
-        self.apply_internal(s);
-        if let Some(scale) = scale {
-            for (row, v) in s.hu.iter_mut().enumerate() {
-                *v *= scale[row / 3];
-            }
-        }
-        self.to_user_into(&s.hu, 3, y);
-    }
-
-    /// H u with u (`s.u`) and the result (`s.hu`) in the operator's order.
-    /// The per-atom data a pair touches at its second atom sit together (x
-    /// and u in pass 1, x and w in pass 2; y and s in each thread's
-    /// accumulator): one cache line per random access.
-    fn apply_internal(&self, s: &mut Scratch) {
         let n = self.n;
-        let embedding = self.embedding;
-        let Scratch {
-            u,
-            xu,
-            parts,
-            xw,
-            hu,
-        } = s;
-        xu.resize(n, [0.0; 6]);
+        let (pairs, kernel) = (self.pair_arrays(), self.kernel);
+        xu.resize(n, AtomXu::default());
         xu.par_iter_mut()
             .zip(self.x.par_iter())
-            .zip(u.par_chunks_exact(3))
-            .for_each(|((d, x), u)| *d = [x[0], x[1], x[2], u[0], u[1], u[2]]);
-        let xu: &[[f64; 6]] = xu;
+            .zip(self.order.par_iter())
+            .enumerate()
+            .for_each(|(k, ((d, x), &atom))| {
+                let w = scale.map_or(1.0, |s| s[k]);
+                let a = 3 * atom as usize;
+                d.x = Quad([x[0], x[1], x[2], 0.0]);
+                d.u = Quad([u[a] * w, u[a + 1] * w, u[a + 2] * w, 0.0]);
+            });
+        let xu: &[AtomXu] = xu;
         // Pass 1: stiffness into y, ∇ρ̄·u into s, per thread range.
         parts.resize_with(self.ranges.len(), Vec::new);
         parts
@@ -622,105 +672,73 @@ impl MatrixFreeHessian {
             .zip(self.ranges.par_iter())
             .for_each(|(acc, atoms)| {
                 acc.clear();
-                acc.resize(n, [0.0f64; 4]);
-                for i in atoms.clone() {
-                    let [x0, x1, x2, u0, u1, u2] = xu[i];
-                    let mut fi = [0.0; 4];
-                    let r = self.row[i]..self.row[i + 1];
-                    for (((&j, &im), &[a, b]), &[g_ij, g_ji]) in self.j[r.clone()]
-                        .iter()
-                        .zip(&self.image[r.clone()])
-                        .zip(&self.stiffness[r.clone()])
-                        .zip(&self.gradient[r])
-                    {
-                        let j = j as usize;
-                        if j == i {
-                            continue; // a self-image: e does not change when i moves
-                        }
-                        let t = self.translations[usize::from(im)];
-                        let pj = &xu[j];
-                        let e = pair_vector([x0, x1, x2], [pj[0], pj[1], pj[2]], t);
-                        let du = [u0 - pj[3], u1 - pj[4], u2 - pj[5]];
-                        // K du = a (e·du) e + b du; d = e·(u_j − u_i) = −e·du.
-                        let ed = e[0] * du[0] + e[1] * du[1] + e[2] * du[2];
-                        let s = a * ed;
-                        let f = [
-                            s * e[0] + b * du[0],
-                            s * e[1] + b * du[1],
-                            s * e[2] + b * du[2],
-                        ];
-                        let aj = &mut acc[j];
-                        aj[0] -= f[0];
-                        aj[1] -= f[1];
-                        aj[2] -= f[2];
-                        aj[3] -= g_ji * ed;
-                        fi[0] += f[0];
-                        fi[1] += f[1];
-                        fi[2] += f[2];
-                        fi[3] -= g_ij * ed;
-                    }
-                    let ai = &mut acc[i];
-                    for k in 0..4 {
-                        ai[k] += fi[k];
-                    }
-                }
+                acc.resize(n, Quad::default());
+                kernel.pass1(pairs, atoms.clone(), xu, acc);
             });
-        if embedding {
+        if self.embedding {
             // Pass 2: −c e into row i, c e into row j, c = w_i g_ij + w_j g_ji.
-            xw.resize(n, [0.0; 4]);
+            xw.resize(n, Quad::default());
             {
-                let parts: &[Vec<[f64; 4]>] = parts;
+                let parts: &[Vec<Quad>] = parts;
                 xw.par_iter_mut().enumerate().for_each(|(m, d)| {
-                    let s: f64 = parts.iter().map(|p| p[m][3]).sum();
+                    let s: f64 = parts.iter().map(|p| p[m].0[3]).sum();
                     let x = self.x[m];
-                    *d = [x[0], x[1], x[2], s * self.f2[m]];
+                    *d = Quad([x[0], x[1], x[2], s * self.f2[m]]);
                 });
             }
-            let xw: &[[f64; 4]] = xw;
+            let xw: &[Quad] = xw;
             parts
                 .par_iter_mut()
                 .zip(&self.ranges)
-                .for_each(|(acc, atoms)| {
-                    for i in atoms.clone() {
-                        let [x0, x1, x2, wi] = xw[i];
-                        let mut fi = [0.0; 3];
-                        let r = self.row[i]..self.row[i + 1];
-                        for ((&j, &im), &[g_ij, g_ji]) in self.j[r.clone()]
-                            .iter()
-                            .zip(&self.image[r.clone()])
-                            .zip(&self.gradient[r])
-                        {
-                            let j = j as usize;
-                            if j == i {
-                                continue;
-                            }
-                            let t = self.translations[usize::from(im)];
-                            let pj = &xw[j];
-                            let e = pair_vector([x0, x1, x2], [pj[0], pj[1], pj[2]], t);
-                            let c = wi * g_ij + pj[3] * g_ji;
-                            let aj = &mut acc[j];
-                            for k in 0..3 {
-                                fi[k] -= c * e[k];
-                                aj[k] += c * e[k];
-                            }
-                        }
-                        let ai = &mut acc[i];
-                        for k in 0..3 {
-                            ai[k] += fi[k];
-                        }
-                    }
-                });
+                .for_each(|(acc, atoms)| kernel.pass2(pairs, atoms.clone(), xw, acc));
         }
-        hu.resize(3 * n, 0.0);
-        let parts: &[Vec<[f64; 4]>] = parts;
-        hu.par_chunks_exact_mut(3).enumerate().for_each(|(m, ym)| {
-            ym.fill(0.0);
-            for p in parts {
-                for k in 0..3 {
-                    ym[k] += p[m][k];
+        // The threads' sums, scaled, into the structure's order.
+        let parts: &[Vec<Quad>] = parts;
+        y.par_chunks_exact_mut(3)
+            .zip(self.rank.par_iter())
+            .for_each(|(ya, &m)| {
+                let m = m as usize;
+                let mut sum = [0.0; 3];
+                for p in parts {
+                    for k in 0..3 {
+                        sum[k] += p[m].0[k];
+                    }
                 }
-            }
-        });
+                let w = scale.map_or(1.0, |s| s[m]);
+                for k in 0..3 {
+                    ya[k] = sum[k] * w;
+                }
+            });
+    }
+
+    /// Whether products use the processor's vector instructions (AVX2 on
+    /// x86-64, chosen when the processor has them) or portable loops.
+    pub fn vector_instructions(&self) -> bool {
+        self.kernel != Kernel::Portable
+    }
+
+    /// Turns the vector instructions off (`false`) or back on where the
+    /// processor has them. Both forms give equal results bit for bit; this is
+    /// for comparing them.
+    pub fn use_vector_instructions(&mut self, enabled: bool) {
+        self.kernel = if enabled {
+            Kernel::detect()
+        } else {
+            Kernel::Portable
+        };
+    }
+
+    /// The stored pair arrays.
+    fn pair_arrays(&self) -> Pairs<'_> {
+        Pairs {
+            row: &self.row,
+            row_gradient: &self.row_gradient,
+            j: &self.j,
+            image: &self.image,
+            stiffness: &self.stiffness,
+            gradient: &self.gradient,
+            translations: &self.translations,
+        }
     }
 
     /// The 3×3 diagonal blocks of H, eV/Å²:

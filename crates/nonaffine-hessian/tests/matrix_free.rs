@@ -27,13 +27,23 @@ fn products(form: &dyn EamForm, s: &Structure) -> HessianProducts {
 fn check_against_stored(label: &str, form: &dyn EamForm, s: &Structure, diagonal: bool) {
     let p = products(form, s);
     let d = p.mass_weighted();
-    let op = MatrixFreeHessian::new(form, s).unwrap();
+    let mut op = MatrixFreeHessian::new(form, s).unwrap();
     assert_eq!(op.dim(), d.nrows());
     for seed in 1..=3 {
         let v = random_vector(op.dim(), seed);
         let want = csr_times(&d, &v);
         let mut got = vec![f64::NAN; op.dim()];
+        // The portable loops and the vector instructions (where the processor
+        // has them) do the same arithmetic: equal results.
+        op.use_vector_instructions(false);
         op.apply(&v, &mut got);
+        let portable = got.clone();
+        op.use_vector_instructions(true);
+        op.apply(&v, &mut got);
+        assert!(
+            got == portable,
+            "{label}: vector and portable products differ"
+        );
         let rel = relative_difference(&got, &want);
         eprintln!("{label}: ‖Dv(matrix-free) − Dv(CSR)‖/‖Dv‖ = {rel:.2e}");
         assert!(rel < 1e-12, "{label}: D·v differs by {rel:e}");
