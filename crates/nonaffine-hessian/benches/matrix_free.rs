@@ -71,7 +71,8 @@ fn bench(c: &mut Criterion) {
             .collect();
         let mut y = vec![0.0; op.dim()];
         op.apply(&x, &mut y); // warm: pages of the accumulators
-                              // The portable loops must give the vector instructions' result bit for bit.
+
+        // The portable loops must give the vector instructions' result.
         let vector = op.vector_instructions();
         let y_vector = y.clone();
         op.use_vector_instructions(false);

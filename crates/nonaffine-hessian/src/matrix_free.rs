@@ -20,7 +20,7 @@
 //! CuZr glass 56 %: the density reaches 6.0 Å, the pair potential 7.6 Å),
 //! which come first in each row. Both passes run as 256-bit vector
 //! instructions where the processor has AVX2 (one pair per vector), or as
-//! portable loops; the two give equal results bit for bit
+//! portable loops; the two give equal results
 //! ([`MatrixFreeHessian::use_vector_instructions`]).
 //!
 //! Storage: 38 bytes per pair in arrays by field, pairs grouped by their first
@@ -718,7 +718,7 @@ impl MatrixFreeHessian {
     }
 
     /// Turns the vector instructions off (`false`) or back on where the
-    /// processor has them. Both forms give equal results bit for bit; this is
+    /// processor has them. Both forms give equal results; this is
     /// for comparing them.
     pub fn use_vector_instructions(&mut self, enabled: bool) {
         self.kernel = if enabled {

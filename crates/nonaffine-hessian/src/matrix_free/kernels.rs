@@ -2,7 +2,9 @@
 //! docs of [`super`]), in a portable form and, on x86-64 with AVX2, with
 //! 256-bit vectors. Both do the same floating-point operations on every pair
 //! in the same order (one pair's x, y, z and density components per vector,
-//! no fused multiply-add), so their results are equal bit for bit; the
+//! no fused multiply-add), so their results are equal (the same bits, but
+//! perhaps for the sign of a zero, as the vector form adds zeros where the
+//! portable one skips a term); the
 //! vector form saves instructions, which bound the product (it reads pairs
 //! from memory faster than the portable form handles them).
 
@@ -75,7 +77,9 @@ impl Kernel {
         match self {
             Kernel::Portable => pass1_portable(pairs, atoms, xu, acc),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx2` is only chosen when the processor has AVX2.
+            // SAFETY: `Avx2` is only chosen when the processor has AVX2, and
+            // the operator passes its own pairs (every j below N, every image
+            // in the table, row_gradient[i] within row i) with N-atom buffers.
             #[allow(unsafe_code)]
             Kernel::Avx2 => unsafe { avx2::pass1(pairs, atoms, xu, acc) },
         }
@@ -87,7 +91,9 @@ impl Kernel {
         match self {
             Kernel::Portable => pass2_portable(pairs, atoms, xw, acc),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx2` is only chosen when the processor has AVX2.
+            // SAFETY: `Avx2` is only chosen when the processor has AVX2, and
+            // the operator passes its own pairs (every j below N, every image
+            // in the table, row_gradient[i] within row i) with N-atom buffers.
             #[allow(unsafe_code)]
             Kernel::Avx2 => unsafe { avx2::pass2(pairs, atoms, xw, acc) },
         }
