@@ -536,7 +536,7 @@ impl MatrixFreeHessian {
         } else {
             0
         };
-        self.pairs() * (4 + 2 + 16 + 16) + pass2
+        self.pair_array_bytes() + pass2
     }
 
     /// Bytes of the stored pair arrays (j, translation index, stiffness, g).

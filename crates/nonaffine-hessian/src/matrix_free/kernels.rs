@@ -11,7 +11,7 @@
 use std::ops::Range;
 
 /// Four doubles on a 32-byte boundary: one vector load or store.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default)]
 #[repr(C, align(32))]
 pub(super) struct Quad(pub [f64; 4]);
 
